@@ -1,0 +1,36 @@
+# Quickstart: `make demo` then `make test`. Both create .venv on first use.
+# Mesa 3.4+ needs Python >= 3.12; the machine's default python3 may be older.
+PYTHON ?= $(shell for p in python3.12 python3.13 python3.14; do \
+	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { command -v $$p; exit 0; }; \
+	done; for p in $$HOME/.pyenv/versions/3.1[234]*/bin/python3; do [ -x $$p ] && { echo $$p; exit 0; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SCENARIO ?= scenarios/mobilization_2022.yaml
+
+.PHONY: demo test test-slow bench install clean
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "flowsim needs Python >= 3.12 (python3.12 not found on PATH)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[calibrate,test]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/flowsim run $(SCENARIO)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -q
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_ensemble.py
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info
