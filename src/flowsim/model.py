@@ -34,6 +34,7 @@ CROSSING_COUNTERS = (
 )
 POPULATION_STATES = ("at_home", "queued", "in_transit", "abroad", "returned")
 _STATE_GROUP = np.array([0, 2, 1, 3, 2, 2, 4, 0])  # State -> POPULATION_STATES index
+_STATE_TO_GROUP = np.eye(5, dtype=np.int64)[_STATE_GROUP]  # (8 states × 5 groups) indicator
 
 
 class PolicyEvent:
@@ -445,21 +446,26 @@ class FlowModel(mesa.Model):
         stayed = self.day - p.arrived_day[abroad]
         registering = abroad[~p.registered[abroad] & (stayed >= rules_.registration_after_days)]
         p.registered[registering] = True
-        self.destination_today["wave_registrations"] += self._people(np.bincount(p.location[registering], minlength=self.n_destinations))
+        self.destination_today["wave_registrations"] += self._people(
+            np.bincount(p.location[registering], minlength=self.n_destinations))
 
-        fear = 1.0 + (1.0 - self.dest_safety[location])  # fear of extradition (sources 002, 004)
-        onward = rules.onward_hazard(rules_.onward_daily_hazard, self.dest_onward[location] * fear,
-                                     stayed, rules_.onward_decay_days, p.moves[abroad])
-        moving = rules.daily_event(abroad.size, onward, self.rng)
-        self._move_on(abroad[moving])
-        rest = abroad[~moving]
+        fear = 1.0 + (1.0 - self.dest_safety)  # fear of extradition (sources 002, 004)
+        # the hazard's shape over days of stay and earlier moves, tabulated once per day
+        by_stay = rules.onward_hazard(rules_.onward_daily_hazard, 1.0, np.arange(self.days + 1),
+                                      rules_.onward_decay_days, 0)
+        by_moves = np.power(0.5, np.arange(128))
+        onward = (self.dest_onward * fear)[location] * by_stay[stayed] * by_moves[p.moves[abroad]]
         complete_factor = rules_.return_complete_multiplier if self.complete else 1.0
-        going = rest[rules.daily_event(
-            rest.size, rules.return_hazard(rules_.return_daily_hazard, self.dest_return[p.location[rest]],
-                                           complete_factor), self.rng)]
+        going_home = rules.return_hazard(rules_.return_daily_hazard, self.dest_return, complete_factor)[location]
+        # one draw decides both: moving on and going back are competing risks of the same day
+        draw = self.rng.random(abroad.size)
+        moving = draw < onward
+        going = abroad[~moving & (draw < onward + going_home)]
+        self._move_on(abroad[moving])
         p.state[going] = State.GOING_HOME
         p.act_day[going] = self.day + 1
-        self.destination_today["wave_exits_return"] += self._people(np.bincount(p.location[going], minlength=self.n_destinations))
+        self.destination_today["wave_exits_return"] += self._people(
+            np.bincount(p.location[going], minlength=self.n_destinations))
 
     def _move_on(self, idx: np.ndarray) -> None:
         if idx.size == 0 or self.link_from.size == 0:
@@ -499,7 +505,7 @@ class FlowModel(mesa.Model):
         p = self.people
         queued = p.state == State.QUEUED
         self.crossing_today["queue"][:] = self._people(np.bincount(p.crossing[queued], minlength=self.n_crossings))
-        self.queue_history[self.day + 1] = self.crossing_today["queue"] / self.scale
+        self.queue_history[self.day + 1] = np.bincount(p.crossing[queued], minlength=self.n_crossings)
         self.population_log.append(self.population_by_origin())
 
     # ------------------------------------------------------------------ views
@@ -511,9 +517,9 @@ class FlowModel(mesa.Model):
     def population_by_origin(self) -> np.ndarray:
         """(origins × 5) agents at home, queued, in transit, abroad, returned."""
         p = self.people
-        groups = _STATE_GROUP[p.state]
-        counts = np.bincount(p.origin.astype(np.int64) * 5 + groups, minlength=self.n_origins * 5)
-        table = counts.reshape(self.n_origins, 5)
+        counts = np.bincount(p.origin.astype(np.int64) * 8 + p.state, minlength=self.n_origins * 8)
+        counts = counts.reshape(self.n_origins, 8) @ _STATE_TO_GROUP
+        table = counts
         table[:, 0] += np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
                                    minlength=self.n_origins).astype(np.int64)
         return table

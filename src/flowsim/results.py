@@ -109,27 +109,27 @@ def profile_table(model: FlowModel) -> pd.DataFrame:
     """First entries per country by age band, occupation, wealth band and passport."""
     p = model.people
     idx = _crossed(model)
-    dest = np.array(model.destination_ids, dtype=object)[p.first_destination[idx]]
+    dest = p.first_destination[idx].astype(np.int64)
     foreign = (p.documents[idx] & DOC_BITS["foreign_passport"]) > 0
     dimensions = {
-        "age_band": np.array(AGE_BANDS, dtype=object)[p.age_band[idx]],
-        "occupation": np.array(OCCUPATIONS, dtype=object)[p.occupation[idx]],
-        "wealth_band": np.array(WEALTH_BANDS, dtype=object)[p.wealth_band[idx]],
-        "passport": np.where(foreign, "foreign", "internal_only"),
+        "age_band": (AGE_BANDS, p.age_band[idx]),
+        "occupation": (OCCUPATIONS, p.occupation[idx]),
+        "wealth_band": (WEALTH_BANDS, p.wealth_band[idx]),
+        "passport": (("foreign", "internal_only"), np.where(foreign, 0, 1)),
     }
-    categories = {"age_band": AGE_BANDS, "occupation": OCCUPATIONS, "wealth_band": WEALTH_BANDS,
-                  "passport": ("foreign", "internal_only")}
-    rows = []
-    for dimension, values in dimensions.items():
-        counts = pd.crosstab(dest, values) if idx.size else pd.DataFrame()
-        for country in model.destination_ids:
-            for category in categories[dimension]:
-                agents = int(counts.at[country, category]) if (
-                    country in counts.index and category in counts.columns) else 0
-                rows.append((country, dimension, category, agents))
-    frame = pd.DataFrame(rows, columns=["country", "dimension", "category", "first_entries"])
-    frame["first_entries"] = model._people(frame["first_entries"].to_numpy())
-    return frame
+    n_dest = model.n_destinations
+    parts = []
+    for dimension, (categories, codes) in dimensions.items():
+        k = len(categories)
+        counts = np.bincount(dest * k + codes, minlength=n_dest * k)
+        parts.append(pd.DataFrame({
+            "country": np.repeat(model.destination_ids, k),
+            "dimension": dimension,
+            "category": np.tile(categories, n_dest),
+            "first_entries": model._people(counts),
+        }))
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.sort_values(["country", "dimension"], kind="stable").reset_index(drop=True)
 
 
 def population_table(model: FlowModel) -> pd.DataFrame:

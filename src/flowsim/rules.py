@@ -158,7 +158,8 @@ def daily_event(n: int, probability: np.ndarray | float, rng: np.random.Generato
 
 
 def onward_hazard(
-    base: float, propensity: np.ndarray, days_since_arrival: np.ndarray, decay_days: float, moves: np.ndarray
+    base: float, propensity: np.ndarray | float, days_since_arrival: np.ndarray, decay_days: float,
+    moves: np.ndarray | int,
 ) -> np.ndarray:
     """Daily probability that a person abroad moves on to another country (rule 5).
 
