@@ -19,6 +19,7 @@ import difflib
 import hashlib
 import json
 import math
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -409,9 +410,13 @@ def _read_yaml(path: Path) -> Any:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
+        context = ""
+        if err.context and err.context_mark and err.problem_mark and err.context_mark.line != mark.line:
+            context = f", {err.context} that starts at line {err.context_mark.line + 1}"
         raise ScenarioError(
-            f"{path}, {line}: this is not valid YAML ({err.problem or err.context}). "
-            "Check the indentation and that every 'key: value' pair is on its own line."
+            f"{path}, {line}: this is not valid YAML ({err.problem or err.context}{context}). "
+            "Check the indentation, closing brackets and quotes, and that every 'key: value' pair "
+            "is on its own line."
         ) from None
     except yaml.YAMLError as err:
         raise ScenarioError(f"{path}: this is not valid YAML ({err}).") from None
@@ -489,8 +494,22 @@ def _load_document(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     if not isinstance(parent, str):
         file, line = data["__lines__"].get("extends", (str(path), None))
         raise ScenarioError(f"{path}: 'extends' must be the path of another scenario file, relative to this one.")
-    base = _load_document(path.parent / parent, (*seen, path))
+    parent_path = (path.parent / parent).resolve()
+    base = _load_document(parent_path, (*seen, path))
+    _rebase_paths(base, parent_path.parent, path.parent)
     return _merge(base, data)
+
+
+def _rebase_paths(data: dict, from_dir: Path, to_dir: Path) -> None:
+    """Keep the file paths a parent scenario names pointing at the same files from the child's folder."""
+    def rebase(value: str) -> str:
+        return Path(os.path.relpath((from_dir / value).resolve(), to_dir)).as_posix()
+
+    if isinstance(data.get("targets"), str):
+        data["targets"] = rebase(data["targets"])
+    calibration = data.get("calibration")
+    if isinstance(calibration, dict) and isinstance(calibration.get("calibrated_file"), str):
+        calibration["calibrated_file"] = rebase(calibration["calibrated_file"])
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -619,7 +638,9 @@ def _dotted(loc: tuple, data: Any) -> str:
 
 
 def _explain(err: ValidationError, located: _Located, data: dict) -> str:
-    first = err.errors()[0]
+    # a typo shows up twice (an unknown key and a missing one): name the typo
+    ranked = sorted(err.errors(), key=lambda e: {"extra_forbidden": 0, "missing": 2}.get(e["type"], 1))
+    first = ranked[0]
     loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     loc = tuple(p for p in loc if p not in ("str", "list[...]", "int", "constrained-int", "none"))
     file, line = located.where(loc)
