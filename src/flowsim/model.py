@@ -23,6 +23,7 @@ from flowsim.scenario import AGE_BANDS, Event, Scenario
 AGE_RANGES = {"18-28": (18, 28), "29-39": (29, 39), "40+": (40, 50)}
 SAVINGS_SPREAD = 0.6  # sd of log savings within a wealth band
 MAX_QUEUE_DAYS_SEEN = 60.0
+NO_ROUTE_GIVE_UP_DAYS = 7
 
 DESTINATION_COUNTERS = (
     "ordinary_entries", "ordinary_exits", "wave_entries", "wave_exits_onward",
@@ -76,6 +77,7 @@ class FlowModel(mesa.Model):
                                             minlength=self.n_origins).astype(np.int64)
         self.population_log: list[np.ndarray] = []
         self._ticket = 0
+        self.agent_days = 0  # person-agents stepped, summed over days (for benchmarks)
         self._policy_events = [PolicyEvent(self, e) for e in scenario.events]
         for policy in self._policy_events:
             # just before the step that simulates the event's date (step k runs day k-1)
@@ -281,6 +283,7 @@ class FlowModel(mesa.Model):
     def _route_utility(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Utility and availability of every crossing for the people ``idx`` (rule 2)."""
         p, beta = self.people, self.behaviour.choice
+        # history row k holds the end of day k-1: a delay of 0 means yesterday evening's news
         seen_day = max(self.day - beta.queue_information_delay_days, 0)
         queue_seen = self.queue_history[seen_day] * self.scale
         capacity_seen = np.where(self.capacity_history[seen_day] > 0, self.capacity_history[seen_day],
@@ -322,7 +325,11 @@ class FlowModel(mesa.Model):
         utility, allowed = self._route_utility(idx)
         choice = rules.choose_options(utility, allowed, self.rng)
         stuck = choice < 0
-        # nowhere to go today (every way closed to his documents): he tries again tomorrow
+        # nowhere to go today (every way closed to his documents): he tries again tomorrow,
+        # and gives up after a week of trying
+        hopeless = idx[stuck & (self.day - p.decided_day[idx] >= NO_ROUTE_GIVE_UP_DAYS)]
+        p.state[hopeless] = State.HOME_AGAIN
+        p.stopped_reason[hopeless] = 3
         p.act_day[idx[stuck]] = self.day + 1
         go, crossing = idx[~stuck], choice[~stuck]
         p.crossing[go] = crossing
@@ -403,7 +410,7 @@ class FlowModel(mesa.Model):
                                  np.maximum(self.crossing_capacity - ordinary_by_crossing, 0.0), 0.0)
         places, self._capacity_carry = rules.carry_capacity(wave_capacity, self.scale, self._capacity_carry)
         today["capacity"] += np.rint(wave_capacity).astype(np.int64)
-        self.capacity_history[self.day] = wave_capacity
+        self.capacity_history[self.day + 1] = wave_capacity
         queued = np.flatnonzero(p.state == State.QUEUED)
         served = queued[rules.serve_queues(p.crossing[queued], p.ticket[queued], places)]
         crossing = p.crossing[served]
@@ -507,6 +514,7 @@ class FlowModel(mesa.Model):
         self.crossing_today["queue"][:] = self._people(np.bincount(p.crossing[queued], minlength=self.n_crossings))
         self.queue_history[self.day + 1] = np.bincount(p.crossing[queued], minlength=self.n_crossings)
         self.population_log.append(self.population_by_origin())
+        self.agent_days += self.people.n
 
     # ------------------------------------------------------------------ views
 

@@ -61,7 +61,7 @@ _FIELDS: dict[str, type] = {
     "arrived_day": np.int16,
     "registered": np.bool_,
     "returned_day": np.int16,
-    "stopped_reason": np.int8,  # 0 none, 1 turned back, 2 gave up
+    "stopped_reason": np.int8,  # 0 none, 1 turned back, 2 gave up in a queue, 3 found no route
 }
 
 

@@ -53,6 +53,7 @@ def simulate(
         "mesa_version": mesa.__version__,
         "people_at_risk": int(model.population_start.sum() * model.scale),
         "people_who_left": int(round(model.people.n * model.scale)),
+        "agent_days": int(model.agent_days),
         "runtime_s": round(time.perf_counter() - began, 3),
     }
     return result
