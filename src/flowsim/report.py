@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from flowsim.plotting import FIGURE_CAPTIONS, RunTables, caption_for, load_run, plot_run
+from flowsim.plotting import FIGURE_CAPTIONS, RunTables, caption_for, file_mode, load_run, plot_run
 
 _CSS = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
@@ -63,6 +63,7 @@ def write_report(run_dir: str | os.PathLike[str], *, figures: Sequence[Path] | N
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -93,7 +94,7 @@ def render_report(tables: RunTables, figures: Sequence[Path]) -> str:
         "<h2>Scenario</h2>",
         _manifest_table(m),
         "<h2>Headline</h2>",
-        _headline_table(tables.summary),
+        _headline_table(tables.summary, tables.names("destination")),
         "<h2>Fit to the sources</h2>",
         _validation_table(tables.validation),
         "<h2>Figures</h2>",
@@ -151,7 +152,7 @@ def _manifest_table(m: Mapping[str, Any]) -> str:
     return f"<table>{body}</table>"
 
 
-def _headline_table(summary: pd.DataFrame | None) -> str:
+def _headline_table(summary: pd.DataFrame | None, names: Mapping[str, str] | None = None) -> str:
     if summary is None or summary.empty:
         return '<p class="note">No summary.csv in this run folder.</p>'
     s = summary.copy()
@@ -163,7 +164,7 @@ def _headline_table(summary: pd.DataFrame | None) -> str:
     rows = []
     for _, r in s.iterrows():
         rows.append(
-            f"<tr><td>{_e(r.get('country'))}</td><td class='num'>{_count(r.get('leavers_first_entries'))}</td>"
+            f"<tr><td>{_e((names or {}).get(str(r.get('country')), r.get('country')))}</td><td class='num'>{_count(r.get('leavers_first_entries'))}</td>"
             f"<td class='num'>{_count(r.get('wave_entries'))}</td>"
             f"<td class='num'>{_count(r.get('peak_daily_entries'))}</td><td>{_e(r.get('peak_date', '–'))}</td>"
             f"<td class='num'>{_count(r.get('peak_queue'))}</td><td class='num'>{_share(r.get('moved_on_share'))}</td>"

@@ -183,8 +183,10 @@ def places_table(model: FlowModel) -> pd.DataFrame:
 
 def events_table(model: FlowModel) -> pd.DataFrame:
     """The scenario's dated policy events."""
-    rows = [(e.date.isoformat(), e.id, e.kind, e.label) for e in model.config.events]
-    return pd.DataFrame(rows, columns=["date", "id", "kind", "label"]).sort_values("date", kind="stable")
+    rows = [(e.date.isoformat(), e.id, e.kind, e.label, ";".join(e.crossings), e.destination or "")
+            for e in model.config.events]
+    columns = ["date", "id", "kind", "label", "crossing", "destination"]
+    return pd.DataFrame(rows, columns=columns).sort_values("date", kind="stable")
 
 
 def agents_table(model: FlowModel) -> pd.DataFrame:
