@@ -374,9 +374,9 @@ def run_ensemble(scenario: Any, runs: int, seed: int | None = None, scale: float
 
     began = time.perf_counter()
     resumed = [i for i in range(runs) if resume and is_done(out, i, seeds[i])]
-    todo = [i for i in range(runs) if i not in set(resumed)]
+    todo = sorted(set(range(runs)) - set(resumed))
     failures: list[dict] = []
-    with _opened(executor, workers, scheduler) as (pool, label):
+    with open_executor(executor, workers, scheduler) as (pool, label):
         manifest["executor"] = label
         bar = tqdm(total=runs, initial=len(resumed), desc=f"{sc.name} ensemble", unit="run",
                    disable=not progress, file=sys.stderr)
@@ -418,8 +418,12 @@ def run_ensemble(scenario: Any, runs: int, seed: int | None = None, scale: float
                           outputs=result["outputs"], manifest=manifest)
 
 
-class _opened:
-    """Use an executor given by the caller as is; open (and later close) one given by kind."""
+class open_executor:
+    """Context manager: an executor given by the caller is used as is; one given by kind
+    ('serial', 'process', 'dask' or None) is opened with ``make_executor`` and closed after.
+
+    Entering yields ``(executor, label)``, the label being a dict for manifests.
+    """
 
     def __init__(self, executor: Executor | str | None, workers: int | None, scheduler: str | None):
         self.executor, self.workers, self.scheduler = executor, workers, scheduler
@@ -487,7 +491,7 @@ def add_ensemble_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--resume", action="store_true",
                         help="keep finished runs in OUT (done marker present) and run only the rest")
     add_execution_options(parser)
-    parser.set_defaults(func=cmd_ensemble)
+    parser.set_defaults(func=cmd_ensemble, handler=cmd_ensemble)
     return parser
 
 
