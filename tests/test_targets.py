@@ -1,0 +1,299 @@
+"""The targets file and the computation of simulated values and distances."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flowsim.targets import (
+    TargetSet,
+    TargetsError,
+    evaluate_targets,
+    interval_distance,
+    interval_miss,
+    load_targets,
+    simulated_values,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = ROOT / "scenarios" / "targets" / "mobilization_2022.yaml"
+SOURCES = (ROOT / ".." / "shared" / "sources").resolve()
+REQUIRED = {"F1_3", "F2", "F4", "F5", "F6", "F8", "F11", "F13_young", "F14", "F15"}
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# --------------------------------------------------------------------------- the shipped file
+
+
+def test_shipped_targets_load_and_cover_the_documented_figures():
+    targets = load_targets(TARGETS)
+    assert REQUIRED <= set(targets.ids)
+    assert any(i.startswith("F7") for i in targets.ids)
+    assert targets.border_counts_include_ordinary_travel
+
+
+def test_border_counts_are_compared_with_totals():
+    """F1/F3, F2, F4, F6 and F7 are border counts: they include ordinary travel."""
+    targets = load_targets(TARGETS)
+    for target_id, column in [("F1_3", "entries_total"), ("F2", "exits_total"), ("F4", "entries_total"),
+                              ("F6", "entries_total"), ("F7_exits", "exits_total"),
+                              ("F7_entries", "entries_total")]:
+        assert targets[target_id].column == column
+    assert (targets["F1_3"].low, targets["F1_3"].high) == (200_000, 300_000)
+
+
+def test_every_target_cites_a_source_with_a_quote():
+    for target in load_targets(TARGETS):
+        assert target.citations, target.id
+        for citation in target.citations:
+            assert citation.source in {"000", "001", "002", "003", "004"}, target.id
+            assert citation.publication and citation.date and citation.quote
+
+
+@pytest.mark.skipif(not SOURCES.is_dir(), reason="source texts (../shared/sources) not next to the clone")
+def test_every_quote_is_found_verbatim_in_its_source():
+    texts = {path.name[:3]: squash(path.read_text(encoding="utf-8")) for path in SOURCES.glob("0*.txt")}
+    for target in load_targets(TARGETS):
+        for citation in target.citations:
+            assert squash(citation.quote) in texts[citation.source], (
+                f"{target.id}: quote not found in source {citation.source}: {citation.quote!r}")
+
+
+# --------------------------------------------------------------------------- bad files
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "targets.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD = """\
+name: t
+targets:
+  - id: A
+    label: entries
+    measures: entries
+    table: daily
+    column: entries_total
+    country: kazakhstan
+    start: 2022-09-21
+    end: 2022-09-22
+    statistic: sum
+    low: 10
+    high: 20
+    documented: about 15
+    citations:
+      - {source: "004", publication: p, date: 2022-10, quote: q}
+"""
+
+
+def test_a_good_small_file_loads():
+    targets = TargetSet.model_validate(__import__("yaml").safe_load(GOOD))
+    assert targets.ids == ["A"]
+    assert targets["A"].sources == "004"
+
+
+@pytest.mark.parametrize("change, words", [
+    (("low: 10", "low: 30"), ["line 12", "targets[0] ('A')", "'low' (30) is above 'high' (20)"]),
+    (("column: entries_total", "column: entries"), ["line 7", "'entries' is not a column of daily.csv"]),
+    (("statistic: sum", "statistic: median"), ["line 11", "statistic", "'sum'"]),
+    (("    citations:\n      - {source: \"004\", publication: p, date: 2022-10, quote: q}\n", ""),
+     ["targets[0] ('A').citations", "Field required"]),
+    (("high: 20", "high: 20\n    colour: red"), ["line 14", "colour", "Extra inputs"]),
+    (("low: 10\n    high: 20", "low: null\n    high: null"), ["give 'low', 'high' or both"]),
+])
+def test_a_bad_file_names_file_line_and_key(tmp_path, change, words):
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(TargetsError) as caught:
+        load_targets(path)
+    message = caught.value.message
+    assert str(path) in message
+    for word in words:
+        assert word in message, message
+
+
+def test_missing_or_broken_file(tmp_path):
+    with pytest.raises(TargetsError, match="cannot read"):
+        load_targets(tmp_path / "nope.yaml")
+    with pytest.raises(TargetsError, match="not valid YAML"):
+        load_targets(write(tmp_path, "name: [unclosed\n"))
+
+
+def test_duplicate_ids_are_refused(tmp_path):
+    body = GOOD.split("targets:\n", 1)[1]
+    with pytest.raises(TargetsError, match="'A' appears twice"):
+        load_targets(write(tmp_path, GOOD + body))
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def target(**fields) -> dict:
+    base = {"id": "X", "label": "x", "measures": "x", "table": "daily", "column": "entries_total",
+            "statistic": "sum", "low": 0, "high": None, "documented": "x",
+            "citations": [{"source": "002", "publication": "p", "date": "2022-11", "quote": "q"}]}
+    base.update(fields)
+    return base
+
+
+def targets_of(*items: dict) -> TargetSet:
+    return TargetSet.model_validate({"name": "t", "targets": list(items)})
+
+
+@pytest.fixture
+def tables() -> dict[str, pd.DataFrame]:
+    dates = ["2022-09-20", "2022-09-21", "2022-09-22", "2022-09-23"]
+    daily = pd.DataFrame([
+        {"date": d, "country": c, "entries_total": e, "exits_total": x, "wave_entries": w,
+         "wave_registrations": r, "rent_index": ri}
+        for d, (k, g) in zip(dates, [((10, 5, 0, 0, 1.0), (4, 4, 0, 0, 1.0)),
+                                     ((30, 10, 20, 0, 1.5), (6, 4, 2, 0, 1.1)),
+                                     ((50, 20, 40, 5, 2.5), (8, 4, 4, 1, 1.2)),
+                                     ((20, 30, 10, 7, 2.0), (5, 6, 1, 2, 1.3))], strict=True)
+        for c, (e, x, w, r, ri) in (("georgia", g), ("kazakhstan", k))
+    ])
+    profile = pd.DataFrame(
+        [("kazakhstan", "age_band", "18-28", 60), ("kazakhstan", "age_band", "29-39", 30),
+         ("kazakhstan", "age_band", "40+", 10),
+         ("kazakhstan", "occupation", "it", 40), ("kazakhstan", "occupation", "arts", 30),
+         ("kazakhstan", "occupation", "medical", 10), ("kazakhstan", "occupation", "other_skilled", 15),
+         ("kazakhstan", "occupation", "low_skilled", 5),
+         ("georgia", "age_band", "18-28", 1), ("georgia", "age_band", "40+", 9)],
+        columns=["country", "dimension", "category", "first_entries"])
+    population = pd.DataFrame(
+        [(d, o, *v) for d, rows in [("2022-09-20", [(100, 1, 0), (50, 2, 1)]),
+                                    ("2022-09-21", [(90, 8, 1), (45, 5, 1)]),
+                                    ("2022-09-22", [(80, 15, 3), (40, 9, 2)])]
+         for o, v in zip(["a", "b"], rows, strict=True)],
+        columns=["date", "origin", "at_home", "abroad", "returned"])
+    flows = pd.DataFrame([("a", "kazakhstan", "stayed", 7), ("a", "kazakhstan", "georgia", 3),
+                          ("b", "georgia", "home", 2)],
+                         columns=["origin", "first_destination", "later_destination", "count"])
+    return {"daily": daily, "profile": profile, "population": population, "flows": flows}
+
+
+@pytest.mark.parametrize("fields, expected", [
+    ({"country": "kazakhstan", "start": "2022-09-21", "end": "2022-09-22"}, 80.0),
+    ({"country": "kazakhstan"}, 110.0),
+    ({"country": ["kazakhstan", "georgia"], "start": "2022-09-22", "end": "2022-09-23"}, 83.0),
+    ({"start": "2022-09-23", "end": "2022-09-23", "column": ["entries_total", "exits_total"]}, 61.0),
+    ({"country": "kazakhstan", "start": "2022-09-21", "end": "2022-09-23", "statistic": "daily_mean"}, 100 / 3),
+    ({"country": ["kazakhstan", "georgia"], "start": "2022-09-21", "end": "2022-09-22",
+      "statistic": "daily_mean"}, (30 + 6 + 50 + 8) / 2),
+    ({"country": "kazakhstan", "start": "2022-09-21", "end": "2022-09-23", "statistic": "ratio",
+      "column": "exits_total", "denominator": "entries_total"}, 60 / 100),
+    ({"country": ["kazakhstan", "georgia"], "statistic": "max", "column": "rent_index"}, 2.5),
+    ({"country": "georgia", "statistic": "max", "column": "rent_index", "end": "2022-09-22"}, 1.2),
+    ({"country": "kazakhstan", "start": "2022-09-21", "statistic": "mean", "column": "wave_entries"}, 70 / 3),
+    ({"country": "kazakhstan", "column": "wave_registrations", "end": "2022-09-22"}, 5.0),
+    ({"table": "profile", "column": "first_entries", "country": "kazakhstan", "statistic": "share",
+      "dimension": "age_band", "category": "18-28"}, 0.6),
+    ({"table": "profile", "column": "first_entries", "country": "kazakhstan", "statistic": "share",
+      "dimension": "age_band", "category": ["29-39", "40+"]}, 0.4),
+    ({"table": "profile", "column": "first_entries", "statistic": "share",
+      "dimension": "age_band", "category": "40+"}, 19 / 110),
+    ({"table": "profile", "column": "first_entries", "country": "kazakhstan", "statistic": "rank_order",
+      "dimension": "occupation", "order": ["it", "arts", "medical", "low_skilled"]}, 1.0),
+    ({"table": "profile", "column": "first_entries", "country": "kazakhstan", "statistic": "rank_order",
+      "dimension": "occupation", "order": ["arts", "it", "medical", "low_skilled"]}, 4 / 6),
+    ({"table": "profile", "column": "first_entries", "country": "kazakhstan", "statistic": "rank_order",
+      "dimension": "occupation", "order": ["low_skilled", "medical", "arts", "it"]}, -1.0),
+    ({"table": "population", "column": ["abroad", "returned"], "statistic": "increase",
+      "start": "2022-09-21", "end": "2022-09-22"}, (15 + 3 + 9 + 2) - (1 + 0 + 2 + 1)),
+    ({"table": "population", "column": "abroad", "statistic": "increase",
+      "start": "2022-09-20", "end": "2022-09-21"}, 13.0),
+    ({"table": "flows", "column": "count", "country": "kazakhstan"}, 10.0),
+    ({"table": "flows", "column": "count"}, 12.0),
+])
+def test_simulated_values_on_hand_built_tables(tables, fields, expected):
+    value = simulated_values(targets_of(target(**fields)), tables)["X"]
+    assert value == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("fields", [
+    {"table": "population", "column": "abroad", "statistic": "increase", "start": "2022-09-21",
+     "end": "2022-10-30"},
+    {"country": "uzbekistan", "statistic": "max", "column": "rent_index"},
+    {"table": "profile", "column": "first_entries", "country": "uzbekistan", "statistic": "share",
+     "dimension": "age_band", "category": "18-28"},
+    {"country": "uzbekistan", "statistic": "ratio", "column": "exits_total", "denominator": "entries_total"},
+])
+def test_values_that_cannot_be_computed_are_nan_and_count_as_a_full_miss(tables, fields):
+    targets = targets_of(target(**fields))
+    value = simulated_values(targets, tables)["X"]
+    assert math.isnan(value)
+    assert interval_distance({"X": value}, targets) == 1.0
+
+
+def test_date_column_as_datetimes_gives_the_same_values(tables):
+    targets = targets_of(target(country="kazakhstan", start="2022-09-21", end="2022-09-22"))
+    tables["daily"] = tables["daily"].assign(date=pd.to_datetime(tables["daily"]["date"]))
+    assert simulated_values(targets, tables)["X"] == 80.0
+
+
+def test_a_missing_table_is_named(tables):
+    del tables["population"]
+    targets = targets_of(target(table="population", column="abroad", statistic="increase",
+                                start="2022-09-21", end="2022-09-22"))
+    with pytest.raises(KeyError, match="'population'"):
+        simulated_values(targets, tables)
+
+
+# --------------------------------------------------------------------------- distance
+
+
+def test_miss_is_zero_inside_and_relative_outside():
+    assert interval_miss(15, 10, 20) == 0.0
+    assert interval_miss(10, 10, 20) == 0.0
+    assert interval_miss(20, 10, 20) == 0.0
+    assert interval_miss(5, 10, 20) == pytest.approx(0.5)
+    assert interval_miss(30, 10, 20) == pytest.approx(0.5)
+    assert interval_miss(1e9, 10, None) == 0.0
+    assert interval_miss(-1e9, None, 20) == 0.0
+    assert interval_miss(0.5, 1.0, 1.0) == pytest.approx(0.5)
+    assert interval_miss(math.nan, 10, 20) == 1.0
+
+
+def test_distance_grows_with_the_miss_and_is_weighted():
+    targets = targets_of(target(id="A", low=10, high=20), target(id="B", low=1.0, high=None, weight=4))
+    assert interval_distance({"A": 12, "B": 3}, targets) == 0.0
+    steps = [interval_distance({"A": a, "B": 3}, targets) for a in (21, 25, 30, 50)]
+    assert steps == sorted(steps) and steps[0] > 0
+    assert interval_distance({"A": 30, "B": 3}, targets) == pytest.approx(0.25)
+    assert interval_distance({"A": 15, "B": 0.5}, targets) == pytest.approx(4 * 0.25)
+    assert interval_distance({"A": 15}, targets) == pytest.approx(4.0)  # B missing = NaN = miss 1
+
+
+def test_evaluate_targets_table(tables):
+    targets = targets_of(
+        target(id="inside", country="kazakhstan", low=100, high=120),
+        target(id="low", country="kazakhstan", low=220, high=None),
+        target(id="high", country="georgia", statistic="max", column="rent_index", low=None, high=1.2),
+    )
+    frame = evaluate_targets(targets, tables)
+    assert list(frame["id"]) == ["inside", "low", "high"]
+    assert list(frame["inside"]) == [True, False, False]
+    assert frame["value"].tolist() == pytest.approx([110, 110, 1.3])
+    assert frame["miss"].tolist() == pytest.approx([0, 0.5, 0.1 / 1.2])
+    assert frame.attrs["distance"] == pytest.approx(0.25 + (0.1 / 1.2) ** 2)
+
+
+def test_shipped_targets_evaluate_on_a_run_of_the_tiny_world():
+    from flowsim.runner import simulate
+    from flowsim.scenario import load_scenario
+
+    scenario = load_scenario(ROOT / "tests" / "scenarios" / "tiny.yaml")
+    result = simulate(scenario, seed=3)
+    targets = load_targets(TARGETS)
+    frame = evaluate_targets(targets, result.tables())
+    assert set(frame["id"]) == set(targets.ids)
+    assert frame.loc[frame["id"] == "F4", "value"].notna().all()
+    assert frame.attrs["distance"] > 0  # a tiny world is far from the real numbers
