@@ -65,8 +65,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_or_fail(args.scenario)
     out = args.out or default_out(scenario)
     _check_writable(out)
+    targets = _targets_of(scenario)
     result = simulate(scenario, seed=args.seed, scale=args.scale, progress=not args.quiet, agents=args.agents)
     write_run(result, out)
+    if targets is not None:
+        from flowsim.outputs import write_csv
+        from flowsim.validation import single_run_validation
+
+        write_csv(single_run_validation(targets, result.tables(), result.meta["seed"]), out / "validation.csv")
     if not args.no_figures:
         from flowsim.plotting import plot_run
         from flowsim.report import write_report
@@ -76,6 +82,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _print_summary(result, out)
     return 0
+
+
+def _targets_of(scenario: Scenario):
+    """The scenario's calibration targets, checked before anything runs (None if it declares none)."""
+    if scenario.targets_path is None:
+        return None
+    from flowsim.targets import TargetsError, load_targets
+
+    try:
+        return load_targets(scenario.targets_path)
+    except TargetsError as err:
+        raise UserError(err.message) from None
 
 
 def _check_writable(out: Path) -> None:

@@ -256,3 +256,10 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
     return value
+
+
+def single_run_validation(targets: TargetSet, tables: dict[str, pd.DataFrame], seed: int) -> pd.DataFrame:
+    """The validation table of one run (its value stands for median and band)."""
+    values = pd.DataFrame([simulated_values(targets, tables)], columns=targets.ids)
+    values.insert(0, "seed", [seed])
+    return summarise(targets, values)
