@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from flowsim.argtypes import positive_float, positive_int, rate
 from flowsim.scenario import Scenario
 from flowsim.targets import TargetSet, interval_distance, simulated_values
 
@@ -509,16 +510,16 @@ def add_calibrate_parser(subparsers: argparse._SubParsersAction) -> argparse.Arg
                     "its targets file. Writes the posterior, the calibrated parameter file and its record.")
     parser.add_argument("scenario", help="scenario YAML")
     parser.add_argument("--budget", type=_duration, required=True, help="wall-time budget, e.g. 30m, 90s, 1h")
-    parser.add_argument("--scale", type=_positive_float, default=None,
+    parser.add_argument("--scale", type=positive_float, default=None,
                         help="people per agent during calibration (default: the scenario's calibration.scale)")
-    parser.add_argument("--workers", type=_positive_int, default=1, help="parallel sampling processes (default 1)")
-    parser.add_argument("--population-size", type=_positive_int, default=100,
+    parser.add_argument("--workers", type=positive_int, default=1, help="parallel sampling processes (default 1)")
+    parser.add_argument("--population-size", type=positive_int, default=100,
                         help="accepted particles per population (default 100)")
     parser.add_argument("--seed", type=int, default=None, help="root seed of the model runs (default: the scenario's)")
-    parser.add_argument("--min-acceptance-rate", type=_rate, default=0.01,
+    parser.add_argument("--min-acceptance-rate", type=rate, default=0.01,
                         help="stop when a population's acceptance rate falls below this (default 0.01)")
-    parser.add_argument("--max-simulations", type=_positive_int, default=None, help="stop after this many simulations")
-    parser.add_argument("--max-populations", type=_positive_int, default=None, help="stop after this many populations")
+    parser.add_argument("--max-simulations", type=positive_int, default=None, help="stop after this many simulations")
+    parser.add_argument("--max-populations", type=positive_int, default=None, help="stop after this many populations")
     parser.add_argument("--point", choices=("median", "best"), default="median",
                         help="calibrated value: posterior weighted median (default) or best particle")
     parser.add_argument("--check-runs", type=int, default=3,
@@ -611,30 +612,3 @@ def _duration(text: str) -> dt.timedelta:
         return parse_duration(text)
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
-
-
-def _rate(text: str) -> float:
-    value = _positive_float(text)
-    if value > 1:
-        raise argparse.ArgumentTypeError(f"must be at most 1, got {text}")
-    return value

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from flowsim.argtypes import positive_float
 from flowsim.scenario import Scenario, ScenarioError, load_scenario
 
 EXIT_USAGE = 2
@@ -32,19 +33,9 @@ def load_or_fail(path: str) -> Scenario:
 def add_run_options(parser: argparse.ArgumentParser, *, seed_help: str = "seed (default: the scenario's)") -> None:
     """Options every command that runs a scenario shares."""
     parser.add_argument("--seed", type=int, default=None, help=seed_help)
-    parser.add_argument("--scale", type=_positive_float, default=None,
+    parser.add_argument("--scale", type=positive_float, default=None,
                         help="people per agent (default: the scenario's behaviour.agent_scale)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: outputs/<scenario name>/)")
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
 
 
 def cmd_check(args: argparse.Namespace) -> int:

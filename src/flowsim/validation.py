@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from flowsim.argtypes import positive_int
+from flowsim.ensemble import spawn_seeds
 from flowsim.scenario import Scenario
 from flowsim.targets import Target, TargetSet, TargetsError, load_targets, simulated_values
 
@@ -25,11 +27,6 @@ VALIDATION_COLUMNS = (
     "id", "label", "source", "country", "column", "start", "end", "statistic", "low", "high",
     "documented", "sim_median", "sim_p05", "sim_p95", "inside", "share_inside",
 )
-
-
-def spawn_seeds(seed: int, runs: int) -> list[int]:
-    """``runs`` independent integer seeds spawned from one seed (numpy SeedSequence)."""
-    return [int(child.generate_state(1)[0]) for child in np.random.SeedSequence(seed).spawn(runs)]
 
 
 def scenario_targets(scenario: Scenario) -> TargetSet:
@@ -197,9 +194,9 @@ def add_validate_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
         description="Run a scenario --runs times (seeds spawned from --seed), compute every target of its "
                     "targets file, print the comparison and write validation.csv to the run folder.")
     parser.add_argument("scenario", help="scenario YAML")
-    parser.add_argument("--runs", type=_positive_int, default=20, help="number of runs (default 20)")
+    parser.add_argument("--runs", type=positive_int, default=20, help="number of runs (default 20)")
     add_run_options(parser, seed_help="root seed; run seeds are spawned from it (default: the scenario's)")
-    parser.add_argument("--workers", type=_positive_int, default=1, help="parallel processes (default 1)")
+    parser.add_argument("--workers", type=positive_int, default=1, help="parallel processes (default 1)")
     parser.add_argument("--targets", type=Path, default=None,
                         help="targets YAML (default: the one the scenario declares)")
     parser.add_argument("--strict", action="store_true",
@@ -246,16 +243,6 @@ class _executor:
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
 
 
 def single_run_validation(targets: TargetSet, tables: dict[str, pd.DataFrame], seed: int) -> pd.DataFrame:
