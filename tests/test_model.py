@@ -131,8 +131,6 @@ def test_rents_rise_where_newcomers_crowd_the_housing():
 
 @pytest.mark.parametrize("path", [TINY, *SHIPPED], ids=lambda p: p.stem)
 def test_nobody_is_lost_on_any_day_in_any_origin(path):
-    if "targets" in path.parts or "calibrated" in path.parts:
-        pytest.skip("not a scenario")
     scenario = load_scenario(path)
     scale = 50 if path == BASELINE or "what_if" in path.parts else 1
     result = simulate(scenario, seed=11, scale=scale)
