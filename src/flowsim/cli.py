@@ -130,17 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_modules():
     """Parsers of the commands that live in their own modules."""
-    import importlib
+    from flowsim.calibration import add_calibrate_parser
+    from flowsim.compare import add_compare_parser
+    from flowsim.ensemble import add_ensemble_parser
+    from flowsim.plotting import add_plot_parser
+    from flowsim.sensitivity import add_sensitivity_parser
+    from flowsim.validation import add_validate_parser
 
-    adders = []
-    for module, name in (("plotting", "add_plot_parser"), ("validation", "add_validate_parser"),
-                         ("calibration", "add_calibrate_parser"), ("ensemble", "add_ensemble_parser"),
-                         ("compare", "add_compare_parser"), ("sensitivity", "add_sensitivity_parser")):
-        try:  # INTEGRATION-TODO: strict imports once all modules have landed
-            adders.append(getattr(importlib.import_module(f"flowsim.{module}"), name))
-        except (ImportError, AttributeError):
-            pass
-    return adders
+    return (add_plot_parser, add_validate_parser, add_calibrate_parser, add_ensemble_parser,
+            add_compare_parser, add_sensitivity_parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
