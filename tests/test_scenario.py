@@ -80,3 +80,8 @@ def test_every_shipped_what_if_extends_the_baseline():
         scenario = load_scenario(path)
         assert scenario.name == path.stem
         assert scenario.calendar == load_scenario(BASELINE).calendar
+
+
+def test_a_number_for_a_whole_number_setting_is_rounded():
+    scenario = load_scenario(TINY).with_overrides({"behaviour.after_arrival.registration_after_days": 4.6})
+    assert scenario.behaviour.after_arrival.registration_after_days == 5

@@ -323,10 +323,20 @@ class Scenario(_Spec):
         return _get_path(self.model_dump(by_alias=True), dotted.split("."))
 
     def with_overrides(self, values: dict[str, Any]) -> Scenario:
-        """A validated copy with the values at the given dotted paths replaced."""
+        """A validated copy with the values at the given dotted paths replaced.
+
+        A number given for a whole-number setting (e.g. ``registration_after_days``) is
+        rounded, so samplers and calibrators can treat every parameter as continuous.
+        """
         data = self.model_dump(by_alias=True)
         for dotted, value in values.items():
             try:
+                try:
+                    current = _get_path(data, dotted.split("."))
+                except KeyError:
+                    current = None  # a new key, e.g. another destination's appeal
+                if isinstance(current, int) and not isinstance(current, bool) and is_finite_number(value):
+                    value = int(round(value))
                 _set_path(data, dotted.split("."), value)
             except KeyError as err:
                 raise ScenarioError(
