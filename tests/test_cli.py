@@ -39,3 +39,21 @@ def test_out_pointing_at_a_file_is_refused_before_running(tmp_path, capsys):
     blocker.write_text("x")
     assert main(["run", str(TINY), "--out", str(blocker / "run"), "--quiet"]) == 2
     assert "is a file" in capsys.readouterr().err
+
+
+def test_every_command_is_reachable_through_main(capsys):
+    import pytest
+
+    for command in ("run", "check", "plot", "validate", "calibrate", "ensemble", "compare", "sensitivity"):
+        with pytest.raises(SystemExit) as exit_:
+            main([command, "--help"])
+        assert exit_.value.code == 0
+        assert "usage: flowsim" in capsys.readouterr().out
+
+
+def test_plot_redraws_a_run_folder_through_main(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", str(TINY), "--out", str(out), "--no-figures", "--quiet"]) == 0
+    assert main(["plot", str(out)]) == 0
+    assert len(list((out / "figures").glob("*.png"))) >= 7
+    assert (out / "report.html").exists()

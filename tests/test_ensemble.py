@@ -208,7 +208,7 @@ def _parse(argv):
 def test_cli_ensemble_runs_and_reports_user_errors(tmp_path, capsys):
     args = _parse(["ensemble", str(TINY), "--runs", "2", "--scale", "200", "--executor", "serial",
                    "--out", str(tmp_path / "e")])
-    assert args.func is cmd_ensemble
+    assert args.handler is cmd_ensemble
     assert cmd_ensemble(args) == 0
     assert (tmp_path / "e" / "daily_bands.csv").exists()
     capsys.readouterr()

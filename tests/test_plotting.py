@@ -328,7 +328,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 def test_cli_plot_writes_figures_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = make_run(tmp_path / "cli", validation=False)
     args = _parse(["plot", str(run)])
-    assert args.func(args) == 0
+    assert args.handler(args) == 0
     assert (run / "report.html").is_file()
     assert (run / "figures" / "01_kazakhstan_entries_exits.png").is_file()
     assert "wrote" in capsys.readouterr().out

@@ -205,7 +205,7 @@ def add_compare_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--runs", type=int, default=50, help="runs per scenario (default 50)")
     parser.add_argument("--resume", action="store_true", help="keep finished runs of both ensembles")
     add_execution_options(parser)
-    parser.set_defaults(func=cmd_compare, handler=cmd_compare)
+    parser.set_defaults(handler=cmd_compare)
     return parser
 
 

@@ -491,7 +491,7 @@ def add_ensemble_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--resume", action="store_true",
                         help="keep finished runs in OUT (done marker present) and run only the rest")
     add_execution_options(parser)
-    parser.set_defaults(func=cmd_ensemble, handler=cmd_ensemble)
+    parser.set_defaults(handler=cmd_ensemble)
     return parser
 
 

@@ -1363,7 +1363,7 @@ def add_plot_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
         "tables in a run folder written by 'flowsim run' or 'flowsim ensemble'.")
     parser.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="run folder holding daily.csv etc.")
     parser.add_argument("--no-report", action="store_true", help="write the figures only, not report.html")
-    parser.set_defaults(func=cmd_plot)
+    parser.set_defaults(handler=cmd_plot)
     return parser
 
 

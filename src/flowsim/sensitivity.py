@@ -382,7 +382,7 @@ def add_sensitivity_parser(subparsers: Any) -> argparse.ArgumentParser:
                              "wave_entries_<country>, peak_queue_<country>")
     parser.add_argument("--levels", type=int, default=4, help="Morris grid levels (default 4)")
     add_execution_options(parser, scale_help="the scenario's calibration.scale")
-    parser.set_defaults(func=cmd_sensitivity, handler=cmd_sensitivity)
+    parser.set_defaults(handler=cmd_sensitivity)
     return parser
 
 
