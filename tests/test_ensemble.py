@@ -218,3 +218,16 @@ def test_cli_ensemble_runs_and_reports_user_errors(tmp_path, capsys):
     assert cmd_ensemble(_parse(["ensemble", str(TINY), "--runs", "0", "--executor", "serial",
                                 "--out", str(tmp_path / "z")])) == 2
     assert "--runs" in capsys.readouterr().err
+
+
+def test_an_ensemble_is_validated_against_the_scenarios_targets(tmp_path):
+    import pandas as pd
+
+    from conftest import TINY
+    from flowsim.ensemble import run_ensemble
+
+    run_ensemble(str(TINY), 3, seed=5, scale=20, out_dir=tmp_path, executor="serial", progress=False)
+    validation = pd.read_csv(tmp_path / "validation.csv")
+    assert {"F1_3", "F7_balance", "F15"} <= set(validation["id"])
+    finite = validation.dropna(subset=["sim_median"])
+    assert (finite["sim_p05"] <= finite["sim_median"]).all() and (finite["sim_median"] <= finite["sim_p95"]).all()

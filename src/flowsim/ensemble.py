@@ -306,6 +306,20 @@ def _executor_label(executor: Executor) -> str:
     return type(executor).__name__
 
 
+def _write_validation(sc: Any, out: Path, completed: list[int], seeds: list[int]) -> bool:
+    """Compare the runs with the scenario's calibration targets, if it declares any."""
+    if sc.targets_path is None or not sc.targets_path.exists():
+        return False
+    from flowsim.outputs import write_csv
+    from flowsim.targets import load_targets
+    from flowsim.validation import validation_from_run_folders
+
+    frame = validation_from_run_folders(load_targets(sc.targets_path), [run_dir_of(out, i) for i in completed],
+                                        [seeds[i] for i in completed])
+    write_csv(frame, out / "validation.csv")
+    return True
+
+
 def _check_resumable(manifest_path: Path, expected: dict) -> None:
     try:
         old = json.loads(manifest_path.read_text())
@@ -401,6 +415,7 @@ def run_ensemble(scenario: Any, runs: int, seed: int | None = None, scale: float
             f"{failures[0]['error'] if failures else 'unknown'}. See {out / 'runs_failed.csv'}."
         )
     result = summarise_ensemble(out, completed, seeds)
+    validated = _write_validation(sc, out, completed, seeds)
     manifest.update({
         "status": "complete" if not failures else "incomplete",
         "runs_completed": len(completed), "runs_resumed": len(resumed),
@@ -409,6 +424,7 @@ def run_ensemble(scenario: Any, runs: int, seed: int | None = None, scale: float
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "files": ["daily_bands.csv", "crossings_bands.csv", "ensemble_summary.csv",
                   "run_outputs.csv", "outputs_bands.csv"]
+                 + (["validation.csv"] if validated else [])
                  + (["runs_failed.csv"] if failures else []) + ["runs/"],
     })
     _write_text(manifest_path, json.dumps(manifest, indent=1) + "\n")

@@ -250,3 +250,14 @@ def single_run_validation(targets: TargetSet, tables: dict[str, pd.DataFrame], s
     values = pd.DataFrame([simulated_values(targets, tables)], columns=targets.ids)
     values.insert(0, "seed", [seed])
     return summarise(targets, values)
+
+
+def validation_from_run_folders(targets: TargetSet, folders: list[Path], seeds: list[int]) -> pd.DataFrame:
+    """The validation table of an ensemble, from the tables its runs wrote to disk."""
+    rows = []
+    for folder in folders:
+        tables = {name: pd.read_csv(folder / f"{name}.csv") for name in ("daily", "profile", "flows", "population")}
+        rows.append(simulated_values(targets, tables))
+    values = pd.DataFrame(rows, columns=targets.ids)
+    values.insert(0, "seed", seeds)
+    return summarise(targets, values)
