@@ -10,7 +10,8 @@ import pytest
 
 from conftest import BASELINE
 from flowsim.scenario import load_scenario
-from flowsim.validation import process_pool, scenario_targets, validate
+from flowsim.executors import make_executor
+from flowsim.validation import scenario_targets, validate
 
 SEEDS = 10
 REQUIRED_SHARE_OF_SEEDS = 0.8
@@ -19,7 +20,7 @@ REQUIRED_SHARE_OF_SEEDS = 0.8
 @pytest.fixture(scope="module")
 def validation():
     scenario = load_scenario(BASELINE)
-    with process_pool(2) as pool:
+    with make_executor("process", workers=2) as pool:
         return validate(scenario, SEEDS, seed=2022, scale=1, executor=pool)
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pytest
 
 from conftest import BASELINE, SHIPPED, TINY, build, one_road_world
 from flowsim.model import FlowModel
 from flowsim.outputs import write_run
-from flowsim.people import State
 from flowsim.places import CrossingPlace, DestinationPlace
 from flowsim.runner import simulate
 from flowsim.scenario import load_scenario

@@ -8,12 +8,12 @@ import pytest
 
 from conftest import TINY
 from flowsim.cli import main
+from flowsim.executors import make_executor
 from flowsim.scenario import load_scenario
 from flowsim.targets import TargetSet, TargetsError, load_targets
 from flowsim.validation import (
     VALIDATION_COLUMNS,
     format_validation,
-    process_pool,
     scenario_targets,
     spawn_seeds,
     summarise,
@@ -70,7 +70,7 @@ def test_validate_the_tiny_world():
 def test_a_process_pool_gives_the_same_numbers():
     scenario = load_scenario(TINY)
     serial = validate(scenario, 2, 3, None)
-    with process_pool(2) as pool:
+    with make_executor("process", workers=2) as pool:
         parallel = validate(scenario, 2, 3, None, pool)
     pd.testing.assert_frame_equal(serial, parallel)
 

@@ -437,15 +437,12 @@ def _duration_text(duration: dt.timedelta) -> str:
 def check_at_scale_one(scenario: Scenario, values: dict[str, float | int], targets: TargetSet, *, runs: int,
                        seed: int, workers: int = 1, progress: bool = False) -> dict[str, Any]:
     """Validate the calibrated scenario at one agent per person; a summary for the record."""
-    from flowsim.validation import process_pool, validate
+    from flowsim.executors import make_executor
+    from flowsim.validation import validate
 
     calibrated = scenario.with_overrides(values)
-    pool = process_pool(workers) if workers > 1 else None
-    try:
+    with make_executor("process" if workers > 1 else "serial", workers) as pool:
         frame = validate(calibrated, runs, seed, 1.0, pool, targets=targets, progress=progress)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
     failing = frame.loc[~frame["inside"], "id"].tolist()
     return {
         "runs": runs,

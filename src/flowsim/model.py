@@ -510,9 +510,9 @@ class FlowModel(mesa.Model):
 
     def _end_day(self) -> None:
         p = self.people
-        queued = p.state == State.QUEUED
-        self.crossing_today["queue"][:] = self._people(np.bincount(p.crossing[queued], minlength=self.n_crossings))
-        self.queue_history[self.day + 1] = np.bincount(p.crossing[queued], minlength=self.n_crossings)
+        queued_agents = np.bincount(p.crossing[p.state == State.QUEUED], minlength=self.n_crossings)
+        self.crossing_today["queue"][:] = self._people(queued_agents)
+        self.queue_history[self.day + 1] = queued_agents
         self.population_log.append(self.population_by_origin())
         self.agent_days += self.people.n
 

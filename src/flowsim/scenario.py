@@ -827,13 +827,8 @@ def _path_tuple(data: Any, parts: list[str]) -> tuple:
     return tuple(out)
 
 
-def scenario_to_dict(scenario: Scenario) -> dict:
-    """Plain data of a scenario (for manifests and for shipping to worker processes)."""
-    return copy.deepcopy(scenario.model_dump(mode="json", by_alias=True))
-
-
 def scenario_from_dict(data: dict, source: Path | None = None) -> Scenario:
-    """Rebuild a scenario from :func:`scenario_to_dict` output."""
+    """Validate a scenario given as plain data (e.g. a hand-built world in a test)."""
     return _validate(copy.deepcopy(data), _Located.empty(str(source or "<scenario>")), source)
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import multiprocessing
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, Future, as_completed
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ from tqdm import tqdm
 
 from flowsim.argtypes import positive_int
 from flowsim.ensemble import spawn_seeds
+from flowsim.executors import make_executor
 from flowsim.scenario import Scenario
 from flowsim.targets import Target, TargetSet, TargetsError, load_targets, simulated_values
 
@@ -158,11 +158,6 @@ def validate(
     return frame
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A local process pool (forkserver: safe with the threads pandas and tqdm may start)."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
-
-
 def format_validation(frame: pd.DataFrame) -> str:
     """The validation table as aligned text for a terminal."""
     def number(value: float | None) -> str:
@@ -220,7 +215,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     out = args.out or default_out(scenario)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file, not a folder. Give a folder for validation.csv.")
-    with _executor(args.workers) as executor:
+    with make_executor("process" if args.workers > 1 else "serial", args.workers) as executor:
         frame = validate(scenario, args.runs, seed, args.scale, executor, targets=targets, progress=not args.quiet)
     path = write_csv(frame, Path(out) / "validation.csv")
     if not args.quiet:
@@ -229,20 +224,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(format_validation(frame))
         print(f"written to {path}")
     return 1 if args.strict and not frame["inside"].all() else 0
-
-
-class _executor:
-    """A process pool for ``workers`` > 1, else nothing (runs execute in this process)."""
-
-    def __init__(self, workers: int) -> None:
-        self.pool = process_pool(workers) if workers > 1 else None
-
-    def __enter__(self) -> Executor | None:
-        return self.pool
-
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def single_run_validation(targets: TargetSet, tables: dict[str, pd.DataFrame], seed: int) -> pd.DataFrame:
