@@ -18,7 +18,9 @@ SHIPPED = sorted(p for p in (ROOT / "scenarios").rglob("*.yaml")
 
 def _leaving(**changes) -> dict:
     rules = {
-        "baseline_daily_hazard": 0.0, "shock_hazard": 1.0, "shock_decay_days": 0.01, "shock_floor": 0.0,
+        "baseline_daily_hazard": 0.0, "shock_hazard": 1.0,
+        "pressure": [{"id": "announcement", "after_days": 0, "level": 1.0},
+                     {"id": "next_day", "after_days": 1, "level": 0.0}],
         "panic_share": 1.0, "deliberation_days_max": 0, "complete_multiplier": 0.0,
         "age": {"18-28": 1.0, "29-39": 1.0, "40+": 1.0},
         "occupation": {"it": 1.0, "arts": 1.0, "medical": 1.0, "other_skilled": 1.0, "low_skilled": 1.0},

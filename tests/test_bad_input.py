@@ -39,7 +39,7 @@ CASES = {
     "typo_in_a_key": (
         GOOD.replace("patience_days: 2", "patience_dayz: 2"), "patience_dayz", r"unknown key 'patience_dayz'.*Did you mean 'patience_days'"),
     "wrong_type": (
-        GOOD.replace("shock_decay_days: 5", "shock_decay_days: soon"), "shock_decay_days", r"behaviour\.leaving\.shock_decay_days.*valid number"),
+        GOOD.replace("shock_hazard: 0.01", "shock_hazard: soon"), "shock_hazard", r"behaviour\.leaving\.shock_hazard.*valid number"),
     "negative_capacity": (
         GOOD.replace("daily_capacity: 600}", "daily_capacity: -600}"), "daily_capacity: -600", r"crossings\.kz_ozinki\.daily_capacity.*greater than or equal to 0"),
     "shares_not_summing_to_one": (

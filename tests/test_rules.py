@@ -12,14 +12,29 @@ def rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+KNOT_DAYS = np.array([0.0, 7.0, 16.0])
+KNOT_LEVELS = np.array([1.0, 0.6, 0.08])
+
+
 def test_pressure_is_zero_before_the_announcement_and_peaks_on_the_day():
-    assert rules.mobilization_pressure(-1, 7.0, 0.05) == 0.0
-    assert rules.mobilization_pressure(0, 7.0, 0.05) == 1.0
-    assert rules.mobilization_pressure(7, 7.0, 0.0) == pytest.approx(np.exp(-1))
+    assert rules.mobilization_pressure(-1, KNOT_DAYS, KNOT_LEVELS) == 0.0
+    assert rules.mobilization_pressure(0, KNOT_DAYS, KNOT_LEVELS) == 1.0
 
 
-def test_pressure_never_falls_below_its_floor_while_mobilization_goes_on():
-    assert rules.mobilization_pressure(100, 7.0, 0.05) == 0.05
+def test_pressure_runs_straight_between_knots_and_stays_at_the_last():
+    assert rules.mobilization_pressure(7, KNOT_DAYS, KNOT_LEVELS) == pytest.approx(0.6)
+    assert rules.mobilization_pressure(11.5, KNOT_DAYS, KNOT_LEVELS) == pytest.approx(0.34)
+    assert rules.mobilization_pressure(100, KNOT_DAYS, KNOT_LEVELS) == pytest.approx(0.08)
+
+
+def test_fare_rises_with_the_backlog_of_unserved_demand_up_to_a_cap():
+    assert rules.fare_index(np.array([0.0, 2.0, 50.0]), 0.8).tolist() == pytest.approx([1.0, 2.6, 9.0])
+
+
+def test_queue_reported_in_vehicles_and_km_leaves_out_people_on_foot():
+    vehicles = rules.queue_vehicles(np.array([1000.0]), np.array([2.5]), np.array([0.2]))
+    assert vehicles == pytest.approx([320.0])
+    assert rules.queue_km(vehicles, 4.5) == pytest.approx([1.44])
 
 
 def test_leaving_hazard_scales_with_the_cohort_multiplier_and_drops_once_complete():

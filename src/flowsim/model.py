@@ -30,9 +30,12 @@ DESTINATION_COUNTERS = (
     "wave_exits_return", "wave_stock", "wave_registrations",
 )
 CROSSING_COUNTERS = (
-    "arrivals", "processed", "turned_back", "gave_up", "queue", "capacity",
+    "arrivals", "processed", "turned_back", "gave_up", "switched_away", "queue", "capacity",
     "crossed_agents", "wait_days_sum",
 )
+METRES_PER_QUEUED_VEHICLE = 4.5
+"""Queue length per vehicle in a single-lane jam: UL-02 reports a queue of more than 25 km at
+Upper Lars on 26-27 Sep and UL-04 about 5,500 cars on 27 Sep; 25,000 m / 5,500 = 4.5 m."""
 POPULATION_STATES = ("at_home", "queued", "in_transit", "abroad", "returned")
 _STATE_GROUP = np.array([0, 2, 1, 3, 2, 2, 4, 0])  # State -> POPULATION_STATES index
 _STATE_TO_GROUP = np.eye(5, dtype=np.int64)[_STATE_GROUP]  # (8 states × 5 groups) indicator
@@ -64,6 +67,8 @@ class FlowModel(mesa.Model):
         self.config = scenario
         self.behaviour = scenario.behaviour
         self.scale = float(scale if scale is not None else scenario.behaviour.agent_scale)
+        self.whole_people = self.scale == round(self.scale)
+        self.metres_per_queued_vehicle = METRES_PER_QUEUED_VEHICLE
         self.start = scenario.calendar.start
         self.days = scenario.calendar.days
         self.day = -1
@@ -73,6 +78,11 @@ class FlowModel(mesa.Model):
         self._build_places()
         self.cohorts = build_cohorts(scenario, self.scale)
         self.people = People(capacity=max(1024, int(self.cohorts.at_home.sum() * 0.02)))
+        intensity = np.array([o.mobilization_intensity for o in scenario.origins])
+        self.leaving_multiplier = self.cohorts.leaving_multiplier * intensity[self.cohorts.origin]
+        knots = scenario.behaviour.leaving.pressure
+        self.pressure_days = np.array([k.after_days for k in knots], dtype=float)
+        self.pressure_levels = np.array([k.level for k in knots], dtype=float)
         self.population_start = np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
                                             minlength=self.n_origins).astype(np.int64)
         self.population_log: list[np.ndarray] = []
@@ -90,7 +100,8 @@ class FlowModel(mesa.Model):
                     "rent_index")},
                 CrossingPlace: {name: name for name in (
                     "date", "place_id", "country", "mode", "arrivals", "processed", "turned_back",
-                    "gave_up", "queue", "mean_wait_days", "capacity", "status")},
+                    "gave_up", "switched_away", "queue", "queue_vehicles", "queue_km", "mean_wait_days",
+                    "capacity", "fare_index", "status")},
             }
         )
 
@@ -128,12 +139,22 @@ class FlowModel(mesa.Model):
         self.crossing_origin = np.array([origin_index.get(c.origin, -1) for c in crossings], dtype=np.int16)
         self.crossing_travel = np.array([c.travel_days for c in crossings])
         self.crossing_cost = np.array([c.cost_usd for c in crossings])
-        self.crossing_capacity = np.array([c.daily_capacity for c in crossings], dtype=float)
+        def _given(field: str) -> np.ndarray:
+            return np.array([-1.0 if getattr(c, field) is None else float(getattr(c, field)) for c in crossings])
+        self.crossing_throughput = {field: _given(field) for field in (
+            "daily_capacity", "vehicles_per_day", "people_per_vehicle", "pedestrians_per_day", "seats_per_day")}
+        staffing = np.array([d.border_capacity_factor for d in dests])
+        self.crossing_staffing = np.where(self.crossing_air, 1.0, staffing[self.crossing_dest])
+        self.crossing_capacity = np.array([c.capacity_people for c in crossings], dtype=float) * self.crossing_staffing
+        self.crossing_pedestrian_share = self._pedestrian_share()
         self.crossing_open = np.array([c.open for c in crossings])
         self.crossing_documents = np.array(
             [document_mask(c.documents if c.documents is not None else dests[dest_index[c.destination]].entry_documents)
              for c in crossings], dtype=np.uint8)
         self.crossing_turn_back = np.zeros(len(crossings))
+        self.turn_back_history = np.zeros((self.days + 1, len(crossings)))
+        self.fare_index = np.ones(len(crossings))
+        self.seat_wait_days = np.zeros(len(crossings))
         self.crossing_ordinary_share = np.array([c.ordinary_share for c in crossings])
         self.crossing_lonlat = np.array([(c.lon, c.lat) for c in crossings])
         self._capacity_carry = np.zeros(len(crossings))
@@ -147,6 +168,11 @@ class FlowModel(mesa.Model):
             rules.great_circle_km(self.crossing_lonlat[:, None, 0], self.crossing_lonlat[:, None, 1],
                                   self.crossing_lonlat[None, :, 0], self.crossing_lonlat[None, :, 1]),
             self.crossing_air[None, :])
+        # a road crossing is open to men from every region (the drive from each region's centre
+        # is in access_days); a crossing with an origin is a really regional link
+        self.approach_default = ((self.crossing_origin[None, :] < 0)
+                                 | (self.crossing_origin[None, :] == np.arange(len(origins))[:, None]))
+        self.approach_allowed = self.approach_default.copy()
         self.origin_savings = np.array([[o.savings_usd[w] for w in ("low", "mid", "high")] for o in origins])
         self.origin_visa = np.array([o.schengen_visa_share for o in origins])
         self.origin_eu_residence = np.array([o.eu_residence_share for o in origins])
@@ -160,9 +186,11 @@ class FlowModel(mesa.Model):
         self.first_entries_by_origin = np.zeros((len(origins), len(dests)))
         self.queue_history = np.zeros((self.days + 1, len(crossings)))
         self.capacity_history = np.zeros((self.days + 1, len(crossings)))
-        self.destination_today = {k: np.zeros(len(dests), dtype=np.int64) for k in DESTINATION_COUNTERS}
-        self.crossing_today = {k: np.zeros(len(crossings), dtype=np.int64) for k in CROSSING_COUNTERS}
-        self.crossing_today["wait_days_sum"] = np.zeros(len(crossings))
+        # today's counts, in people (agents times the agent scale)
+        self.destination_today = {k: np.zeros(len(dests)) for k in DESTINATION_COUNTERS}
+        self.crossing_today = {k: np.zeros(len(crossings)) for k in CROSSING_COUNTERS}
+        self.wave_stock = np.zeros(len(dests))
+        self.queue_vehicles = np.zeros(len(crossings))
 
         self.destination_places = [DestinationPlace(self, i, d.id, d.name) for i, d in enumerate(dests)]
         self.crossing_places = [CrossingPlace(self, i, c.id, c.destination, c.mode)
@@ -212,7 +240,15 @@ class FlowModel(mesa.Model):
         elif event.kind == "open_crossing":
             self.crossing_open[targets] = True
         elif event.kind == "set_capacity":
-            self.crossing_capacity[targets] = event.daily_capacity
+            for field in ("daily_capacity", "vehicles_per_day", "pedestrians_per_day", "seats_per_day"):
+                if getattr(event, field) is not None:
+                    self.crossing_throughput[field][targets] = getattr(event, field)
+            self._refresh_capacity(targets)
+        elif event.kind == "restrict_approach":
+            allowed = np.isin(np.arange(self.n_origins), [self.origin_ids.index(o) for o in event.origins])
+            self.approach_allowed[:, targets] = allowed[:, None]
+        elif event.kind == "lift_restriction":
+            self.approach_allowed[:, targets] = self.approach_default[:, targets]
         elif event.kind == "draft_office":
             self.crossing_turn_back[targets] = event.turn_back_share
         elif event.kind == "remove_draft_office":
@@ -223,6 +259,21 @@ class FlowModel(mesa.Model):
             self.dest_ordinary_factor[self.destination_ids.index(event.destination)] = event.factor
         elif event.kind == "set_safety":
             self.dest_safety[self.destination_ids.index(event.destination)] = event.safety
+
+    def _refresh_capacity(self, targets: np.ndarray) -> None:
+        """People per day from the throughput as the post works (seats, vehicles, pedestrians)."""
+        t = self.crossing_throughput
+        seats, vehicles, ppv, walkers, daily = (t[f][targets] for f in (
+            "seats_per_day", "vehicles_per_day", "people_per_vehicle", "pedestrians_per_day", "daily_capacity"))
+        by_road = np.maximum(vehicles, 0) * np.maximum(ppv, 0) + np.maximum(walkers, 0)
+        self.crossing_capacity[targets] = self.crossing_staffing[targets] * np.where(
+            seats >= 0, seats, np.where((vehicles >= 0) | (walkers >= 0), by_road, np.maximum(daily, 0)))
+        self.crossing_pedestrian_share = self._pedestrian_share()
+
+    def _pedestrian_share(self) -> np.ndarray:
+        walkers = np.maximum(self.crossing_throughput["pedestrians_per_day"], 0)
+        return np.divide(walkers, self.crossing_capacity, out=np.zeros_like(walkers),
+                         where=self.crossing_capacity > 0)
 
     def _crossing_indices(self, names: list[str]) -> np.ndarray:
         if "all" in names:
@@ -240,10 +291,10 @@ class FlowModel(mesa.Model):
     def _decide_to_leave(self) -> None:
         rules_ = self.behaviour.leaving
         days_since = -1 if self.announced_day is None else self.day - self.announced_day
-        pressure = rules.mobilization_pressure(days_since, rules_.shock_decay_days, rules_.shock_floor)
+        pressure = rules.mobilization_pressure(days_since, self.pressure_days, self.pressure_levels)
         complete_factor = rules_.complete_multiplier if self.complete else 1.0
         hazard = rules.leaving_hazard(rules_.baseline_daily_hazard, rules_.shock_hazard, pressure,
-                                      self.cohorts.leaving_multiplier, complete_factor)
+                                      self.leaving_multiplier, complete_factor)
         leavers = rules.draw_leavers(self.cohorts.at_home, hazard, self.rng)
         total = int(leavers.sum())
         if total == 0:
@@ -283,20 +334,24 @@ class FlowModel(mesa.Model):
     def _route_utility(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Utility and availability of every crossing for the people ``idx`` (rule 2)."""
         p, beta = self.people, self.behaviour.choice
-        # history row k holds the end of day k-1: a delay of 0 means yesterday evening's news
+        # history row k holds the end of day k-1: a delay of 0 means yesterday evening's news;
+        # news of queues and of draft offices travels the same way (002: "hundreds of videos")
         seen_day = max(self.day - beta.queue_information_delay_days, 0)
         queue_seen = self.queue_history[seen_day] * self.scale
         capacity_seen = np.where(self.capacity_history[seen_day] > 0, self.capacity_history[seen_day],
                                  self.crossing_capacity)
         wait = np.minimum(rules.expected_wait_days(queue_seen, capacity_seen), MAX_QUEUE_DAYS_SEEN)
-        fare = self.crossing_cost * np.where(
-            self.crossing_air, 1.0 + beta.air_fare_surge * np.minimum(wait, 10.0), 1.0)
+        # a flight is no queue to stand in: the wait for a seat and its fare show on booking
+        # sites at once, not through the news
+        wait = np.where(self.crossing_air, self.seat_wait_days, wait)
+        fare = self.crossing_cost * self.fare_index
+        draft_office_seen = self.turn_back_history[seen_day] > 0
         dest = self.crossing_dest
         network = np.log1p((self.dest_resident[dest][None, :] + self.first_entries_by_origin[:, dest]) / 1000.0)
         per_origin = (
             beta.travel_days * (self.access_days + self.crossing_travel[None, :])
             + beta.queue_days * wait[None, :]
-            + beta.draft_office * (self.crossing_turn_back > 0)[None, :]
+            + beta.draft_office * draft_office_seen[None, :]
             + beta.language * self.dest_russian[dest][None, :]
             + beta.safety * self.dest_safety[dest][None, :]
             + beta.network * network
@@ -313,7 +368,7 @@ class FlowModel(mesa.Model):
             self.crossing_open[None, :]
             & (self.crossing_capacity > 0)[None, :]
             & ((documents & self.crossing_documents[None, :]) == self.crossing_documents[None, :])
-            & ((self.crossing_origin[None, :] < 0) | (self.crossing_origin[None, :] == origin[:, None]))
+            & self.approach_allowed[origin]
         )
         return utility.astype(np.float32), allowed
 
@@ -347,7 +402,7 @@ class FlowModel(mesa.Model):
         p.queued_day[idx] = self.day
         p.ticket[idx] = self._ticket + np.arange(idx.size)
         self._ticket += idx.size
-        self.crossing_today["arrivals"] += np.bincount(p.crossing[idx], minlength=self.n_crossings)
+        self.crossing_today["arrivals"] += self._people(np.bincount(p.crossing[idx], minlength=self.n_crossings))
 
     def _react_to_queues(self) -> None:
         """People in a queue may give up and go home, or try another crossing (rule 3)."""
@@ -355,15 +410,21 @@ class FlowModel(mesa.Model):
         queued = np.flatnonzero(p.state == State.QUEUED)
         if queued.size == 0:
             return
-        at_closed = ~self.crossing_open[p.crossing[queued]]
-        impatient = (self.day - p.queued_day[queued]) >= rules_.patience_days
+        at = p.crossing[queued]
+        at_closed = ~self.crossing_open[at]
+        # a man without a seat on a flight does not wait a week for one: he soon re-chooses
+        by_air = self.crossing_air[at]
+        patience = np.where(by_air, rules_.seat_patience_days, rules_.patience_days)
+        impatient = (self.day - p.queued_day[queued]) >= patience
         restless = queued[impatient & ~at_closed]
         give_up = restless[rules.daily_event(restless.size, rules_.give_up_probability, self.rng)]
-        self.crossing_today["gave_up"] += np.bincount(p.crossing[give_up], minlength=self.n_crossings)
+        self.crossing_today["gave_up"] += self._people(np.bincount(p.crossing[give_up], minlength=self.n_crossings))
         p.state[give_up] = State.HOME_AGAIN
         p.stopped_reason[give_up] = 2
         still = np.setdiff1d(restless, give_up, assume_unique=True)
-        switching = still[rules.daily_event(still.size, rules_.switch_probability, self.rng)]
+        switch_probability = np.where(self.crossing_air[p.crossing[still]], rules_.seat_rechoose_probability,
+                                      rules_.switch_probability)
+        switching = still[rules.daily_event(still.size, switch_probability, self.rng)]
         self._rechoose(np.concatenate([queued[at_closed], switching]))
 
     def _rechoose(self, idx: np.ndarray) -> None:
@@ -372,17 +433,23 @@ class FlowModel(mesa.Model):
         p = self.people
         utility, allowed = self._route_utility(idx)
         here = p.crossing[idx]
-        # moving from one border to another costs the road between them, not the road from home
-        access_now = self.crossing_distance_days[here]
-        utility += (self.behaviour.choice.travel_days
-                    * (access_now - self.access_days[p.origin[idx]])).astype(np.float32)
+        # moving from one border to another costs the road between them, not the road from home;
+        # a man who waited for a seat on a flight is still at home
+        from_home = self.access_days[p.origin[idx]]
+        access_now = np.where(self.crossing_air[here][:, None], from_home, self.crossing_distance_days[here])
+        utility += (self.behaviour.choice.travel_days * (access_now - from_home)).astype(np.float32)
+        # he may stay where he is even where newcomers may no longer approach
+        documents_ok = (p.documents[idx] & self.crossing_documents[here]) == self.crossing_documents[here]
+        allowed[np.arange(idx.size), here] |= (self.crossing_open[here] & (self.crossing_capacity[here] > 0)
+                                               & documents_ok)
         choice = rules.choose_options(utility, allowed, self.rng)
         nowhere = choice < 0
         p.state[idx[nowhere]] = State.HOME_AGAIN
         p.stopped_reason[idx[nowhere]] = 2
-        self.crossing_today["gave_up"] += np.bincount(here[nowhere], minlength=self.n_crossings)
+        self.crossing_today["gave_up"] += self._people(np.bincount(here[nowhere], minlength=self.n_crossings))
         moved = ~nowhere & (choice != here)
         movers = idx[moved]
+        self.crossing_today["switched_away"] += self._people(np.bincount(here[moved], minlength=self.n_crossings))
         p.state[movers] = State.TO_BORDER
         p.act_day[movers] = self.day + rules.stochastic_round(access_now[moved, choice[moved]], self.rng)
         p.crossing[movers] = choice[moved]
@@ -409,7 +476,7 @@ class FlowModel(mesa.Model):
         wave_capacity = np.where(self.crossing_open,
                                  np.maximum(self.crossing_capacity - ordinary_by_crossing, 0.0), 0.0)
         places, self._capacity_carry = rules.carry_capacity(wave_capacity, self.scale, self._capacity_carry)
-        today["capacity"] += np.rint(wave_capacity).astype(np.int64)
+        today["capacity"] += wave_capacity
         self.capacity_history[self.day + 1] = wave_capacity
         queued = np.flatnonzero(p.state == State.QUEUED)
         served = queued[rules.serve_queues(p.crossing[queued], p.ticket[queued], places)]
@@ -429,6 +496,7 @@ class FlowModel(mesa.Model):
         p.first_destination[crossed] = dest
         p.crossed_day[crossed] = self.day
         p.arrived_day[crossed] = self.day
+        p.registered[crossed] = False
         self.destination_today["wave_entries"] += self._people(np.bincount(dest, minlength=self.n_destinations))
         np.add.at(self.first_entries_by_origin, (p.origin[crossed], dest), self.scale)
 
@@ -437,7 +505,8 @@ class FlowModel(mesa.Model):
         arriving = np.flatnonzero((p.state == State.TRAVELLING) & (p.act_day <= self.day))
         p.state[arriving] = State.ABROAD
         p.arrived_day[arriving] = self.day
-        p.registered[arriving] = False
+        # a man registers once in a country: coming back to it he keeps his number (F8)
+        p.registered[arriving] = (p.registered_in[arriving] >> p.location[arriving].astype(np.uint64)) & 1 == 1
         self.destination_today["wave_entries"] += self._people(np.bincount(p.location[arriving], minlength=self.n_destinations))
         home = np.flatnonzero((p.state == State.GOING_HOME) & (p.act_day <= self.day))
         p.state[home] = State.RETURNED
@@ -453,6 +522,7 @@ class FlowModel(mesa.Model):
         stayed = self.day - p.arrived_day[abroad]
         registering = abroad[~p.registered[abroad] & (stayed >= rules_.registration_after_days)]
         p.registered[registering] = True
+        p.registered_in[registering] |= np.left_shift(np.uint64(1), p.location[registering].astype(np.uint64))
         self.destination_today["wave_registrations"] += self._people(
             np.bincount(p.location[registering], minlength=self.n_destinations))
 
@@ -480,7 +550,7 @@ class FlowModel(mesa.Model):
         p, beta = self.people, self.behaviour.choice
         here = p.location[idx]
         to = self.link_to
-        network = np.log1p((self.dest_resident[to] + self.destination_today["wave_stock"][to]) / 1000.0)
+        network = np.log1p((self.dest_resident[to] + self.wave_stock[to]) / 1000.0)
         base = (beta.travel_days * self.link_days + beta.language * self.dest_russian[to]
                 + beta.safety * self.dest_safety[to] + beta.network * network + self.dest_appeal[to])
         savings = p.savings_usd[idx].astype(float)[:, None]
@@ -504,6 +574,7 @@ class FlowModel(mesa.Model):
         p = self.people
         present = self._people(np.bincount(p.location[p.state == State.ABROAD], minlength=self.n_destinations))
         self.destination_today["wave_stock"][:] = present
+        self.wave_stock = present
         prices = self.behaviour.prices
         target = rules.rent_target(present, self.dest_housing, prices.rent_elasticity)
         self.rent_index = rules.adjust_rent(self.rent_index, target, prices.rent_adjust_rate)
@@ -513,14 +584,34 @@ class FlowModel(mesa.Model):
         queued_agents = np.bincount(p.crossing[p.state == State.QUEUED], minlength=self.n_crossings)
         self.crossing_today["queue"][:] = self._people(queued_agents)
         self.queue_history[self.day + 1] = queued_agents
+        self.turn_back_history[self.day + 1] = self.crossing_turn_back
+        self.queue_vehicles = rules.queue_vehicles(
+            self.crossing_today["queue"], np.maximum(self.crossing_throughput["people_per_vehicle"], 0.0),
+            self.crossing_pedestrian_share)
+        wave_seats = self.capacity_history[self.day + 1]
+        backlog = np.divide(queued_agents * self.scale, wave_seats,
+                            out=np.where(queued_agents > 0, MAX_QUEUE_DAYS_SEEN, 0.0), where=wave_seats > 0)
+        self.seat_wait_days = np.minimum(backlog, MAX_QUEUE_DAYS_SEEN)
+        self.fare_index = np.where(self.crossing_air,
+                                   rules.fare_index(backlog, self.behaviour.choice.air_fare_surge), 1.0)
         self.population_log.append(self.population_by_origin())
         self.agent_days += self.people.n
 
     # ------------------------------------------------------------------ views
 
     def _people(self, agents: np.ndarray) -> np.ndarray:
-        """Agent counts as people (whole numbers) at this run's agent scale."""
-        return np.rint(agents * self.scale).astype(np.int64)
+        """Agent counts as people at this run's agent scale.
+
+        Kept exact (not rounded) so that every flow and stock adds up at any scale; the
+        tables show whole numbers when the scale is a whole number.
+        """
+        return agents * self.scale
+
+    def as_table_number(self, people: float) -> int | float:
+        """A count of people as the tables show it: whole at a whole agent scale."""
+        return int(round(people)) if self.whole_people else round(float(people), 6)
+
+
 
     def population_by_origin(self) -> np.ndarray:
         """(origins × 5) agents at home, queued, in transit, abroad, returned."""

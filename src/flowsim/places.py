@@ -24,8 +24,8 @@ class DestinationPlace(mesa.Agent):
         self.place_id = place_id
         self.name = name
 
-    def _today(self, column: str) -> int:
-        return int(self.model.destination_today[column][self.index])
+    def _today(self, column: str) -> int | float:
+        return self.model.as_table_number(self.model.destination_today[column][self.index])
 
     @property
     def date(self) -> str:
@@ -83,8 +83,8 @@ class CrossingPlace(mesa.Agent):
         self.country = country
         self.mode = mode
 
-    def _today(self, column: str) -> int:
-        return int(self.model.crossing_today[column][self.index])
+    def _today(self, column: str) -> int | float:
+        return self.model.as_table_number(self.model.crossing_today[column][self.index])
 
     @property
     def date(self) -> str:
@@ -107,8 +107,29 @@ class CrossingPlace(mesa.Agent):
         return self._today("gave_up")
 
     @property
+    def switched_away(self) -> int:
+        """People who left this queue for another crossing today."""
+        return self._today("switched_away")
+
+    @property
     def queue(self) -> int:
         return self._today("queue")
+
+    @property
+    def queue_vehicles(self) -> float:
+        """Vehicles waiting tonight (land borders; people not on foot over car occupancy)."""
+        return round(float(self.model.queue_vehicles[self.index]), 1)
+
+    @property
+    def queue_km(self) -> float:
+        """Length of the queue of vehicles in kilometres, as queue reports give it."""
+        from_model = self.model.queue_vehicles[self.index] * self.model.metres_per_queued_vehicle / 1000.0
+        return round(float(from_model), 2)
+
+    @property
+    def fare_index(self) -> float:
+        """Fare as a multiple of the ordinary fare tonight (air links; 1 elsewhere)."""
+        return round(float(self.model.fare_index[self.index]), 4)
 
     @property
     def mean_wait_days(self) -> float:

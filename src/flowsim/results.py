@@ -23,7 +23,8 @@ DAILY_COLUMNS = [
 ]
 CROSSING_COLUMNS = [
     "date", "crossing", "country", "mode", "arrivals", "processed", "turned_back", "gave_up",
-    "queue", "mean_wait_days", "capacity", "status",
+    "switched_away", "queue", "queue_vehicles", "queue_km", "mean_wait_days", "capacity", "fare_index",
+    "status",
 ]
 
 

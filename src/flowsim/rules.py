@@ -15,24 +15,28 @@ ROAD_KM_PER_DAY = 700.0
 EARTH_RADIUS_KM = 6371.0
 
 
-def mobilization_pressure(days_since_announcement: int, decay_days: float, floor: float) -> float:
-    """Relative strength of the mobilization shock on a day.
+def mobilization_pressure(days_since_announcement: int, knot_days: np.ndarray,
+                          knot_levels: np.ndarray) -> float:
+    """Relative strength of the pressure to leave on a day, from knots after the announcement.
 
-    The shock is strongest on the day of the announcement and fades exponentially as the
-    first panic passes (sources 000, 002: "many made the decision to flee in a matter of
-    hours"), never below ``floor`` while mobilization goes on.
+    The pressure is read off a piecewise-linear curve through the scenario's knots (days
+    after the announcement, each with its level): 0 before the announcement, flat after
+    the last knot. A few knots let it rise within hours of the announcement and collapse as
+    fast once the first panic and the rumours that the borders would close have passed
+    (source 002: many "made the decision to flee in a matter of hours"; TOT-01: 261,000
+    men out by 24 September).
 
     Args:
         days_since_announcement: 0 on the day of the announcement; negative before it.
-        decay_days: e-folding time of the shock.
-        floor: lasting pressure as a fraction of the peak.
+        knot_days: days after the announcement of the knots, increasing.
+        knot_levels: pressure at each knot, as a fraction of the peak.
 
     Returns:
-        0 before the announcement, else a value in (floor, 1].
+        The pressure, 0 before the announcement.
     """
-    if days_since_announcement < 0:
+    if days_since_announcement < 0 or knot_days.size == 0:
         return 0.0
-    return max(float(np.exp(-days_since_announcement / decay_days)), floor)
+    return float(np.interp(days_since_announcement, knot_days, knot_levels))
 
 
 def leaving_hazard(
@@ -108,6 +112,29 @@ def choose_options(utility: np.ndarray, allowed: np.ndarray, rng: np.random.Gene
     noisy = np.where(allowed, noisy, -np.inf)
     choice = np.argmax(noisy, axis=1)
     return np.where(allowed.any(axis=1), choice, -1)
+
+
+def fare_index(backlog_days: np.ndarray, surge: float, cap_days: float = 10.0) -> np.ndarray:
+    """Fare as a multiple of the ordinary fare, rising with the backlog of unserved demand.
+
+    Airlines reprice as seats sell out: a link whose would-be passengers outnumber a day's
+    seats several times over sells its last seats at several times the usual fare (TR-02:
+    Moscow-Istanbul one-way at 80,000-173,000 roubles on 21 September, four to nine times
+    the usual fare; AE-01: Moscow-Dubai at 300,000 roubles).
+    """
+    return 1.0 + surge * np.minimum(backlog_days, cap_days)
+
+
+def queue_vehicles(queue_people: np.ndarray, people_per_vehicle: np.ndarray,
+                   pedestrian_share: np.ndarray) -> np.ndarray:
+    """Vehicles in a land-border queue: the people not on foot, divided by car occupancy."""
+    in_cars = queue_people * (1.0 - pedestrian_share)
+    return np.where(people_per_vehicle > 0, in_cars / np.maximum(people_per_vehicle, 1e-9), 0.0)
+
+
+def queue_km(vehicles: np.ndarray, metres_per_vehicle: float) -> np.ndarray:
+    """Length of a single-lane queue of vehicles, in kilometres."""
+    return vehicles * metres_per_vehicle / 1000.0
 
 
 def expected_wait_days(queue_seen: np.ndarray, capacity: np.ndarray) -> np.ndarray:

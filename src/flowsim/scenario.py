@@ -74,13 +74,20 @@ class Calendar(_Spec):
         return (self.end - self.start).days + 1
 
 
+class PressureKnot(_Spec):
+    """One knot of the pressure curve: its level a number of days after the announcement."""
+
+    id: Identifier
+    after_days: NonNegative
+    level: NonNegative
+
+
 class LeavingRules(_Spec):
     """Daily hazard of leaving Russia for a man at risk (rule 1)."""
 
     baseline_daily_hazard: NonNegative
     shock_hazard: NonNegative
-    shock_decay_days: Positive
-    shock_floor: NonNegative = 0.0
+    pressure: list[PressureKnot] = Field(min_length=1)
     panic_share: Share
     deliberation_days_max: Annotated[int, Field(ge=0, le=30)]
     complete_multiplier: NonNegative
@@ -109,11 +116,13 @@ class ChoiceRules(_Spec):
 
 
 class QueueRules(_Spec):
-    """Behaviour in a border queue (rule 3)."""
+    """Behaviour in a border queue (rule 3), and of a man who could not get a seat on a flight."""
 
     patience_days: NonNegative
     switch_probability: Share
     give_up_probability: Share
+    seat_patience_days: NonNegative = 1.0
+    seat_rechoose_probability: Share = 0.5
 
 
 class AfterArrivalRules(_Spec):
@@ -161,6 +170,7 @@ class Origin(_Spec):
     schengen_visa_share: Share
     eu_residence_share: Share = 0.0
     ties_abroad_share: Share
+    mobilization_intensity: NonNegative = 1.0
 
 
 class Destination(_Spec):
@@ -180,10 +190,19 @@ class Destination(_Spec):
     ordinary_daily_exits: NonNegative
     onward_propensity: NonNegative
     return_propensity: NonNegative = 1.0
+    border_capacity_factor: Positive = 1.0
+
+
+Count = Annotated[int, Field(ge=0)]
 
 
 class Crossing(_Spec):
-    """A land checkpoint or an air link from Russia into one destination."""
+    """A land checkpoint or an air link from Russia into one destination.
+
+    Its throughput is given the way the post works: vehicles a day times people per
+    vehicle plus pedestrians for a land border, seats a day for an air link, or a plain
+    ``daily_capacity`` in people.
+    """
 
     id: Identifier
     name: str
@@ -194,10 +213,25 @@ class Crossing(_Spec):
     lat: Latitude
     travel_days: NonNegative
     cost_usd: NonNegative
-    daily_capacity: Annotated[int, Field(ge=0)]
+    daily_capacity: Count | None = None
+    vehicles_per_day: Count | None = None
+    people_per_vehicle: Positive | None = None
+    pedestrians_per_day: Count | None = None
+    seats_per_day: Count | None = None
     documents: list[Document] | None = None
     ordinary_share: NonNegative = 1.0
     open: bool = True
+
+    @property
+    def capacity_people(self) -> float:
+        """People the crossing can process in a day."""
+        if self.seats_per_day is not None:
+            return float(self.seats_per_day)
+        if self.vehicles_per_day is not None:
+            return self.vehicles_per_day * (self.people_per_vehicle or 0.0) + (self.pedestrians_per_day or 0)
+        if self.pedestrians_per_day is not None:
+            return float(self.pedestrians_per_day)
+        return float(self.daily_capacity or 0)
 
 
 class OnwardLink(_Spec):
@@ -222,6 +256,8 @@ EventKind = Literal[
     "set_documents",
     "ordinary_traffic",
     "set_safety",
+    "restrict_approach",
+    "lift_restriction",
 ]
 
 _EVENT_NEEDS: dict[str, tuple[str, ...]] = {
@@ -229,12 +265,14 @@ _EVENT_NEEDS: dict[str, tuple[str, ...]] = {
     "mobilization_complete": (),
     "close_crossing": ("crossing",),
     "open_crossing": ("crossing",),
-    "set_capacity": ("crossing", "daily_capacity"),
+    "set_capacity": ("crossing",),
     "draft_office": ("crossing", "turn_back_share"),
     "remove_draft_office": ("crossing",),
     "set_documents": ("crossing", "documents"),
     "ordinary_traffic": ("destination", "factor"),
     "set_safety": ("destination", "safety"),
+    "restrict_approach": ("crossing", "origins"),
+    "lift_restriction": ("crossing",),
 }
 
 
@@ -247,7 +285,11 @@ class Event(_Spec):
     label: str
     crossing: str | list[str] | None = None
     destination: str | None = None
-    daily_capacity: Annotated[int, Field(ge=0)] | None = None
+    daily_capacity: Count | None = None
+    vehicles_per_day: Count | None = None
+    pedestrians_per_day: Count | None = None
+    seats_per_day: Count | None = None
+    origins: list[str] | None = None
     turn_back_share: Share | None = None
     documents: list[Document] | None = None
     factor: NonNegative | None = None
@@ -740,6 +782,23 @@ def _check_consistency(sc: Scenario) -> tuple[tuple, str] | None:
         if crossing.origin != "all" and crossing.origin not in origins:
             return ("crossings", i, "origin"), (
                 f"'{crossing.origin}' is not an origin region; allowed: 'all' or {', '.join(sorted(origins))}.")
+        ways = [f for f in ("daily_capacity", "vehicles_per_day", "seats_per_day") if getattr(crossing, f) is not None]
+        if crossing.pedestrians_per_day is not None and "vehicles_per_day" not in ways and not ways:
+            ways.append("pedestrians_per_day")
+        if len(ways) != 1:
+            return ("crossings", i, "daily_capacity"), (
+                "give the throughput one way: daily_capacity (people), or vehicles_per_day with "
+                "people_per_vehicle (and pedestrians_per_day if the post admits people on foot), or "
+                f"seats_per_day for an air link; found {', '.join(ways) or 'none'}.")
+        if crossing.vehicles_per_day is not None and crossing.people_per_vehicle is None:
+            return ("crossings", i, "vehicles_per_day"), "vehicles_per_day needs people_per_vehicle."
+    if len(sc.destinations) > 64:
+        return ("destinations",), f"at most 64 destinations are allowed; found {len(sc.destinations)}."
+    knots = sc.behaviour.leaving.pressure
+    for k in range(1, len(knots)):
+        if knots[k].after_days <= knots[k - 1].after_days:
+            return ("behaviour", "leaving", "pressure", k, "after_days"), (
+                "pressure knots must be in increasing order of after_days.")
     for i, link in enumerate(sc.onward_links):
         for field, value in (("from", link.from_), ("to", link.to)):
             if value not in destinations:
@@ -759,6 +818,15 @@ def _check_consistency(sc: Scenario) -> tuple[tuple, str] | None:
                 return ("events", i, "crossing"), (
                     f"'{name}' is not a crossing of this scenario; allowed: 'all' or the crossing ids "
                     f"({', '.join(sorted(crossings)[:6])}, ...).")
+        if event.kind == "set_capacity" and all(getattr(event, f) is None for f in (
+                "daily_capacity", "vehicles_per_day", "pedestrians_per_day", "seats_per_day")):
+            return ("events", i, "kind"), (
+                "an event of kind 'set_capacity' needs daily_capacity, vehicles_per_day, "
+                "pedestrians_per_day or seats_per_day.")
+        for name in event.origins or []:
+            if name not in origins:
+                return ("events", i, "origins"), (
+                    f"'{name}' is not an origin region; allowed: {', '.join(sorted(origins))}.")
         if event.destination is not None and event.destination not in destinations:
             return ("events", i, "destination"), (
                 f"'{event.destination}' is not a destination; allowed: {', '.join(sorted(destinations))}.")

@@ -16,7 +16,7 @@ sum            sum of ``column`` over the selected rows    daily, crossings, flo
 mean           mean of ``column`` over the selected rows   daily, crossings, flows
 daily_mean     sum / number of days from start to end      daily, crossings
 max, min       largest / smallest row value                daily, crossings, flows
-ratio          sum of ``column`` / sum of ``denominator``  daily, crossings, flows
+ratio          sum of ``column`` / sum of ``denominator``  daily, crossings, flows, population
 share          ``category`` share of ``dimension``         profile
 rank_order     Kendall's tau of ``order`` vs the values    profile
 increase       value at ``end`` minus value the day        population
@@ -54,7 +54,8 @@ Statistic = Literal["sum", "mean", "daily_mean", "max", "min", "ratio", "share",
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "daily": ("entries_total", "exits_total", "ordinary_entries", "ordinary_exits", "wave_entries",
               "wave_exits_onward", "wave_exits_return", "wave_stock", "wave_registrations", "rent_index"),
-    "crossings": ("arrivals", "processed", "turned_back", "gave_up", "queue", "mean_wait_days", "capacity"),
+    "crossings": ("arrivals", "processed", "turned_back", "gave_up", "switched_away", "queue", "queue_vehicles",
+                  "queue_km", "mean_wait_days", "capacity", "fare_index"),
     "flows": ("count",),
     "profile": ("first_entries",),
     "population": ("at_home", "queued", "in_transit", "abroad", "returned", "total"),
@@ -72,7 +73,7 @@ STATISTIC_TABLES: dict[str, tuple[str, ...]] = {
     "daily_mean": ("daily", "crossings"),
     "max": ("daily", "crossings", "flows"),
     "min": ("daily", "crossings", "flows"),
-    "ratio": ("daily", "crossings", "flows"),
+    "ratio": ("daily", "crossings", "flows", "population"),
     "share": ("profile",),
     "rank_order": ("profile",),
     "increase": ("population",),
@@ -94,9 +95,10 @@ class _Spec(BaseModel):
 
 
 class Citation(_Spec):
-    """Where a figure comes from: a source text (000..004), its publication, date and a quote."""
+    """Where a figure comes from: a source text (000..004) or a row of the documented-figures
+    file (an id such as ``KZ-05``), its publication, date and a quote."""
 
-    source: Annotated[str, Field(pattern=r"^\d{3}$")]
+    source: Annotated[str, Field(pattern=r"^(\d{3}|[A-Z]{2,3}-N?\d+)$")]
     publication: str
     date: str
     quote: Annotated[str, Field(min_length=1)]
@@ -118,10 +120,12 @@ class Target(_Spec):
     table: TableName
     column: str | list[str]
     country: str | list[str] | None = None
+    crossing: str | None = None
+    role: Literal["calibration", "check"] = "calibration"
     start: dt.date | None = None
     end: dt.date | None = None
     statistic: Statistic
-    denominator: str | None = None
+    denominator: str | list[str] | None = None
     dimension: str | None = None
     category: str | list[str] | None = None
     order: list[str] | None = None
@@ -135,6 +139,12 @@ class Target(_Spec):
     @property
     def columns(self) -> tuple[str, ...]:
         return (self.column,) if isinstance(self.column, str) else tuple(self.column)
+
+    @property
+    def denominators(self) -> tuple[str, ...]:
+        if self.denominator is None:
+            return ()
+        return (self.denominator,) if isinstance(self.denominator, str) else tuple(self.denominator)
 
     @property
     def countries(self) -> tuple[str, ...] | None:
@@ -167,7 +177,7 @@ class Target(_Spec):
             _bad("statistic", f"statistic '{self.statistic}' works on the tables "
                               f"{', '.join(STATISTIC_TABLES[self.statistic])}, not '{self.table}'")
         allowed = TABLE_COLUMNS[self.table]
-        for key, names in (("column", self.columns), ("denominator", (self.denominator,) if self.denominator else ())):
+        for key, names in (("column", self.columns), ("denominator", self.denominators)):
             for name in names:
                 if name not in allowed:
                     _bad(key, f"'{name}' is not a column of {self.table}.csv; allowed: {', '.join(allowed)}")
@@ -369,6 +379,8 @@ def _select(target: Target, tables: _Tables) -> np.ndarray:
     country_column = COUNTRY_COLUMN[target.table]
     if target.countries is not None and country_column is not None:
         mask &= np.isin(tables.column(target.table, country_column), target.countries)
+    if target.crossing is not None and target.table == "crossings":
+        mask &= tables.column(target.table, "crossing") == target.crossing
     if target.table in DATED_TABLES and target.statistic != "increase":
         dates = tables.column(target.table, "date")
         if target.start is not None:
@@ -435,7 +447,7 @@ def target_value(target: Target, tables: Mapping[str, pd.DataFrame] | _Tables) -
     if statistic == "sum":
         return float(values.sum())
     if statistic == "ratio":
-        denominator = float(view.values(target.table, (target.denominator,))[mask].sum())  # type: ignore[arg-type]
+        denominator = float(view.values(target.table, target.denominators)[mask].sum())
         return float(values.sum()) / denominator if denominator > 0 else math.nan
     if values.size == 0:
         return math.nan
