@@ -24,6 +24,7 @@ AGE_RANGES = {"18-28": (18, 28), "29-39": (29, 39), "40+": (40, 50)}
 SAVINGS_SPREAD = 0.6  # sd of log savings within a wealth band
 MAX_QUEUE_DAYS_SEEN = 60.0
 NO_ROUTE_GIVE_UP_DAYS = 7
+NEVER = np.iinfo(np.int16).max  # a day no calendar reaches
 
 DESTINATION_COUNTERS = (
     "ordinary_entries", "ordinary_exits", "wave_entries", "wave_exits_onward",
@@ -497,6 +498,7 @@ class FlowModel(mesa.Model):
         p.crossed_day[crossed] = self.day
         p.arrived_day[crossed] = self.day
         p.registered[crossed] = False
+        self._schedule_after_arrival(crossed)
         self.destination_today["wave_entries"] += self._people(np.bincount(dest, minlength=self.n_destinations))
         np.add.at(self.first_entries_by_origin, (p.origin[crossed], dest), self.scale)
 
@@ -507,42 +509,73 @@ class FlowModel(mesa.Model):
         p.arrived_day[arriving] = self.day
         # a man registers once in a country: coming back to it he keeps his number (F8)
         p.registered[arriving] = (p.registered_in[arriving] >> p.location[arriving].astype(np.uint64)) & 1 == 1
+        self._schedule_after_arrival(arriving)
         self.destination_today["wave_entries"] += self._people(np.bincount(p.location[arriving], minlength=self.n_destinations))
         home = np.flatnonzero((p.state == State.GOING_HOME) & (p.act_day <= self.day))
         p.state[home] = State.RETURNED
         p.returned_day[home] = self.day
 
+    def _after_arrival_bound(self, idx: np.ndarray) -> np.ndarray:
+        """Upper bound of each person's daily chance of moving on or going back.
+
+        The real hazards fall with the days of stay and earlier moves and rise once
+        mobilization is complete; the bound takes the largest value either can reach in
+        the country he is in (fear of extradition at most doubles the onward hazard).
+        """
+        rules_ = self.behaviour.after_arrival
+        location = self.people.location[idx]
+        onward = rules_.onward_daily_hazard * self.dest_onward[location] * 2.0 * np.power(0.5, self.people.moves[idx])
+        going = rules_.return_daily_hazard * self.dest_return[location] * max(rules_.return_complete_multiplier, 1.0)
+        return np.minimum(onward + going, 1.0)
+
+    def _schedule_after_arrival(self, idx: np.ndarray) -> None:
+        """Draw the next day each person abroad weighs moving on or going back.
+
+        Thinning: candidate days come at the bound's rate, and on a candidate day the real
+        hazards decide (see :meth:`_move_on_or_return`). Each day then has exactly the real
+        chance of each outcome, while a man with nothing to decide today costs nothing today.
+        """
+        if idx.size == 0:
+            return
+        bound = self._after_arrival_bound(idx)
+        waits = self.rng.geometric(np.maximum(bound, 1e-12))
+        self.people.act_day[idx] = np.minimum(self.day + waits, NEVER).astype(np.int16)
+
+    def _register(self) -> None:
+        """People abroad register some days after arriving, once per country (F8)."""
+        p, rules_ = self.people, self.behaviour.after_arrival
+        due = np.flatnonzero((p.state == State.ABROAD) & ~p.registered
+                             & (p.arrived_day <= self.day - rules_.registration_after_days))
+        p.registered[due] = True
+        p.registered_in[due] |= np.left_shift(np.uint64(1), p.location[due].astype(np.uint64))
+        self.destination_today["wave_registrations"] += self._people(
+            np.bincount(p.location[due], minlength=self.n_destinations))
+
     def _move_on_or_return(self) -> None:
         """People abroad register, move on or go back (rule 5)."""
+        self._register()
         p, rules_ = self.people, self.behaviour.after_arrival
-        abroad = np.flatnonzero((p.state == State.ABROAD) & (p.arrived_day < self.day))
-        if abroad.size == 0:
+        weighing = np.flatnonzero((p.state == State.ABROAD) & (p.act_day <= self.day))
+        if weighing.size == 0:
             return
-        location = p.location[abroad]
-        stayed = self.day - p.arrived_day[abroad]
-        registering = abroad[~p.registered[abroad] & (stayed >= rules_.registration_after_days)]
-        p.registered[registering] = True
-        p.registered_in[registering] |= np.left_shift(np.uint64(1), p.location[registering].astype(np.uint64))
-        self.destination_today["wave_registrations"] += self._people(
-            np.bincount(p.location[registering], minlength=self.n_destinations))
-
+        location = p.location[weighing]
+        stayed = self.day - p.arrived_day[weighing]
         fear = 1.0 + (1.0 - self.dest_safety)  # fear of extradition (sources 002, 004)
-        # the hazard's shape over days of stay and earlier moves, tabulated once per day
-        by_stay = rules.onward_hazard(rules_.onward_daily_hazard, 1.0, np.arange(self.days + 1),
-                                      rules_.onward_decay_days, 0)
-        by_moves = np.power(0.5, np.arange(128))
-        onward = (self.dest_onward * fear)[location] * by_stay[stayed] * by_moves[p.moves[abroad]]
+        onward = (rules_.onward_daily_hazard * (self.dest_onward * fear)[location]
+                  * np.exp(-stayed / rules_.onward_decay_days) * np.power(0.5, p.moves[weighing]))
         complete_factor = rules_.return_complete_multiplier if self.complete else 1.0
         going_home = rules.return_hazard(rules_.return_daily_hazard, self.dest_return, complete_factor)[location]
         # one draw decides both: moving on and going back are competing risks of the same day
-        draw = self.rng.random(abroad.size)
+        draw = self.rng.random(weighing.size) * self._after_arrival_bound(weighing)
         moving = draw < onward
-        going = abroad[~moving & (draw < onward + going_home)]
-        self._move_on(abroad[moving])
-        p.state[going] = State.GOING_HOME
-        p.act_day[going] = self.day + 1
+        going = ~moving & (draw < onward + going_home)
+        self._move_on(weighing[moving])
+        back = weighing[going]
+        p.state[back] = State.GOING_HOME
+        p.act_day[back] = self.day + 1
         self.destination_today["wave_exits_return"] += self._people(
-            np.bincount(p.location[going], minlength=self.n_destinations))
+            np.bincount(p.location[back], minlength=self.n_destinations))
+        self._schedule_after_arrival(weighing[p.state[weighing] == State.ABROAD])
 
     def _move_on(self, idx: np.ndarray) -> None:
         if idx.size == 0 or self.link_from.size == 0:
@@ -571,9 +604,10 @@ class FlowModel(mesa.Model):
         p.act_day[movers] = self.day + np.maximum(rules.stochastic_round(self.link_days[link], self.rng), 1)
 
     def _update_rents(self) -> None:
-        p = self.people
-        present = self._people(np.bincount(p.location[p.state == State.ABROAD], minlength=self.n_destinations))
-        self.destination_today["wave_stock"][:] = present
+        today = self.destination_today
+        # the stock follows from today's flows (every entry and exit of the exodus is counted)
+        present = self.wave_stock + today["wave_entries"] - today["wave_exits_onward"] - today["wave_exits_return"]
+        today["wave_stock"][:] = present
         self.wave_stock = present
         prices = self.behaviour.prices
         target = rules.rent_target(present, self.dest_housing, prices.rent_elasticity)

@@ -108,8 +108,12 @@ def choose_options(utility: np.ndarray, allowed: np.ndarray, rng: np.random.Gene
     Returns:
         Index of the chosen option per person, or -1.
     """
-    noisy = utility + rng.gumbel(size=utility.shape).astype(utility.dtype)
-    noisy = np.where(allowed, noisy, -np.inf)
+    # Gumbel noise by inverse transform in single precision: the choice needs no more, and
+    # it is the model's most frequent draw
+    uniform = rng.random(utility.shape, dtype=np.float32)
+    with np.errstate(divide="ignore"):
+        noisy = utility - np.log(-np.log(uniform))
+    noisy[~allowed] = -np.inf
     choice = np.argmax(noisy, axis=1)
     return np.where(allowed.any(axis=1), choice, -1)
 

@@ -492,17 +492,22 @@ def interval_miss(value: float, low: float | None, high: float | None) -> float:
 
 
 def interval_distance(values: Mapping[str, float], targets: TargetSet) -> float:
-    """Distance of simulated values from the targets: ``sum(weight * miss**2)``.
+    """Distance of simulated values from the calibration targets: ``sum(weight * miss**2)``.
+
+    Checks (``role: check``) are left out: a figure that nearly every prior draw satisfies
+    says nothing about the parameters, and one the model cannot move is reported, not fitted.
 
     Args:
         values: ``{target id: simulated value}``; a missing id counts as NaN.
         targets: the targets with their intervals and weights.
 
     Returns:
-        0.0 when every value is inside its interval, growing with the relative misses.
+        0.0 when every calibration target is inside its interval, growing with the misses.
     """
     total = 0.0
     for target in targets:
+        if target.role != "calibration":
+            continue
         miss = interval_miss(values.get(target.id, math.nan), target.low, target.high)
         total += target.weight * miss * miss
     return total
