@@ -133,6 +133,7 @@ class AfterArrivalRules(_Spec):
     return_daily_hazard: NonNegative
     return_complete_multiplier: NonNegative
     registration_after_days: Annotated[int, Field(ge=0, le=60)]
+    registration_share: Share = 1.0
 
 
 class PriceRules(_Spec):
