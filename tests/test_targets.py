@@ -13,10 +13,12 @@ import yaml
 from flowsim.targets import (
     TargetSet,
     TargetsError,
+    averaged_relative_difference,
     evaluate_targets,
     interval_distance,
     interval_miss,
     load_targets,
+    series_table,
     simulated_values,
 )
 
@@ -315,3 +317,26 @@ def test_shipped_targets_evaluate_on_a_run_of_the_tiny_world():
     assert set(frame["id"]) == set(targets.ids)
     assert frame.loc[frame["id"] == "F4", "value"].notna().all()
     assert frame.attrs["distance"] > 0  # a tiny world is far from the real numbers
+
+
+def test_series_points_are_scored_as_daily_means_with_flees_averaged_relative_difference():
+    targets = TargetSet.model_validate({
+        "name": "t", "targets": [{
+            "id": "A", "label": "a", "measures": "a", "table": "daily", "column": "entries_total",
+            "statistic": "sum", "low": 0, "high": None, "documented": "d",
+            "citations": [{"source": "002", "publication": "p", "date": "2022-11", "quote": "q"}]}],
+        "series": [
+            {"id": "two_days", "country": "kazakhstan", "column": "entries_total", "start": "2022-09-21",
+             "end": "2022-09-22", "daily_mean": 100, "source": "KZ-05"},
+            {"id": "one_day", "country": "georgia", "column": "exits_total", "start": "2022-09-21",
+             "end": "2022-09-21", "daily_mean": 40, "source": "002"}]})
+    daily = pd.DataFrame({
+        "date": ["2022-09-21", "2022-09-22", "2022-09-21", "2022-09-22"],
+        "country": ["kazakhstan", "kazakhstan", "georgia", "georgia"],
+        "entries_total": [90, 150, 5, 5], "exits_total": [0, 0, 50, 1000]})
+    points = series_table(targets, daily)
+    assert points["simulated"].tolist() == [120.0, 50.0]
+    ard = averaged_relative_difference(points).set_index("country")["ard"]
+    assert ard["kazakhstan"] == pytest.approx(0.2)
+    assert ard["georgia"] == pytest.approx(0.25)
+    assert ard["all"] == pytest.approx(0.225)
