@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from conftest import BASELINE, SHIPPED, TINY, build, one_road_world
 
-from flowsim.model import FlowModel
-from flowsim.people import State
-from flowsim.runner import simulate
+from flowsim.engine.model import FlowModel
+from flowsim.engine.people import State
+from flowsim.run import simulate
 from flowsim.scenario import load_scenario
 
 

@@ -10,17 +10,16 @@ import pandas as pd
 import pytest
 import yaml
 
-from flowsim.targets import (
+from flowsim.analysis.targets import (
     TargetSet,
-    TargetsError,
-    averaged_relative_difference,
     evaluate_targets,
     interval_distance,
     interval_miss,
     load_targets,
-    series_table,
     simulated_values,
 )
+from flowsim.analysis.series import averaged_relative_difference, series_table
+from flowsim.errors import TargetsError
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "scenarios" / "targets" / "mobilization_2022.yaml"
@@ -307,7 +306,7 @@ def test_evaluate_targets_table(tables):
 
 
 def test_shipped_targets_evaluate_on_a_run_of_the_tiny_world():
-    from flowsim.runner import simulate
+    from flowsim.run import simulate
     from flowsim.scenario import load_scenario
 
     scenario = load_scenario(ROOT / "tests" / "scenarios" / "tiny.yaml")
@@ -334,7 +333,7 @@ def test_series_points_are_scored_as_daily_means_with_flees_averaged_relative_di
         "date": ["2022-09-21", "2022-09-22", "2022-09-21", "2022-09-22"],
         "country": ["kazakhstan", "kazakhstan", "georgia", "georgia"],
         "entries_total": [90, 150, 5, 5], "exits_total": [0, 0, 50, 1000]})
-    points = series_table(targets, daily)
+    points = series_table(targets.series, daily)
     assert points["simulated"].tolist() == [120.0, 50.0]
     ard = averaged_relative_difference(points).set_index("country")["ard"]
     assert ard["kazakhstan"] == pytest.approx(0.2)

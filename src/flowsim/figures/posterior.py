@@ -1,0 +1,78 @@
+"""The calibration's pair plot: every free parameter against every other, over its prior range."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from flowsim.scenario import Scenario
+
+
+def _short(name: str) -> str:
+    parts = name.split(".")
+    return ".".join(parts[-2:]) if len(parts) > 2 else name
+
+
+def pair_plot(particles: pd.DataFrame, scenario: Scenario) -> Figure:
+    """Weighted histograms on the diagonal, particles below it, each axis spanning its prior.
+
+    A parameter whose histogram fills its prior range is not identified by the targets; a
+    thin diagonal cloud is a ridge along which two parameters trade off.
+
+    Args:
+        particles: one particle a row: ``weight`` and one column per calibrated parameter.
+        scenario: the scenario, for the priors of its ``calibration.parameters``.
+    """
+    priors = {p.name: p for p in scenario.calibration.parameters} if scenario.calibration else {}
+    names = [p for p in priors if p in particles.columns]
+    values = particles[names].to_numpy(dtype=float)
+    k = len(names)
+    size = max(1.4 * k, 6.0)
+    fig = Figure(figsize=(size, size), layout="constrained")
+    axes = fig.subplots(k, k, squeeze=False)
+    weights = particles["weight"].to_numpy(dtype=float)
+    weights = weights / weights.sum()
+    shade = 0.15 + 0.85 * weights / weights.max()
+    for i, row_name in enumerate(names):
+        for j, col_name in enumerate(names):
+            ax = axes[i, j]
+            prior_x = priors.get(col_name)
+            log_x = prior_x is not None and prior_x.scale == "log"
+            if i == j:
+                values = values[:, j]
+                bins = (np.geomspace(prior_x.low, prior_x.high, 21) if log_x
+                        else np.linspace(prior_x.low, prior_x.high, 21)) if prior_x else 20
+                ax.hist(values, bins=bins, weights=weights, color="#4c72b0", alpha=0.85)
+                ax.set_yticks([])
+            elif i > j:
+                ax.scatter(values[:, j], values[:, i], s=5, linewidths=0, rasterized=True,
+                           color=[(0.3, 0.45, 0.69, a) for a in shade])
+                prior_y = priors.get(row_name)
+                if prior_y is not None:
+                    ax.set_ylim(prior_y.low, prior_y.high)
+                    if prior_y.scale == "log":
+                        ax.set_yscale("log")
+            else:
+                ax.set_axis_off()
+                continue
+            if prior_x is not None:
+                ax.set_xlim(prior_x.low, prior_x.high)
+                if log_x:
+                    ax.set_xscale("log")
+            ax.tick_params(labelsize=6)
+            if i == k - 1:
+                ax.set_xlabel(_short(col_name), fontsize=7)
+            else:
+                ax.set_xticklabels([])
+            if j == 0 and i > 0:
+                ax.set_ylabel(_short(row_name), fontsize=7)
+            elif i != j:
+                ax.set_yticklabels([])
+    particles = len(weights)
+    effective = 1.0 / float(np.sum(weights ** 2))
+    fig.suptitle(f"Calibration posterior of '{scenario.name}': {particles} particles "
+                 f"(effective {math.floor(effective)}), axes span the priors", fontsize=10)
+    return fig
