@@ -25,12 +25,12 @@ BAND_FILES = ("daily_bands.csv", "crossings_bands.csv", "ensemble_summary.csv", 
 CALLS: Counter = Counter()
 
 
-def counting_member(scenario, seed, scale):
+def counting_member(scenario, seed, scale, parameters=None):
     CALLS[seed] += 1
     return run_member(scenario, seed, scale)
 
 
-def failing_member(scenario, seed, scale):
+def failing_member(scenario, seed, scale, parameters=None):
     """Fails for every seed listed in FAIL_SEEDS, counting all calls."""
     CALLS[seed] += 1
     if seed in FAIL_SEEDS:
@@ -38,7 +38,7 @@ def failing_member(scenario, seed, scale):
     return run_member(scenario, seed, scale)
 
 
-def flaky_member(scenario, seed, scale):
+def flaky_member(scenario, seed, scale, parameters=None):
     """Fails the first time it sees a seed listed in FAIL_SEEDS, succeeds the second time."""
     CALLS[seed] += 1
     if seed in FAIL_SEEDS and CALLS[seed] == 1:

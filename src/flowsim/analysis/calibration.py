@@ -34,7 +34,6 @@ References:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import math
 import re
@@ -47,15 +46,20 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from flowsim.analysis.abc_model import EXPIRED, Prior, TargetDistance, TargetModel, scenario_priors
+from flowsim.analysis.diagnostics import posterior_diagnostics, prior_informativeness, value_provenance
 from flowsim.analysis.executors import make_executor
-from flowsim.analysis.targets import TargetSet, interval_distance, simulated_values
+from flowsim.analysis.targets import TargetSet
 from flowsim.analysis.validation import validate
 from flowsim.errors import CalibrationError
+from flowsim.figures.posterior import pair_plot
+from flowsim.figures.style import save_figure
 from flowsim.run.writing import write_csv, write_text
 from flowsim.scenario import Scenario
 
-#: Key a model output carries when the run was skipped because the wall-time budget is spent.
-EXPIRED = "__budget_spent__"
+__all__ = ["EXPIRED", "CalibrationResult", "Prior", "TargetDistance", "TargetModel", "calibrate",
+           "calibrated_file_text", "check_at_scale_one", "parse_duration", "scenario_priors",
+           "weighted_quantile", "write_calibration"]
 
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
 
@@ -77,121 +81,6 @@ def parse_duration(text: str) -> dt.timedelta:
 
 
 # --------------------------------------------------------------------------- priors and model
-
-
-@dataclass(frozen=True)
-class Prior:
-    """A free parameter: dotted scenario path, range, and whether it is sampled on a log scale.
-
-    pyABC samples ``key`` uniformly on ``[lower, upper]``: the range itself, or its base-10
-    logarithm for a log-scale parameter.
-    """
-
-    name: str
-    low: float
-    high: float
-    scale: str = "linear"
-    integer: bool = False
-
-    @property
-    def key(self) -> str:
-        safe = re.sub(r"[^A-Za-z0-9]+", "_", self.name).strip("_")
-        return f"log10_{safe}" if self.scale == "log" else safe
-
-    @property
-    def lower(self) -> float:
-        return math.log10(self.low) if self.scale == "log" else self.low
-
-    @property
-    def upper(self) -> float:
-        return math.log10(self.high) if self.scale == "log" else self.high
-
-    def value(self, sampled: float) -> float | int:
-        """Scenario value of a sampled number."""
-        value = 10.0 ** sampled if self.scale == "log" else float(sampled)
-        return int(round(value)) if self.integer else value
-
-    def midpoint(self) -> float | int:
-        return self.value((self.lower + self.upper) / 2)
-
-
-def scenario_priors(scenario: Scenario) -> list[Prior]:
-    """The priors of a scenario's ``calibration.parameters``.
-
-    Raises:
-        CalibrationError: the scenario has no calibration section or a bad range.
-    """
-    if scenario.calibration is None or not scenario.calibration.parameters:
-        raise CalibrationError(
-            f"Scenario '{scenario.name}' ({scenario.source_path or 'built in memory'}) has no "
-            "'calibration: parameters:' list; add the free parameters as {name: <dotted path>, "
-            "low: ..., high: ..., scale: linear|log}."
-        )
-    priors = []
-    for spec in scenario.calibration.parameters:
-        if not spec.low < spec.high:
-            raise CalibrationError(f"calibration parameter '{spec.name}': low ({spec.low}) must be below high ({spec.high}).")
-        if spec.scale == "log" and spec.low <= 0:
-            raise CalibrationError(f"calibration parameter '{spec.name}': a log-scale range must be positive, got low {spec.low}.")
-        current = scenario.get_value(spec.name)
-        integer = isinstance(current, int) and not isinstance(current, bool)
-        priors.append(Prior(spec.name, float(spec.low), float(spec.high), spec.scale, integer))
-    keys = [p.key for p in priors]
-    if len(set(keys)) != len(keys):
-        raise CalibrationError(f"calibration parameters repeat a name: {', '.join(p.name for p in priors)}.")
-    return priors
-
-
-class TargetModel:
-    """The model pyABC calls: sampled parameters -> target values of one simulated run.
-
-    The run's seed is derived from the root seed and the parameter values, so a particle
-    always gives the same run. After ``deadline`` (a ``time.time()`` value) runs are skipped
-    and the output carries :data:`EXPIRED`, which the distance turns into infinity: the
-    generation in progress then ends at its evaluation limit instead of overrunning the budget.
-    """
-
-    def __init__(self, scenario: Scenario, targets: TargetSet, priors: list[Prior], scale: float | None,
-                 seed: int, deadline: float = math.inf) -> None:
-        self.scenario = scenario
-        self.targets = targets
-        self.priors = priors
-        self.scale = scale
-        self.seed = int(seed)
-        self.deadline = deadline
-
-    def overrides(self, parameters: dict[str, float]) -> dict[str, float | int]:
-        """Dotted-path overrides of the scenario for a pyABC parameter dict."""
-        return {p.name: p.value(parameters[p.key]) for p in self.priors}
-
-    def run_seed(self, parameters: dict[str, float]) -> int:
-        text = ",".join(f"{float(parameters[p.key]).hex()}" for p in self.priors)
-        digest = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-        return int(np.random.SeedSequence([self.seed, digest]).generate_state(1)[0])
-
-    def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
-        from flowsim.run.simulate import simulate  # Mesa and the model load on first run
-
-        if time.time() > self.deadline:
-            return {EXPIRED: 1.0}
-        scenario = self.scenario.with_overrides(self.overrides(parameters))
-        result = simulate(scenario, seed=self.run_seed(parameters), scale=self.scale)
-        return simulated_values(self.targets, result.tables())
-
-
-class TargetDistance:
-    """pyABC distance: the interval distance of the simulated values (the observed data are the intervals)."""
-
-    def __init__(self, targets: TargetSet) -> None:
-        self.targets = targets
-
-    def __call__(self, simulated: dict[str, float], observed: dict[str, float] | None = None) -> float:
-        if EXPIRED in simulated:
-            return math.inf
-        return interval_distance(simulated, self.targets)
-
-
-# --------------------------------------------------------------------------- running
 
 
 @dataclass
@@ -240,6 +129,7 @@ def calibrate(
     max_populations: int | None = None,
     point: str = "median",
     progress: bool = True,
+    prior_draws: int = 100,
 ) -> CalibrationResult:
     """Fit the scenario's free parameters to the targets by ABC-SMC.
 
@@ -261,6 +151,8 @@ def calibrate(
         point: calibrated value per parameter: 'median' (posterior weighted median) or 'best'
             (the accepted particle with the smallest distance).
         progress: show pyABC's log and progress bar.
+        prior_draws: runs drawn from the priors before the ABC run, to measure each target's
+            informativeness (:func:`prior_informativeness`); 0 skips it. Not counted in ``budget``.
 
     Returns:
         The posterior, the populations and the calibrated values.
@@ -296,6 +188,9 @@ def calibrate(
             f"prior sample plus a first population of {population_size} need about {needed:.0f} s on "
             f"{workers} worker(s). Raise --budget, lower --population-size, add --workers or raise --scale."
         )
+
+    informativeness = (prior_informativeness(scenario, targets, priors, draws=prior_draws, scale=scale,
+                                             seed=seed, workers=workers) if prior_draws > 0 else None)
 
     deadline = time.time() + budget.total_seconds()
     model = TargetModel(scenario, targets, priors, scale, seed, deadline)
@@ -369,6 +264,13 @@ def calibrate(
         "calibrated_values": values,
         "pyabc_version": pyabc.__version__,
     }
+    record.update(posterior_diagnostics(posterior, scenario))
+    if informativeness is not None:
+        record["informativeness"] = {
+            "prior_draws": prior_draws,
+            "targets": informativeness.to_dict(orient="records"),
+        }
+    record["provenance"] = value_provenance(scenario)
     return CalibrationResult(posterior, populations, priors, values, summary, record)
 
 
@@ -478,7 +380,13 @@ def write_calibration(result: CalibrationResult, *, out_dir: Path, calibrated_fi
         "date": when.isoformat(timespec="seconds"),
         "files": {"posterior": str(posterior), "calibrated": str(calibrated), "database": str(out_dir / "abc.db")},
     }
+    particles = result.posterior[["weight", *[p.name for p in result.priors]]]
+    committed = write_csv(particles, calibrated_file.with_name(calibrated_file.stem + ".posterior.csv"))
+    figure = pair_plot(particles, result.priors, f"Calibration posterior of '{result.record.get('scenario')}'")
+    pairs = save_figure(figure, out_dir / "figures", "posterior_pairs", dpi=90)[0]
+    record["files"]["committed_posterior"] = committed.name
     record_text = (f"# Calibration record of scenario '{record.get('scenario')}'. GENERATED FILE by: {command}\n"
                    + yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
     written = write_text(record_text, record_file)
-    return {"posterior": posterior, "calibrated": calibrated, "record": written}
+    return {"posterior": posterior, "committed posterior": committed, "calibrated": calibrated,
+            "record": written, "pair plot": pairs}

@@ -23,6 +23,7 @@ import pandas as pd
 from flowsim.analysis.ensemble import EnsembleResult, run_ensemble
 from flowsim.analysis.executors import open_executor
 from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS
+from flowsim.analysis.posterior import uncertainty_for
 from flowsim.figures.compare import plot_comparison
 from flowsim.figures.style import save_figure
 from flowsim.run.writing import write_csv, write_text
@@ -95,7 +96,8 @@ def paired_differences(base: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame
 def run_comparison(base: Scenario | str | Path, whatif: Scenario | str | Path, runs: int,
                    seed: int | None = None, scale: float | None = None, out_dir: str | Path | None = None,
                    executor: Executor | str | None = None, resume: bool = False, *, workers: int | None = None,
-                   scheduler: str | None = None, progress: bool = True) -> ComparisonResult:
+                   scheduler: str | None = None, progress: bool = True,
+                   posterior_draws: int | None = None) -> ComparisonResult:
     """Run base and what-if ensembles with common seeds and tabulate paired differences.
 
     Args:
@@ -111,6 +113,9 @@ def run_comparison(base: Scenario | str | Path, whatif: Scenario | str | Path, r
         workers: worker processes when ``executor`` is a kind.
         scheduler: Dask scheduler address.
         progress: show progress bars.
+        posterior_draws: parameter sets drawn from the base scenario's posterior (None: one
+            per run; 0: seed noise only). Both arms run the same draws with the same seeds,
+            so each pair differs by the what-if alone.
 
     Returns:
         A :class:`ComparisonResult`; ``compare.csv``, ``compare.png`` and ``compare.svg``
@@ -120,21 +125,22 @@ def run_comparison(base: Scenario | str | Path, whatif: Scenario | str | Path, r
     seed = base_sc.calendar.seed if seed is None else int(seed)
     out = (Path(out_dir) if out_dir is not None
            else Path("outputs") / "compare" / f"{base_sc.name}_vs_{whatif_sc.name}")
+    uncertainty = uncertainty_for(base_sc, runs, seed, posterior_draws)
     with open_executor(executor, workers, scheduler) as (pool, label):
         ensembles = {
             role: run_ensemble(sc, runs, seed=seed, scale=scale, out_dir=out / role, executor=pool,
-                               resume=resume, progress=progress)
+                               resume=resume, progress=progress, uncertainty=uncertainty)
             for role, sc in (("base", base_sc), ("whatif", whatif_sc))
         }
     table = paired_differences(ensembles["base"].outputs, ensembles["whatif"].outputs)
     out.mkdir(parents=True, exist_ok=True)
     write_csv(table, out / "compare.csv")
-    fig = plot_comparison(table, f"{whatif_sc.name} vs {base_sc.name} ({runs} paired runs)")
+    fig = plot_comparison(table, f"{whatif_sc.name} vs {base_sc.name} ({runs} paired runs; {uncertainty.label})")
     save_figure(fig, out, "compare", dpi=130)
     manifest = {
         "kind": "compare", "base": base_sc.name, "whatif": whatif_sc.name,
         "base_hash": base_sc.source_hash, "whatif_hash": whatif_sc.source_hash,
-        "master_seed": seed, "runs": runs, "executor": label,
+        "master_seed": seed, "runs": runs, "executor": label, "uncertainty": uncertainty.label,
         "pairs": int(table["pairs"].max()) if len(table) else 0,
         "files": ["compare.csv", "compare.png", "compare.svg", "base/", "whatif/"],
     }

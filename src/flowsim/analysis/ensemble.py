@@ -35,6 +35,7 @@ from tqdm import tqdm
 
 from flowsim import __version__
 from flowsim.analysis.executors import open_executor, run_tasks, spawn_seeds
+from flowsim.analysis.posterior import Uncertainty, uncertainty_for
 from flowsim.analysis.key_outputs import key_outputs
 from flowsim.analysis.targets import load_targets
 from flowsim.analysis.validation import validation_from_run_folders
@@ -56,7 +57,8 @@ __all__ = [
 # --------------------------------------------------------------------------- one run
 
 
-def run_member(scenario: Scenario | str | Path, seed: int, scale: float | None) -> dict[str, Any]:
+def run_member(scenario: Scenario | str | Path, seed: int, scale: float | None,
+               parameters: dict[str, float] | None = None) -> dict[str, Any]:
     """One ensemble member, run in a worker: simulate and return the tables as CSV text.
 
     CSV text, not data frames, crosses the process boundary so the bytes written are the
@@ -66,16 +68,21 @@ def run_member(scenario: Scenario | str | Path, seed: int, scale: float | None) 
         scenario: a Scenario or the path of its YAML file.
         seed: the member's seed.
         scale: people per agent, or None for the scenario's own.
+        parameters: values of calibrated parameters for this run (a posterior draw), by
+            dotted path; None keeps the scenario's.
 
     Returns:
         ``{"tables": {name: csv_text}, "meta": run meta dict}``.
     """
     from flowsim.run.simulate import simulate  # Mesa and the model load on first run
 
-    result = simulate(as_scenario(scenario), seed=int(seed), scale=scale, progress=False)
+    scenario = as_scenario(scenario)
+    if parameters:
+        scenario = scenario.with_overrides(parameters)
+    result = simulate(scenario, seed=int(seed), scale=scale, progress=False)
     tables = {name: getattr(result, name).to_csv(index=False, lineterminator="\n")
               for name in RUN_TABLES}
-    return {"tables": tables, "meta": dict(result.meta)}
+    return {"tables": tables, "meta": {**result.meta, "parameters": parameters}}
 
 
 def _write_member(run_dir: Path, index: int, seed: int, value: dict[str, Any], attempts: int) -> None:
@@ -83,7 +90,8 @@ def _write_member(run_dir: Path, index: int, seed: int, value: dict[str, Any], a
     for name, text in value["tables"].items():
         write_text(text, run_dir / f"{name}.csv")
     meta = {"index": index, "seed": seed, "attempts": attempts,
-            "runtime_s": value.get("meta", {}).get("runtime_s")}
+            "runtime_s": value.get("meta", {}).get("runtime_s"),
+            "parameters": value.get("meta", {}).get("parameters")}
     write_text(json.dumps(meta, indent=1) + "\n", run_dir / DONE_MARKER)
 
 
@@ -234,7 +242,7 @@ def _check_resumable(manifest_path: Path, expected: dict) -> None:
         old = json.loads(manifest_path.read_text())
     except (OSError, ValueError):
         return
-    for key in ("scenario_hash", "master_seed", "scale"):
+    for key in ("scenario_hash", "master_seed", "scale", "uncertainty"):
         if old.get(key) != expected[key]:
             raise EnsembleError(
                 f"Cannot resume the ensemble in {manifest_path.parent}: it was run with "
@@ -247,7 +255,8 @@ def _check_resumable(manifest_path: Path, expected: dict) -> None:
 def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = None, scale: float | None = None,
                  out_dir: str | Path | None = None, executor: Executor | str | None = None,
                  resume: bool = False, *, workers: int | None = None, scheduler: str | None = None,
-                 worker: Callable[..., dict] = run_member, progress: bool = True) -> EnsembleResult:
+                 worker: Callable[..., dict] = run_member, progress: bool = True,
+                 posterior_draws: int | None = None, uncertainty: Uncertainty | None = None) -> EnsembleResult:
     """Run a scenario ``runs`` times with independent seeds and summarise the runs.
 
     Args:
@@ -264,6 +273,11 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
         scheduler: Dask scheduler address when ``executor`` is a kind.
         worker: the top-level function running one member (tests replace it).
         progress: show a progress bar.
+        posterior_draws: parameter sets drawn from the scenario's committed posterior, run
+            ``i`` taking draw ``i`` modulo their number; None for one per run, 0 for seed
+            noise only (also what a scenario without a posterior gets).
+        uncertainty: the parameter sets themselves (as :func:`~flowsim.analysis.posterior.uncertainty_for`
+            makes them); given, it replaces ``posterior_draws`` (compare passes both arms the same).
 
     Returns:
         An :class:`EnsembleResult`.
@@ -280,11 +294,14 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
     seed = sc.calendar.seed if seed is None else int(seed)
     out = Path(out_dir) if out_dir is not None else default_out(sc, "ensemble")
     seeds = spawn_seeds(seed, runs)
+    if uncertainty is None:
+        uncertainty = uncertainty_for(sc, runs, seed, posterior_draws)
     manifest = {
         "kind": "ensemble", "scenario": sc.name,
         "scenario_path": str(sc.source_path) if sc.source_path else None,
         "scenario_hash": sc.source_hash, "master_seed": seed, "runs": runs, "seeds": seeds,
         "scale": float(scale if scale is not None else sc.behaviour.agent_scale),
+        "uncertainty": uncertainty.label,
         "flowsim_version": __version__,
     }
     manifest_path = out / "manifest.json"
@@ -304,7 +321,7 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
         bar = tqdm(total=runs, initial=len(resumed), desc=f"{sc.name} ensemble", unit="run",
                    disable=not progress, file=sys.stderr)
         with bar:
-            tasks = ((i, (sc, seeds[i], scale)) for i in todo)
+            tasks = ((i, (sc, seeds[i], scale, uncertainty.for_run(i))) for i in todo)
             for outcome in run_tasks(pool, worker, tasks, retries=1, progress=bar):
                 i = outcome.key
                 if outcome.ok:

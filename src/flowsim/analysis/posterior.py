@@ -129,3 +129,48 @@ def strong_pairs(correlation: pd.DataFrame, threshold: float = 0.5) -> list[dict
     return [{"a": names[i], "b": names[j], "r": round(float(correlation.iloc[i, j]), 3)}
             for i in range(len(names)) for j in range(i + 1, len(names))
             if abs(correlation.iloc[i, j]) >= threshold]
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """What the runs of an ensemble differ by, and so what its bands carry.
+
+    Attributes:
+        parameter_sets: per run, the parameter values drawn from the posterior (dotted
+            path -> value), or None when the runs differ by seed only.
+        label: the band's kind in words, for manifests, tables and figure captions.
+    """
+
+    parameter_sets: tuple[dict[str, float], ...] | None
+    label: str
+
+    def for_run(self, index: int) -> dict[str, float] | None:
+        return None if self.parameter_sets is None else self.parameter_sets[index]
+
+
+SEED_NOISE_ONLY = Uncertainty(None, "seed noise only")
+
+
+def uncertainty_for(scenario: Scenario, runs: int, seed: int, posterior_draws: int | None) -> Uncertainty:
+    """Parameter sets for ``runs`` runs: ``posterior_draws`` draws from the committed posterior.
+
+    Run ``i`` takes draw ``i mod posterior_draws``, so with as many draws as runs every run
+    has its own parameter set and its own seed: the band then carries parameter
+    uncertainty and seed noise together. ``posterior_draws=0``, or a scenario without a
+    committed posterior, gives seed noise only (and says so in the label).
+
+    Args:
+        scenario: the scenario whose posterior is drawn from.
+        runs: number of runs.
+        seed: master seed of the ensemble; the draws are derived from it.
+        posterior_draws: distinct parameter sets; None for one per run.
+    """
+    draws = runs if posterior_draws is None else int(posterior_draws)
+    if draws <= 0:
+        return SEED_NOISE_ONLY
+    posterior = load_posterior(scenario)
+    if posterior is None:
+        return Uncertainty(None, "seed noise only (the scenario has no committed posterior)")
+    sets = posterior.draws(min(draws, runs), np.random.SeedSequence([int(seed), 0x506F7374]))
+    return Uncertainty(tuple(sets[i % len(sets)] for i in range(runs)),
+                       f"parameter and seed uncertainty ({len(sets)} posterior draws)")

@@ -18,12 +18,14 @@ import pandas as pd
 from tqdm import tqdm
 
 from flowsim.analysis.executors import spawn_seeds
+from flowsim.analysis.posterior import SEED_NOISE_ONLY, Uncertainty, uncertainty_for
+from flowsim.analysis.series import averaged_relative_difference, series_table
 from flowsim.analysis.targets import Target, TargetSet, load_targets, simulated_values
 from flowsim.errors import TargetsError
 from flowsim.scenario import Scenario
 
 VALIDATION_COLUMNS = (
-    "id", "label", "source", "country", "column", "start", "end", "statistic", "low", "high",
+    "id", "role", "label", "source", "country", "column", "start", "end", "statistic", "low", "high",
     "documented", "sim_median", "sim_p05", "sim_p95", "inside", "share_inside",
 )
 
@@ -42,12 +44,26 @@ def scenario_targets(scenario: Scenario) -> TargetSet:
     return load_targets(scenario.targets_path)
 
 
-def run_target_values(scenario: Scenario, seed: int, scale: float | None, targets: TargetSet) -> dict[str, float]:
-    """Simulate once and return every target's simulated value (top level, so it pickles)."""
+FIGURE_COUNTRIES = ("kazakhstan", "georgia", "schengen")
+"""Countries whose daily border counts :func:`validate` keeps for the documented-vs-simulated figure."""
+
+
+def run_target_values(scenario: Scenario, seed: int, scale: float | None, targets: TargetSet,
+                      parameters: dict[str, float] | None = None) -> dict[str, object]:
+    """Simulate once: every target's value, the series points and the figure's daily counts.
+
+    Top level, so it pickles for a process pool.
+    """
     from flowsim.run.simulate import simulate  # Mesa and the model load on first run
 
+    if parameters:
+        scenario = scenario.with_overrides(parameters)
     result = simulate(scenario, seed=seed, scale=scale)
-    return simulated_values(targets, result.tables())
+    daily = result.daily
+    kept = daily[daily["country"].isin(FIGURE_COUNTRIES)][["date", "country", "entries_total", "exits_total"]]
+    return {"values": simulated_values(targets, result.tables()),
+            "series": series_table(targets.series, daily).to_dict("records"),
+            "daily": kept.to_dict("records")}
 
 
 def run_values_table(
@@ -58,25 +74,34 @@ def run_values_table(
     executor: Executor | None = None,
     *,
     progress: bool = False,
+    uncertainty: Uncertainty = SEED_NOISE_ONLY,
 ) -> pd.DataFrame:
-    """Target values of one run per seed: one row per run (column ``seed``), one column per target."""
+    """Target values of one run per seed: one row per run (column ``seed``), one column per target.
+
+    The series points and daily counts of the runs are in ``attrs["series"]`` and
+    ``attrs["daily"]`` (stacked, with a ``run`` column).
+    """
     bar = tqdm(total=len(seeds), desc=f"validate {scenario.name}", unit="run", disable=not progress)
-    rows: dict[int, dict[str, float]] = {}
+    outcomes: dict[int, dict] = {}
     with bar:
         if executor is None:
             for i, seed in enumerate(seeds):
-                rows[i] = run_target_values(scenario, seed, scale, targets)
+                outcomes[i] = run_target_values(scenario, seed, scale, targets, uncertainty.for_run(i))
                 bar.update()
         else:
             futures: dict[Future, int] = {
-                executor.submit(run_target_values, scenario, seed, scale, targets): i
+                executor.submit(run_target_values, scenario, seed, scale, targets, uncertainty.for_run(i)): i
                 for i, seed in enumerate(seeds)
             }
             for future in as_completed(futures):
-                rows[futures[future]] = future.result()
+                outcomes[futures[future]] = future.result()
                 bar.update()
-    table = pd.DataFrame([rows[i] for i in range(len(seeds))], columns=targets.ids)
+    table = pd.DataFrame([outcomes[i]["values"] for i in range(len(seeds))], columns=targets.ids)
     table.insert(0, "seed", seeds)
+    table.attrs["series"] = pd.DataFrame(
+        [{"run": i, **row} for i in range(len(seeds)) for row in outcomes[i]["series"]])
+    table.attrs["daily"] = pd.DataFrame(
+        [{"run": i, **row} for i in range(len(seeds)) for row in outcomes[i]["daily"]])
     return table
 
 
@@ -89,6 +114,7 @@ def summarise(targets: TargetSet, values: pd.DataFrame) -> pd.DataFrame:
         median, p05, p95 = (np.quantile(finite, [0.5, 0.05, 0.95]) if finite.size else (math.nan,) * 3)
         rows.append({
             "id": target.id,
+            "role": target.role,
             "label": target.label,
             "source": target.sources,
             "country": "+".join(target.countries) if target.countries else "all",
@@ -128,6 +154,7 @@ def validate(
     *,
     targets: TargetSet | None = None,
     progress: bool = False,
+    posterior_draws: int | None = 0,
 ) -> pd.DataFrame:
     """Run a scenario ``runs`` times and compare every target with its documented interval.
 
@@ -139,10 +166,16 @@ def validate(
         executor: where runs execute (e.g. a ProcessPoolExecutor); None runs them here.
         targets: the targets; default the scenario's targets file.
         progress: show a progress bar over runs.
+        posterior_draws: parameter sets drawn from the scenario's committed posterior (None:
+            one per run; 0, the default here: seed noise only; the command line's default
+            is one per run).
 
     Returns:
         One row per target with the columns of :data:`VALIDATION_COLUMNS`. The per-run
-        values are in ``frame.attrs["runs"]`` (one row per run).
+        values are in ``frame.attrs["runs"]`` (one row per run), the series points of every
+        run in ``attrs["series"]``, their ARD per country in ``attrs["ard"]``, the daily
+        counts of :data:`FIGURE_COUNTRIES` in ``attrs["daily"]`` and the band's kind in
+        ``attrs["uncertainty"]``.
 
     Raises:
         TargetsError: no targets file, or a bad one.
@@ -151,9 +184,15 @@ def validate(
     if runs < 1:
         raise ValueError(f"runs must be at least 1, got {runs}")
     targets = targets if targets is not None else scenario_targets(scenario)
-    values = run_values_table(scenario, targets, spawn_seeds(seed, runs), scale, executor, progress=progress)
+    uncertainty = uncertainty_for(scenario, runs, seed, posterior_draws)
+    values = run_values_table(scenario, targets, spawn_seeds(seed, runs), scale, executor, progress=progress,
+                              uncertainty=uncertainty)
     frame = summarise(targets, values)
     frame.attrs["runs"] = values
+    frame.attrs["series"] = values.attrs["series"]
+    frame.attrs["daily"] = values.attrs["daily"]
+    frame.attrs["ard"] = averaged_relative_difference(values.attrs["series"])
+    frame.attrs["uncertainty"] = uncertainty.label
     return frame
 
 
@@ -164,15 +203,18 @@ def format_validation(frame: pd.DataFrame) -> str:
             return "-"
         return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
-    lines = [f"{'target':<11} {'documented interval':>23} {'sim median':>11} {'sim 5-95 %':>23} "
+    lines = [f"{'target':<11} {'role':<11} {'documented interval':>23} {'sim median':>11} {'sim 5-95 %':>23} "
              f"{'inside':>6} {'runs in':>7}  label"]
     for row in frame.itertuples():
         interval = f"[{number(row.low)}, {number(row.high)}]"
         spread = f"[{number(row.sim_p05)}, {number(row.sim_p95)}]"
-        lines.append(f"{row.id:<11} {interval:>23} {number(row.sim_median):>11} {spread:>23} "
+        lines.append(f"{row.id:<11} {row.role:<11} {interval:>23} {number(row.sim_median):>11} {spread:>23} "
                      f"{'yes' if row.inside else 'NO':>6} {row.share_inside:>7.0%}  {row.label}")
-    held = int(frame["inside"].sum())
-    lines.append(f"{held} of {len(frame)} targets hold (median inside the documented interval).")
+    for role in ("calibration", "check"):
+        mine = frame[frame["role"] == role]
+        if len(mine):
+            lines.append(f"{int(mine['inside'].sum())} of {len(mine)} {role} targets hold "
+                         "(median inside the documented interval).")
     return "\n".join(lines)
 
 
@@ -192,3 +234,31 @@ def validation_from_run_folders(targets: TargetSet, folders: list[Path], seeds: 
     values = pd.DataFrame(rows, columns=targets.ids)
     values.insert(0, "seed", seeds)
     return summarise(targets, values)
+
+
+def write_validation(frame: pd.DataFrame, out_dir: Path) -> dict[str, Path]:
+    """Write a validation's tables and its documented-vs-simulated figure into ``out_dir``.
+
+    Files: ``validation.csv`` (one row per target), ``series.csv`` (documented and simulated
+    series points of every run), ``ard.csv`` (ARD per country and overall) and
+    ``figures/documented_vs_simulated.png`` / ``.svg`` (daily border counts with the runs'
+    band, whose kind the caption names).
+    """
+    from flowsim.figures.documented import documented_vs_simulated
+    from flowsim.figures.style import save_figure
+    from flowsim.run.writing import write_csv
+
+    out_dir = Path(out_dir)
+    written = {"validation": write_csv(frame, out_dir / "validation.csv")}
+    series = frame.attrs.get("series")
+    if series is not None and len(series):
+        written["series"] = write_csv(series, out_dir / "series.csv")
+        written["ard"] = write_csv(frame.attrs["ard"], out_dir / "ard.csv")
+    daily = frame.attrs.get("daily")
+    if daily is not None and len(daily):
+        points = series if series is not None and len(series) else pd.DataFrame(
+            columns=["country", "column", "start", "end", "documented", "source"])
+        figure = documented_vs_simulated(daily, points.drop_duplicates("id") if "id" in points else points,
+                                         band_kind=frame.attrs.get("uncertainty", "seed noise only"))
+        written["figure"] = save_figure(figure, out_dir / "figures", "documented_vs_simulated", dpi=110)[0]
+    return written

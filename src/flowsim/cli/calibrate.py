@@ -39,6 +39,9 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         help="folder for posterior.csv and abc.db (default outputs/<scenario>/calibration/)")
     parser.add_argument("--calibrated-file", type=Path, default=None,
                         help="where to write the calibrated values (default: the scenario's calibration.calibrated_file)")
+    parser.add_argument("--prior-draws", type=int, default=100,
+                        help="runs drawn from the priors first, to report how informative each target is "
+                             "(default 100; 0 skips)")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.set_defaults(handler=handle)
     return parser
@@ -60,7 +63,7 @@ def handle(args: argparse.Namespace) -> int:
         scenario, targets, budget=args.budget, out_dir=out, scale=args.scale, workers=args.workers,
         population_size=args.population_size, seed=args.seed, min_acceptance_rate=args.min_acceptance_rate,
         max_simulations=args.max_simulations, max_populations=args.max_populations, point=args.point,
-        progress=not args.quiet,
+        progress=not args.quiet, prior_draws=args.prior_draws,
     )
     if args.check_runs > 0:
         result.record["validation_at_scale_1"] = check_at_scale_one(
@@ -81,7 +84,7 @@ def command_text(args: argparse.Namespace) -> str:
     parts = ["flowsim", "calibrate", args.scenario, "--budget", _budget_text(args.budget)]
     for option, default in (("scale", None), ("workers", 1), ("population_size", 100), ("seed", None),
                             ("min_acceptance_rate", 0.01), ("max_simulations", None), ("max_populations", None),
-                            ("point", "median"), ("check_runs", 3), ("out", None), ("calibrated_file", None)):
+                            ("point", "median"), ("check_runs", 3), ("prior_draws", 100), ("out", None), ("calibrated_file", None)):
         value = getattr(args, option, default)
         if value != default:
             parts += [f"--{option.replace('_', '-')}", f"{value:g}" if isinstance(value, float) else str(value)]
@@ -106,6 +109,18 @@ def format_result(result: CalibrationResult) -> str:
         s = result.summary[prior.name]
         lines.append(f"{prior.name:<48} {f'[{prior.low:.4g}, {prior.high:.4g}]':>21} {s['median']:>11.4g} "
                      f"{f'[{s['p05']:.4g}, {s['p95']:.4g}]':>23}")
+    info = record.get("informativeness")
+    if info:
+        lines.append(f"\ninformativeness ({info['prior_draws']} prior draws; share of draws inside each interval):")
+        for row in info["targets"]:
+            flag = "" if row["verdict"] == "informative" else f"  <- {row['verdict']}"
+            lines.append(f"  {row['id']:<11} {row['role']:<11} {row['prior_share_inside']:>6.0%}{flag}")
+    lines.append("\nidentifiability (posterior 5-95 % width / prior width):")
+    for row in record.get("identifiability", []):
+        bound = f"  <- pressed against its {row['at_bound']} bound" if row["at_bound"] else ""
+        lines.append(f"  {row['parameter']:<52} {row['width_ratio']:>5.2f}{bound}")
+    for pair in record.get("correlated_pairs", []):
+        lines.append(f"  correlated: {pair['a']} ~ {pair['b']} (r = {pair['r']:+.2f})")
     check = record.get("validation_at_scale_1")
     if check and check.get("runs"):
         lines.append(f"at scale 1 ({check['runs']} runs): {check['targets_inside']} targets hold"

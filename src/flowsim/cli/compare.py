@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from flowsim.cli.options import add_execution_options
+from flowsim.cli.options import add_execution_options, add_uncertainty_options, posterior_draws
 from flowsim.errors import UserError
 
 
@@ -19,6 +19,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--runs", type=int, default=50, help="runs per scenario (default 50)")
     parser.add_argument("--resume", action="store_true", help="keep finished runs of both ensembles")
     add_execution_options(parser)
+    add_uncertainty_options(parser)
     parser.set_defaults(handler=handle)
     return parser
 
@@ -30,11 +31,13 @@ def handle(args: argparse.Namespace) -> int:
     try:
         result = run_comparison(args.base, args.whatif, args.runs, seed=args.seed, scale=args.scale,
                                 out_dir=args.out, executor=args.executor, resume=args.resume,
-                                workers=args.workers, scheduler=args.scheduler)
+                                workers=args.workers, scheduler=args.scheduler,
+                                posterior_draws=posterior_draws(args))
     except ValueError as err:  # e.g. the two ensembles share no seed
         raise UserError(str(err)) from None
     print(f"{result.whatif.scenario} vs {result.base.scenario}: paired differences over "
-          f"{int(result.table['pairs'].max()) if len(result.table) else 0} seeds")
+          f"{int(result.table['pairs'].max()) if len(result.table) else 0} seeds "
+          f"({result.base.manifest['uncertainty']})")
     print(format_table(result.table))
     failed = len(result.base.failed) + len(result.whatif.failed)
     if failed:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from flowsim.cli.options import add_execution_options
+from flowsim.cli.options import add_execution_options, add_uncertainty_options, posterior_draws
 from flowsim.errors import UserError
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--resume", action="store_true",
                         help="keep finished runs in OUT (done marker present) and run only the rest")
     add_execution_options(parser)
+    add_uncertainty_options(parser)
     parser.set_defaults(handler=handle)
     return parser
 
@@ -35,7 +36,8 @@ def handle(args: argparse.Namespace) -> int:
     try:
         result = run_ensemble(args.scenario, args.runs, seed=args.seed, scale=args.scale,
                               out_dir=args.out, executor=args.executor, resume=args.resume,
-                              workers=args.workers, scheduler=args.scheduler)
+                              workers=args.workers, scheduler=args.scheduler,
+                              posterior_draws=posterior_draws(args))
     except FileNotFoundError as err:
         raise UserError(f"No such file: {err.filename or err}.") from None
     print_ensemble(result)
@@ -50,7 +52,7 @@ def print_ensemble(result: EnsembleResult) -> None:
     m = result.manifest
     print(f"{result.scenario}: {len(result.completed)}/{m['runs']} runs "
           f"({len(result.resumed)} kept from before), scale {m['scale']:g}, "
-          f"master seed {m['master_seed']}, {m['wall_time_s']:.1f} s")
+          f"master seed {m['master_seed']}, {m['wall_time_s']:.1f} s; bands: {m['uncertainty']}")
     bands = outputs_bands(result.outputs)
     shown = [n for n in HEADLINE_OUTPUTS if n in set(bands.get("output", []))]
     if shown:

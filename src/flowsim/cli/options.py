@@ -72,3 +72,19 @@ def add_execution_options(parser: argparse.ArgumentParser, *,
     group.add_argument("--scale", type=float, default=None,
                        help=f"people per agent (default: {scale_help})")
     group.add_argument("--out", default=None, metavar="DIR", help="output folder")
+
+
+def add_uncertainty_options(parser: argparse.ArgumentParser) -> None:
+    """What the runs' bands carry: posterior parameter draws (the default) or seed noise only."""
+    group = parser.add_argument_group("uncertainty")
+    choice = group.add_mutually_exclusive_group()
+    choice.add_argument("--posterior-draws", type=positive_int, default=None, metavar="N",
+                        help="parameter sets drawn from the scenario's committed calibration posterior; "
+                             "run i takes draw i mod N (default: one per run)")
+    choice.add_argument("--no-posterior", action="store_true",
+                        help="keep the calibrated point values: bands show seed noise only")
+
+
+def posterior_draws(args: argparse.Namespace) -> int | None:
+    """The ``posterior_draws`` argument of the analysis functions from the parsed options."""
+    return 0 if args.no_posterior else args.posterior_draws

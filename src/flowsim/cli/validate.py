@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from flowsim.cli.options import add_run_options, positive_int
+from flowsim.cli.options import add_run_options, add_uncertainty_options, positive_int, posterior_draws
 from flowsim.errors import UserError
 
 
@@ -23,6 +23,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--strict", action="store_true",
                         help="exit with status 1 when a target's median is outside its interval")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    add_uncertainty_options(parser)
     parser.set_defaults(handler=handle)
     return parser
 
@@ -31,7 +32,7 @@ def handle(args: argparse.Namespace) -> int:
     """Run ``flowsim validate``; returns the exit status (1 with --strict when a target fails)."""
     from flowsim.analysis.executors import make_executor
     from flowsim.analysis.targets import load_targets
-    from flowsim.analysis.validation import format_validation, scenario_targets, validate
+    from flowsim.analysis.validation import format_validation, scenario_targets, validate, write_validation
     from flowsim.run.writing import default_out, write_csv
     from flowsim.scenario import load_scenario
 
@@ -42,11 +43,18 @@ def handle(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file, not a folder. Give a folder for validation.csv.")
     with make_executor("process" if args.workers > 1 else "serial", args.workers) as executor:
-        frame = validate(scenario, args.runs, seed, args.scale, executor, targets=targets, progress=not args.quiet)
-    path = write_csv(frame, Path(out) / "validation.csv")
+        frame = validate(scenario, args.runs, seed, args.scale, executor, targets=targets, progress=not args.quiet,
+                         posterior_draws=posterior_draws(args))
+    written = write_validation(frame, Path(out))
+    path = written["validation"]
     if not args.quiet:
         scale = args.scale if args.scale is not None else scenario.behaviour.agent_scale
-        print(f"\n{scenario.name}: {args.runs} runs, root seed {seed}, scale {scale:g}")
+        print(f"\n{scenario.name}: {args.runs} runs, root seed {seed}, scale {scale:g}; "
+              f"bands: {frame.attrs['uncertainty']}")
         print(format_validation(frame))
-        print(f"written to {path}")
+        ard = frame.attrs["ard"]
+        if len(ard):
+            print("\naveraged relative difference (Flee's ARD) of the documented daily series:")
+            print(ard.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        print(f"written to {path.parent}: {', '.join(p.name for p in written.values())}")
     return 1 if args.strict and not frame["inside"].all() else 0

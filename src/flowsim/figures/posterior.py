@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from flowsim.scenario import Scenario
+
+class PriorRange(Protocol):
+    """What the plot needs of a prior: its parameter, its range and whether it is on a log scale."""
+
+    name: str
+    low: float
+    high: float
+    scale: str
 
 
 def _short(name: str) -> str:
@@ -16,7 +25,7 @@ def _short(name: str) -> str:
     return ".".join(parts[-2:]) if len(parts) > 2 else name
 
 
-def pair_plot(particles: pd.DataFrame, scenario: Scenario) -> Figure:
+def pair_plot(particles: pd.DataFrame, priors: Sequence[PriorRange], title: str) -> Figure:
     """Weighted histograms on the diagonal, particles below it, each axis spanning its prior.
 
     A parameter whose histogram fills its prior range is not identified by the targets; a
@@ -24,9 +33,10 @@ def pair_plot(particles: pd.DataFrame, scenario: Scenario) -> Figure:
 
     Args:
         particles: one particle a row: ``weight`` and one column per calibrated parameter.
-        scenario: the scenario, for the priors of its ``calibration.parameters``.
+        priors: the priors of the calibrated parameters (ranges span the axes).
+        title: the figure's title.
     """
-    priors = {p.name: p for p in scenario.calibration.parameters} if scenario.calibration else {}
+    priors = {p.name: p for p in priors}
     names = [p for p in priors if p in particles.columns]
     values = particles[names].to_numpy(dtype=float)
     k = len(names)
@@ -71,8 +81,8 @@ def pair_plot(particles: pd.DataFrame, scenario: Scenario) -> Figure:
                 ax.set_ylabel(_short(row_name), fontsize=7)
             elif i != j:
                 ax.set_yticklabels([])
-    particles = len(weights)
+    count = len(weights)
     effective = 1.0 / float(np.sum(weights ** 2))
-    fig.suptitle(f"Calibration posterior of '{scenario.name}': {particles} particles "
-                 f"(effective {math.floor(effective)}), axes span the priors", fontsize=10)
+    fig.suptitle(f"{title}: {count} particles (effective {math.floor(effective)}), "
+                 "axes span the priors", fontsize=10)
     return fig

@@ -1,0 +1,138 @@
+"""The model pyABC calibrates: free parameters with their priors, and one run's distance to the targets.
+
+Each particle's parameters become dotted-path overrides of the scenario; the run's target
+values are its summary statistics; the distance is the interval distance of the
+calibration targets (:func:`flowsim.analysis.targets.interval_distance`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from flowsim.analysis.targets import TargetSet, interval_distance, simulated_values
+from flowsim.errors import CalibrationError
+from flowsim.scenario import Scenario
+
+#: Key a model output carries when the run was skipped because the wall-time budget is spent.
+EXPIRED = "__budget_spent__"
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A free parameter: dotted scenario path, range, and whether it is sampled on a log scale.
+
+    pyABC samples ``key`` uniformly on ``[lower, upper]``: the range itself, or its base-10
+    logarithm for a log-scale parameter.
+    """
+
+    name: str
+    low: float
+    high: float
+    scale: str = "linear"
+    integer: bool = False
+
+    @property
+    def key(self) -> str:
+        safe = re.sub(r"[^A-Za-z0-9]+", "_", self.name).strip("_")
+        return f"log10_{safe}" if self.scale == "log" else safe
+
+    @property
+    def lower(self) -> float:
+        return math.log10(self.low) if self.scale == "log" else self.low
+
+    @property
+    def upper(self) -> float:
+        return math.log10(self.high) if self.scale == "log" else self.high
+
+    def value(self, sampled: float) -> float | int:
+        """Scenario value of a sampled number."""
+        value = 10.0 ** sampled if self.scale == "log" else float(sampled)
+        return int(round(value)) if self.integer else value
+
+    def midpoint(self) -> float | int:
+        return self.value((self.lower + self.upper) / 2)
+
+
+def scenario_priors(scenario: Scenario) -> list[Prior]:
+    """The priors of a scenario's ``calibration.parameters``.
+
+    Raises:
+        CalibrationError: the scenario has no calibration section or a bad range.
+    """
+    if scenario.calibration is None or not scenario.calibration.parameters:
+        raise CalibrationError(
+            f"Scenario '{scenario.name}' ({scenario.source_path or 'built in memory'}) has no "
+            "'calibration: parameters:' list; add the free parameters as {name: <dotted path>, "
+            "low: ..., high: ..., scale: linear|log}."
+        )
+    priors = []
+    for spec in scenario.calibration.parameters:
+        if not spec.low < spec.high:
+            raise CalibrationError(f"calibration parameter '{spec.name}': low ({spec.low}) must be below high ({spec.high}).")
+        if spec.scale == "log" and spec.low <= 0:
+            raise CalibrationError(f"calibration parameter '{spec.name}': a log-scale range must be positive, got low {spec.low}.")
+        current = scenario.get_value(spec.name)
+        integer = isinstance(current, int) and not isinstance(current, bool)
+        priors.append(Prior(spec.name, float(spec.low), float(spec.high), spec.scale, integer))
+    keys = [p.key for p in priors]
+    if len(set(keys)) != len(keys):
+        raise CalibrationError(f"calibration parameters repeat a name: {', '.join(p.name for p in priors)}.")
+    return priors
+
+
+class TargetModel:
+    """The model pyABC calls: sampled parameters -> target values of one simulated run.
+
+    The run's seed is derived from the root seed and the parameter values, so a particle
+    always gives the same run. After ``deadline`` (a ``time.time()`` value) runs are skipped
+    and the output carries :data:`EXPIRED`, which the distance turns into infinity: the
+    generation in progress then ends at its evaluation limit instead of overrunning the budget.
+    """
+
+    def __init__(self, scenario: Scenario, targets: TargetSet, priors: list[Prior], scale: float | None,
+                 seed: int, deadline: float = math.inf) -> None:
+        self.scenario = scenario
+        self.targets = targets
+        self.priors = priors
+        self.scale = scale
+        self.seed = int(seed)
+        self.deadline = deadline
+
+    def overrides(self, parameters: dict[str, float]) -> dict[str, float | int]:
+        """Dotted-path overrides of the scenario for a pyABC parameter dict."""
+        return {p.name: p.value(parameters[p.key]) for p in self.priors}
+
+    def run_seed(self, parameters: dict[str, float]) -> int:
+        text = ",".join(f"{float(parameters[p.key]).hex()}" for p in self.priors)
+        digest = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+        return int(np.random.SeedSequence([self.seed, digest]).generate_state(1)[0])
+
+    def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
+        from flowsim.run.simulate import simulate  # Mesa and the model load on first run
+
+        if time.time() > self.deadline:
+            return {EXPIRED: 1.0}
+        scenario = self.scenario.with_overrides(self.overrides(parameters))
+        result = simulate(scenario, seed=self.run_seed(parameters), scale=self.scale)
+        return simulated_values(self.targets, result.tables())
+
+
+class TargetDistance:
+    """pyABC distance: the interval distance of the simulated values (the observed data are the intervals)."""
+
+    def __init__(self, targets: TargetSet) -> None:
+        self.targets = targets
+
+    def __call__(self, simulated: dict[str, float], observed: dict[str, float] | None = None) -> float:
+        if EXPIRED in simulated:
+            return math.inf
+        return interval_distance(simulated, self.targets)
+
+
+# --------------------------------------------------------------------------- running
