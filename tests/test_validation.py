@@ -50,7 +50,7 @@ def test_summary_of_per_run_values():
     assert b["share_inside"] == pytest.approx(3 / 5)  # NaN counts as outside
     assert b["country"] == "x" and a["country"] == "all" and a["source"] == "002"
     text = format_validation(frame)
-    assert "2 of 2 targets hold" in text
+    assert "2 of 2 calibration targets hold" in text
 
 
 def test_validate_the_tiny_world():
@@ -61,7 +61,10 @@ def test_validate_the_tiny_world():
     assert list(frame.columns) == list(VALIDATION_COLUMNS)
     runs = frame.attrs["runs"]
     assert len(runs) == 3 and list(runs["seed"]) == spawn_seeds(11, 3)
-    assert (frame["sim_p05"] <= frame["sim_median"]).all() and (frame["sim_median"] <= frame["sim_p95"]).all()
+    # targets on places or dates the tiny world does not have (Vishnyovka, Finland, 31 Dec) cannot be computed
+    computed = frame[frame["sim_median"].notna()]
+    assert len(computed) >= 20
+    assert (computed["sim_p05"] <= computed["sim_median"]).all() and (computed["sim_median"] <= computed["sim_p95"]).all()
     assert frame["share_inside"].between(0, 1).all()
     f4 = frame.set_index("id").loc["F4"]
     assert f4["country"] == "georgia" and f4["column"] == "entries_total" and f4["start"] == "2022-09-21"

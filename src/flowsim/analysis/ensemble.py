@@ -38,7 +38,7 @@ from flowsim.analysis.executors import open_executor, run_tasks, spawn_seeds
 from flowsim.analysis.posterior import Uncertainty, uncertainty_for
 from flowsim.analysis.key_outputs import key_outputs
 from flowsim.analysis.targets import load_targets
-from flowsim.analysis.validation import validation_from_run_folders
+from flowsim.analysis.validation import validation_from_run_folders, write_validation
 from flowsim.errors import EnsembleError
 from flowsim.run.writing import default_out, write_csv, write_text
 from flowsim.scenario import Scenario, as_scenario
@@ -227,13 +227,13 @@ class EnsembleResult:
         return run_dir_of(self.out_dir, index)
 
 
-def _write_validation(sc: Scenario, out: Path, completed: list[int], seeds: list[int]) -> bool:
-    """Compare the runs with the scenario's calibration targets, if it declares any."""
+def _write_validation(sc: Scenario, out: Path, completed: list[int], seeds: list[int], uncertainty: str) -> bool:
+    """Compare the runs with the scenario's targets and documented series, if it declares any."""
     if sc.targets_path is None or not sc.targets_path.exists():
         return False
     frame = validation_from_run_folders(load_targets(sc.targets_path), [run_dir_of(out, i) for i in completed],
-                                        [seeds[i] for i in completed])
-    write_csv(frame, out / "validation.csv")
+                                        [seeds[i] for i in completed], uncertainty=uncertainty)
+    write_validation(frame, out)
     return True
 
 
@@ -341,7 +341,7 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
             f"{failures[0]['error'] if failures else 'unknown'}. See {out / 'runs_failed.csv'}."
         )
     result = summarise_ensemble(out, completed, seeds)
-    validated = _write_validation(sc, out, completed, seeds)
+    validated = _write_validation(sc, out, completed, seeds, uncertainty.label)
     manifest.update({
         "status": "complete" if not failures else "incomplete",
         "runs_completed": len(completed), "runs_resumed": len(resumed),
@@ -350,7 +350,8 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "files": ["daily_bands.csv", "crossings_bands.csv", "ensemble_summary.csv",
                   "run_outputs.csv", "outputs_bands.csv"]
-                 + (["validation.csv"] if validated else [])
+                 + (["validation.csv", "series.csv", "ard.csv", "figures/documented_vs_simulated.png"]
+                    if validated else [])
                  + (["runs_failed.csv"] if failures else []) + ["runs/"],
     })
     write_text(json.dumps(manifest, indent=1) + "\n", manifest_path)

@@ -60,7 +60,8 @@ def run_target_values(scenario: Scenario, seed: int, scale: float | None, target
         scenario = scenario.with_overrides(parameters)
     result = simulate(scenario, seed=seed, scale=scale)
     daily = result.daily
-    kept = daily[daily["country"].isin(FIGURE_COUNTRIES)][["date", "country", "entries_total", "exits_total"]]
+    kept = daily[daily["country"].isin(FIGURE_COUNTRIES)]
+    kept = (kept if len(kept) else daily)[["date", "country", "entries_total", "exits_total"]]
     return {"values": simulated_values(targets, result.tables()),
             "series": series_table(targets.series, daily).to_dict("records"),
             "daily": kept.to_dict("records")}
@@ -225,15 +226,29 @@ def single_run_validation(targets: TargetSet, tables: Mapping[str, pd.DataFrame]
     return summarise(targets, values)
 
 
-def validation_from_run_folders(targets: TargetSet, folders: list[Path], seeds: list[int]) -> pd.DataFrame:
-    """The validation table of an ensemble, from the tables its runs wrote to disk."""
-    rows = []
-    for folder in folders:
-        tables = {name: pd.read_csv(folder / f"{name}.csv") for name in ("daily", "profile", "flows", "population")}
+def validation_from_run_folders(targets: TargetSet, folders: list[Path], seeds: list[int], *,
+                                uncertainty: str = "seed noise only") -> pd.DataFrame:
+    """The validation table of an ensemble, from the tables its runs wrote to disk.
+
+    Like :func:`validate`, the frame carries the runs' series points, their ARD and the
+    daily counts of :data:`FIGURE_COUNTRIES` in its ``attrs``.
+    """
+    needed = {t.table for t in targets} | {"daily"}
+    rows, series, daily = [], [], []
+    for run, folder in enumerate(folders):
+        tables = {name: pd.read_csv(folder / f"{name}.csv") for name in sorted(needed)}
         rows.append(simulated_values(targets, tables))
+        series.append(series_table(targets.series, tables["daily"]).assign(run=run))
+        kept = tables["daily"][tables["daily"]["country"].isin(FIGURE_COUNTRIES)]
+        kept = kept if len(kept) else tables["daily"]
+        daily.append(kept[["date", "country", "entries_total", "exits_total"]].assign(run=run))
     values = pd.DataFrame(rows, columns=targets.ids)
     values.insert(0, "seed", seeds)
-    return summarise(targets, values)
+    frame = summarise(targets, values)
+    frame.attrs.update(runs=values, series=pd.concat(series, ignore_index=True),
+                       daily=pd.concat(daily, ignore_index=True), uncertainty=uncertainty)
+    frame.attrs["ard"] = averaged_relative_difference(frame.attrs["series"])
+    return frame
 
 
 def write_validation(frame: pd.DataFrame, out_dir: Path) -> dict[str, Path]:

@@ -22,6 +22,8 @@ def documented_vs_simulated(daily: pd.DataFrame, points: pd.DataFrame, *, band_k
             uncertainty, 20 posterior draws" or "seed noise only").
         countries: one row of panels per country.
     """
+    present = set(daily["country"])
+    countries = tuple(c for c in countries if c in present) or tuple(sorted(present))[:3]
     fig = Figure(figsize=(11, 3.0 * len(countries)), layout="constrained")
     axes = fig.subplots(len(countries), 2, squeeze=False, sharex=True)
     frame = daily.assign(date=pd.to_datetime(daily["date"]))
