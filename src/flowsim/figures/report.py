@@ -87,6 +87,7 @@ def render_report(tables: RunTables, figures: Sequence[Path]) -> str:
         "<h2>Headline</h2>",
         _headline_table(tables.summary, tables.names("destination")),
         "<h2>Fit to the sources</h2>",
+        f'<p class="note">Bands and ranges: {_e(m.get("uncertainty") or "one run (no band)")}.</p>',
         _validation_table(tables.validation),
         "<h2>Figures</h2>",
     ]
@@ -133,6 +134,7 @@ def _manifest_table(m: Mapping[str, Any]) -> str:
         ("Seed", m.get("seed")),
         ("Seeds", ", ".join(map(str, m["seeds"])) if m.get("seeds") else None),
         ("People per agent", m.get("scale")),
+        ("Bands show", m.get("uncertainty") or ("one run: no band" if m.get("seed") is not None else None)),
         ("Period", f"{m['start']} – {m['end']}" if m.get("start") and m.get("end") else None),
         ("flowsim / Mesa", " / ".join(str(m[k]) for k in ("flowsim_version", "mesa_version") if m.get(k)) or None),
         ("Runtime", f"{float(m['runtime_s']):.1f} s" if m.get("runtime_s") is not None else None),
