@@ -61,15 +61,17 @@ def posterior_diagnostics(posterior: pd.DataFrame, scenario: Scenario) -> dict[s
     }
 
 
-_ID = re.compile(r"\b(?:[A-Z]{2,3}-N?\d+|F\d{1,2}|00[0-4])\b")
+_FIGURE = re.compile(r"\b(?:[A-Z]{2,3}-N?\d+|F\d{1,2})\b")
 
 
 def value_provenance(scenario: Scenario) -> dict[str, list[str]]:
     """Which scenario values are calibrated, which come from documented figures, which are assumed.
 
-    Read from the scenario file's comments: a value whose comment names a documented
-    figure (``KZ-05``, ``F7``, a source text ``002``) is from data; one whose comment says
-    "assumption" is hand-set; the calibration's free parameters are calibrated.
+    Read from the scenario file's comments: a value whose comment says "assumption" is
+    hand-set (even where a source text motivates it); one whose comment names a documented
+    figure (a data-pack id such as ``KZ-05``, or a source figure such as ``F7``) is from
+    data; any other commented value that only cites a source text (``002``) is a
+    source-motivated assumption; the calibration's free parameters are calibrated.
     """
     calibrated = [p.name for p in scenario.calibration.parameters] if scenario.calibration else []
     from_data: list[str] = []
@@ -78,16 +80,18 @@ def value_provenance(scenario: Scenario) -> dict[str, list[str]]:
     if path is not None and path.is_file():
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             code, _, comment = line.partition("#")
+            if not comment.strip() or not code.strip():
+                continue  # no comment, or a comment line of its own
             key = code.strip().lstrip("- ").split(":")[0].strip()
-            if not comment or not key or key.startswith("{"):
-                key = code.strip()[:60] or None
-            if not key:
-                continue
+            if key.startswith("{"):
+                key = code.strip()[:60]
             entry = f"line {number}: {key} ({comment.strip()[:90]})"
             if "calibrated" in comment:
                 continue
-            if _ID.search(comment):
+            if "assumption" in comment:
+                assumed.append(entry)
+            elif _FIGURE.search(comment):
                 from_data.append(entry)
-            elif "assumption" in comment:
+            else:
                 assumed.append(entry)
     return {"calibrated": calibrated, "from_data": from_data, "assumed": assumed}
