@@ -384,10 +384,10 @@ def _apply_calibrated_file(data: dict, path: Path, located: Located) -> None:
         if dotted == "__lines__":
             continue
         line = values["__lines__"].get(dotted, (str(file), None))
-        where = f"{file}, {line_text(line[1])}, key 'parameters.{_short(dotted)}'"
+        where = f"{file}, {line_text(line[1])}"
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ScenarioError(
-                f"{where}: {_short(repr(value))} is not a finite number. A calibrated file holds one number per "
+                f"{where}: '{_short(dotted)}' is {_short(repr(value))}, not a finite number. A calibrated file holds one number per "
                 "parameter, as written by 'flowsim calibrate'; recalibrate or correct the value."
             )
         try:
