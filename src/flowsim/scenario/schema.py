@@ -41,10 +41,34 @@ Occupation = Literal["it", "arts", "medical", "other_skilled", "low_skilled"]
 WealthBand = Literal["low", "mid", "high"]
 Document = Literal["internal_passport", "foreign_passport", "schengen_visa", "eu_residence"]
 Mode = Literal["road", "rail", "foot", "air", "sea"]
+# Resource limits (README, "Limits"): every number finite and bounded, so that no input can
+# overflow an array, hang a run or exhaust memory; the bounds are far beyond any real scenario.
+MAX_CALENDAR_DAYS = 5 * 365 + 2  # five years of days
+MAX_MEN_AT_RISK = 100_000_000  # per origin and in all (Russia has about 70 million men)
+MAX_CAPACITY = 10_000_000  # people per day through one crossing
+MAX_COUNT = 1_000_000_000  # housing stock, residents
+MAX_DAILY_TRAVELLERS = 10_000_000  # ordinary entries or exits per day
+MAX_FACTOR = 1_000.0  # multipliers, propensities, the factor of an ordinary_traffic event
+MAX_WEIGHT = 1_000.0  # |logit weight|, |appeal|
+MAX_NUMBER = 1e9  # any other non-negative number (days, costs, savings)
+MAX_DAYS = 3_650.0  # decay times, patience, travel days
+AGENT_SCALE_MIN, AGENT_SCALE_MAX = 0.001, 10_000_000.0
+SEED_MAX = 2**63 - 1
+MAX_LIST = {"origins": 500, "destinations": 200, "crossings": 1000, "onward_links": 5000, "events": 2000,
+            "parameters": 100, "documents": 8, "event_crossings": 1000}
+MAX_TEXT = 10_000
+
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+NonNegative = Annotated[float, Field(ge=0.0, le=MAX_NUMBER)]
+Positive = Annotated[float, Field(gt=0.0, le=MAX_NUMBER)]
+Factor = Annotated[float, Field(ge=0.0, le=MAX_FACTOR)]
+Weight = Annotated[float, Field(ge=-MAX_WEIGHT, le=MAX_WEIGHT)]
+Days = Annotated[float, Field(ge=0.0, le=MAX_DAYS)]
+PositiveDays = Annotated[float, Field(gt=0.0, le=MAX_DAYS)]
+Capacity = Annotated[int, Field(ge=0, le=MAX_CAPACITY)]
+Scale = Annotated[float, Field(ge=AGENT_SCALE_MIN, le=AGENT_SCALE_MAX)]
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Longitude = Annotated[float, Field(ge=-180.0, le=180.0)]
 Latitude = Annotated[float, Field(ge=-90.0, le=90.0)]
 
@@ -52,7 +76,7 @@ SHARE_TOLERANCE = 1e-3
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- behaviour
@@ -63,7 +87,7 @@ class Calendar(_Spec):
 
     start: dt.date
     end: dt.date
-    seed: int = 0
+    seed: Annotated[int, Field(ge=0, le=SEED_MAX)] = 0
 
     @property
     def days(self) -> int:
@@ -75,39 +99,39 @@ class LeavingRules(_Spec):
 
     baseline_daily_hazard: NonNegative
     shock_hazard: NonNegative
-    shock_decay_days: Positive
+    shock_decay_days: PositiveDays
     shock_floor: NonNegative = 0.0
     panic_share: Share
     deliberation_days_max: Annotated[int, Field(ge=0, le=30)]
-    complete_multiplier: NonNegative
-    age: dict[AgeBand, NonNegative]
-    occupation: dict[Occupation, NonNegative]
-    wealth: dict[WealthBand, NonNegative]
-    foreign_passport: NonNegative
-    ties_abroad: NonNegative
+    complete_multiplier: Factor
+    age: dict[AgeBand, Factor]
+    occupation: dict[Occupation, Factor]
+    wealth: dict[WealthBand, Factor]
+    foreign_passport: Factor
+    ties_abroad: Factor
 
 
 class ChoiceRules(_Spec):
     """Weights of the multinomial logit over (destination, crossing) options (rule 2)."""
 
-    travel_days: float
-    cost_share_of_savings: float
-    living_cost: float
-    language: float
-    network: float
-    safety: float
-    ties: float
-    queue_days: float
-    draft_office: float
+    travel_days: Weight
+    cost_share_of_savings: Weight
+    living_cost: Weight
+    language: Weight
+    network: Weight
+    safety: Weight
+    ties: Weight
+    queue_days: Weight
+    draft_office: Weight
     queue_information_delay_days: Annotated[int, Field(ge=0, le=30)]
-    air_fare_surge: NonNegative = 0.0
-    appeal: dict[str, float] = Field(default_factory=dict)
+    air_fare_surge: Factor = 0.0
+    appeal: dict[str, Weight] = Field(default_factory=dict)
 
 
 class QueueRules(_Spec):
     """Behaviour in a border queue (rule 3)."""
 
-    patience_days: NonNegative
+    patience_days: Days
     switch_probability: Share
     give_up_probability: Share
 
@@ -116,21 +140,21 @@ class AfterArrivalRules(_Spec):
     """Staying, moving on and going back (rule 5)."""
 
     onward_daily_hazard: NonNegative
-    onward_decay_days: Positive
+    onward_decay_days: PositiveDays
     return_daily_hazard: NonNegative
-    return_complete_multiplier: NonNegative
+    return_complete_multiplier: Factor
     registration_after_days: Annotated[int, Field(ge=0, le=60)]
 
 
 class PriceRules(_Spec):
     """Rent index response to newcomers relative to housing stock (rule 6)."""
 
-    rent_elasticity: NonNegative
+    rent_elasticity: Factor
     rent_adjust_rate: Share
 
 
 class Behaviour(_Spec):
-    agent_scale: Positive = 1.0
+    agent_scale: Scale = 1.0
     leaving: LeavingRules
     choice: ChoiceRules
     queueing: QueueRules
@@ -145,10 +169,10 @@ class Origin(_Spec):
     """A Russian region and its draft-age men at risk."""
 
     id: Identifier
-    name: str
+    name: Text
     lon: Longitude
     lat: Latitude
-    men_at_risk: Annotated[int, Field(ge=0)]
+    men_at_risk: Annotated[int, Field(ge=0, le=MAX_MEN_AT_RISK)]
     age_shares: dict[AgeBand, Share]
     occupation_shares: dict[Occupation, Share]
     wealth_shares: dict[WealthBand, Share]
@@ -163,36 +187,36 @@ class Destination(_Spec):
     """A country Russians can go to."""
 
     id: Identifier
-    name: str
+    name: Text
     lon: Longitude
     lat: Latitude
     russian_spoken: Share
     living_cost_usd_month: Positive
-    housing_stock: Annotated[int, Field(gt=0)]
-    russians_resident: Annotated[int, Field(ge=0)]
+    housing_stock: Annotated[int, Field(gt=0, le=MAX_COUNT)]
+    russians_resident: Annotated[int, Field(ge=0, le=MAX_COUNT)]
     safety: Share
-    entry_documents: list[Document]
-    ordinary_daily_entries: NonNegative
-    ordinary_daily_exits: NonNegative
-    onward_propensity: NonNegative
-    return_propensity: NonNegative = 1.0
+    entry_documents: Annotated[list[Document], Field(max_length=MAX_LIST["documents"])]
+    ordinary_daily_entries: Annotated[float, Field(ge=0.0, le=MAX_DAILY_TRAVELLERS)]
+    ordinary_daily_exits: Annotated[float, Field(ge=0.0, le=MAX_DAILY_TRAVELLERS)]
+    onward_propensity: Factor
+    return_propensity: Factor = 1.0
 
 
 class Crossing(_Spec):
     """A land checkpoint or an air link from Russia into one destination."""
 
     id: Identifier
-    name: str
+    name: Text
     destination: str
     origin: str = "all"
     mode: Mode
     lon: Longitude
     lat: Latitude
-    travel_days: NonNegative
+    travel_days: Days
     cost_usd: NonNegative
-    daily_capacity: Annotated[int, Field(ge=0)]
-    documents: list[Document] | None = None
-    ordinary_share: NonNegative = 1.0
+    daily_capacity: Capacity
+    documents: Annotated[list[Document], Field(max_length=MAX_LIST["documents"])] | None = None
+    ordinary_share: Factor = 1.0
     open: bool = True
 
 
@@ -203,7 +227,7 @@ class OnwardLink(_Spec):
     from_: str = Field(alias="from")
     to: str
     mode: Mode
-    travel_days: NonNegative
+    travel_days: Days
     cost_usd: NonNegative
 
 
@@ -240,13 +264,13 @@ class Event(_Spec):
     id: Identifier
     date: dt.date
     kind: EventKind
-    label: str
-    crossing: str | list[str] | None = None
+    label: Text
+    crossing: str | Annotated[list[str], Field(max_length=MAX_LIST["event_crossings"])] | None = None
     destination: str | None = None
-    daily_capacity: Annotated[int, Field(ge=0)] | None = None
+    daily_capacity: Capacity | None = None
     turn_back_share: Share | None = None
-    documents: list[Document] | None = None
-    factor: NonNegative | None = None
+    documents: Annotated[list[Document], Field(max_length=MAX_LIST["documents"])] | None = None
+    factor: Factor | None = None
     safety: Share | None = None
 
     @property
@@ -259,30 +283,30 @@ class Event(_Spec):
 class CalibrationParameter(_Spec):
     """A free parameter: a dotted path into the scenario and its prior range."""
 
-    name: str
+    name: Text
     low: float
     high: float
     scale: Literal["linear", "log"] = "linear"
 
 
 class CalibrationSpec(_Spec):
-    parameters: list[CalibrationParameter]
+    parameters: Annotated[list[CalibrationParameter], Field(max_length=MAX_LIST["parameters"])]
     calibrated_file: str | None = None
-    scale: Positive = 1.0
+    scale: Scale = 1.0
 
 
 class Scenario(_Spec):
     """A whole scenario, validated and frozen."""
 
     name: Identifier
-    description: str = ""
+    description: Text = ""
     calendar: Calendar
     behaviour: Behaviour
-    origins: list[Origin]
-    destinations: list[Destination]
-    crossings: list[Crossing]
-    onward_links: list[OnwardLink] = Field(default_factory=list)
-    events: list[Event] = Field(default_factory=list)
+    origins: Annotated[list[Origin], Field(max_length=MAX_LIST["origins"])]
+    destinations: Annotated[list[Destination], Field(max_length=MAX_LIST["destinations"])]
+    crossings: Annotated[list[Crossing], Field(max_length=MAX_LIST["crossings"])]
+    onward_links: Annotated[list[OnwardLink], Field(max_length=MAX_LIST["onward_links"])] = Field(default_factory=list)
+    events: Annotated[list[Event], Field(max_length=MAX_LIST["events"])] = Field(default_factory=list)
     targets: str | None = None
     calibration: CalibrationSpec | None = None
 
@@ -374,6 +398,13 @@ def check_consistency(sc: Scenario) -> tuple[tuple, str] | None:
     """Rules that span several parts of a scenario. Returns (path, message) of the first breach."""
     if sc.calendar.end < sc.calendar.start:
         return ("calendar", "end"), f"the end date {sc.calendar.end} is before the start date {sc.calendar.start}."
+    if sc.calendar.days > MAX_CALENDAR_DAYS:
+        return ("calendar", "end"), (
+            f"the calendar runs {sc.calendar.days:,} days; at most {MAX_CALENDAR_DAYS:,} (five years) are allowed.")
+    people = sum(o.men_at_risk for o in sc.origins)
+    if people > MAX_MEN_AT_RISK:
+        return ("origins",), (
+            f"the origins hold {people:,} men at risk in all; at most {MAX_MEN_AT_RISK:,} are allowed.")
     origins = {o.id for o in sc.origins}
     destinations = {d.id for d in sc.destinations}
     crossings = {c.id for c in sc.crossings}
