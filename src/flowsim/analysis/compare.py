@@ -25,7 +25,7 @@ from flowsim.analysis.executors import open_executor
 from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS
 from flowsim.figures.compare import plot_comparison
 from flowsim.figures.style import save_figure
-from flowsim.run.writing import write_csv, write_text
+from flowsim.run.writing import check_out_folder, write_csv, write_text
 from flowsim.scenario import Scenario, as_scenario
 
 DIFF_PERCENTILES = (5, 25, 50, 75, 95)
@@ -120,6 +120,7 @@ def run_comparison(base: Scenario | str | Path, whatif: Scenario | str | Path, r
     seed = base_sc.calendar.seed if seed is None else int(seed)
     out = (Path(out_dir) if out_dir is not None
            else Path("outputs") / "compare" / f"{base_sc.name}_vs_{whatif_sc.name}")
+    check_out_folder(out)
     with open_executor(executor, workers, scheduler) as (pool, label):
         ensembles = {
             role: run_ensemble(sc, runs, seed=seed, scale=scale, out_dir=out / role, executor=pool,

@@ -20,6 +20,7 @@ from tqdm import tqdm
 from flowsim.analysis.executors import spawn_seeds
 from flowsim.analysis.targets import Target, TargetSet, load_targets, simulated_values
 from flowsim.errors import TargetsError
+from flowsim.figures.tables import read_table
 from flowsim.scenario import Scenario
 
 VALIDATION_COLUMNS = (
@@ -187,7 +188,7 @@ def validation_from_run_folders(targets: TargetSet, folders: list[Path], seeds: 
     """The validation table of an ensemble, from the tables its runs wrote to disk."""
     rows = []
     for folder in folders:
-        tables = {name: pd.read_csv(folder / f"{name}.csv") for name in ("daily", "profile", "flows", "population")}
+        tables = {name: read_table(folder / f"{name}.csv") for name in ("daily", "profile", "flows", "population")}
         rows.append(simulated_values(targets, tables))
     values = pd.DataFrame(rows, columns=targets.ids)
     values.insert(0, "seed", seeds)
