@@ -125,9 +125,16 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunTables:
     for name in ("daily", "daily_bands", "crossings", "crossings_bands", "flows", "profile", "summary",
                  "places", "validation"):
         try:
-            setattr(tables, name, _read_csv(root / f"{name}.csv"))
+            frame = _read_csv(root / f"{name}.csv")
+            setattr(tables, name, frame)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             raise RunFolderError(f"{root / (name + '.csv')} could not be read ({exc}).") from exc
+        expected = (manifest.get("rows") or {}).get(f"{name}.csv") if isinstance(manifest, dict) else None
+        if frame is not None and isinstance(expected, int) and len(frame) != expected:
+            raise RunFolderError(
+                f"{root / (name + '.csv')}, row {len(frame) + 1}: the table ends after {len(frame)} rows but "
+                f"the run wrote {expected} (manifest.json): it was cut short or replaced. Rerun the command "
+                "that wrote the folder.")
     return tables
 
 

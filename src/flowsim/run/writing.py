@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # for annotations only: figures and reports use this module w
     from flowsim.scenario import Scenario
 
 TEMPORARY_SUFFIX = ".tmp"
+NAME_MAX = 255  # bytes in one file name (ext4, xfs, btrfs, tmpfs)
+PATH_MAX = 4000  # bytes in a whole path (Linux: 4096, with room for the files inside)
 
 
 def default_out(scenario: Scenario, *parts: str) -> Path:
@@ -189,7 +191,8 @@ def write_run(result: RunResult, out_dir: Path, *, extra_meta: dict | None = Non
                                                  for name, frame in tables.items()}
     if result.agents is not None:
         files[out_dir / "agents.parquet"] = lambda tmp: result.agents.to_parquet(tmp, index=False)
-    manifest = {**result.meta, **(extra_meta or {}), "files": sorted(p.name for p in files)}
+    manifest = {**result.meta, **(extra_meta or {}), "files": sorted(p.name for p in files),
+                "rows": {f"{name}.csv": len(frame) for name, frame in tables.items()}}
     files[out_dir / "manifest.json"] = _json_writer(manifest)
     return write_all(files)
 
@@ -205,6 +208,12 @@ def check_out_folder(out: Path, *, option: str = "--out") -> Path:
             (or the nearest existing one above it) is not writable.
     """
     out = Path(out)
+    for part in out.parts:
+        if len(os.fsencode(part)) > NAME_MAX:
+            raise UserError(f"{option} {out}: the name '{part[:40]}…' is {len(os.fsencode(part))} bytes long, too "
+                            f"long for the file system (at most {NAME_MAX}). Choose a shorter name.")
+    if len(os.fsencode(str(out.absolute()))) > PATH_MAX:
+        raise UserError(f"{option} {out}: the path is too long for the file system (at most {PATH_MAX} bytes).")
     probe = out
     while not probe.exists() and not probe.is_symlink():
         if probe.parent == probe:
@@ -212,14 +221,6 @@ def check_out_folder(out: Path, *, option: str = "--out") -> Path:
         probe = probe.parent
     if not probe.is_dir():
         raise UserError(f"{option} {out}: '{probe}' is a file, not a folder. Give a folder for the output.")
-    try:
-        name_max = os.pathconf(probe, "PC_NAME_MAX")
-    except (OSError, ValueError):
-        name_max = 255
-    for part in out.parts:
-        if len(os.fsencode(part)) > name_max:
-            raise UserError(f"{option} {out}: the name '{part[:40]}…' is {len(os.fsencode(part))} bytes long, too "
-                            f"long for the file system (at most {name_max}). Choose a shorter name.")
     try:
         if probe == out:
             fd = os.open(probe, os.O_TMPFILE | os.O_WRONLY, 0o600) if hasattr(os, "O_TMPFILE") else None
