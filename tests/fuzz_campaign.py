@@ -1,6 +1,6 @@
 """The long fuzz campaign (``make fuzz``): thousands of mutants through ``flowsim check``.
 
-    python tests/fuzz_campaign.py --mutants 10000 --workers 2 --runs-every 40 --report fuzz.json
+    python tests/fuzz_campaign.py --mutants 10000 --workers 2 --runs-every 5 --report fuzz.json
 
 Each worker process checks mutants in-process (a few ms each); a mutant whose check takes
 longer than ``--check-timeout`` seconds is a hang: its worker is killed and replaced. One
@@ -134,7 +134,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mutants", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--runs-every", type=int, default=40, help="run one accepted mutant in N")
+    parser.add_argument("--runs-every", type=int, default=5, help="run one accepted mutant in N")
     parser.add_argument("--check-timeout", type=float, default=fuzzing.CHECK_SECONDS)
     parser.add_argument("--run-timeout", type=float, default=120.0)
     parser.add_argument("--first-seed", type=int, default=0)

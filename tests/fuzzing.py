@@ -132,7 +132,8 @@ def base(name: str) -> tuple[str, Any]:
 
 
 def dump(data: Any) -> bytes:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000).encode("utf-8")
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=10_000).encode("utf-8")
 
 
 def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
@@ -270,6 +271,22 @@ def mutate_number(rng: random.Random) -> Mutant:
         _set(data, path, value)
         details.append(f"{'.'.join(map(str, path))} = {value!r}"[:80])
     return _structured("number", rng, data, "; ".join(details), main)
+
+
+def mutate_plausible(rng: random.Random) -> Mutant:
+    """Numbers scaled within reason (mostly accepted: these exercise the runs)."""
+    main, _, data = _pick_base(rng)
+    paths = _number_paths(data)
+    details = []
+    for _ in range(rng.randint(1, 4)):
+        if not paths:
+            break
+        path = rng.choice(paths)
+        value = _get(data, path)
+        new = value * rng.choice([0, 0.1, 0.5, 0.9, 1.1, 2, 10])
+        _set(data, path, int(round(new)) if isinstance(value, int) else new)
+        details.append(f"{'.'.join(map(str, path))} x{new / value if value else 0:.2g}"[:60])
+    return _structured("plausible", rng, data, "; ".join(details), main)
 
 
 def mutate_capacity_or_population(rng: random.Random) -> Mutant:
@@ -482,6 +499,7 @@ MUTATORS = {
     "rename_key": mutate_rename_key,
     "retype": mutate_retype,
     "number": mutate_number,
+    "plausible": mutate_plausible,
     "capacity_or_population": mutate_capacity_or_population,
     "dangling": mutate_dangling,
     "date": mutate_date,
