@@ -232,3 +232,10 @@ def test_the_memory_estimate_refuses_a_population_that_does_not_fit(tmp_path, ca
     err = capsys.readouterr().err
     assert code == 2 and "GB" in err and "--scale" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_what_if_whose_list_item_has_a_list_for_id(tmp_path, capsys):
+    what_if = BASELINE.parent / "what_if" / "upper_lars_closed.yaml"
+    text = what_if.read_text().replace("extends: ../mobilization_2022.yaml", f"extends: {BASELINE}")
+    path = write(tmp_path, text.replace("  - id: upper_lars_closed", "  - id: []"))
+    refused(path, capsys)

@@ -299,7 +299,7 @@ def _merge(base: Any, overlay: Any) -> Any:
 
 
 def _all_have_ids(items: list) -> bool:
-    return all(isinstance(i, dict) and "id" in i for i in items)
+    return all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in items)
 
 
 def _load_document(path: Path, seen: tuple[Path, ...] = (), asked_by: str = "") -> dict:
