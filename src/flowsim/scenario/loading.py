@@ -54,7 +54,8 @@ def read_text(path: Path, *, what: str = "a scenario", asked_by: str = "") -> st
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise ScenarioError(f"{where}: no such file. Give the path of {what} (a YAML file).") from None
+        raise ScenarioError(f"{where}: cannot read this file: no such file. Give the path of {what} "
+                            "(a YAML file).") from None
     except OSError as err:
         reason = "a symbolic link that points back to itself" if err.errno == errno.ELOOP else err.strerror
         raise ScenarioError(f"{where}: cannot be read ({reason}). Give the path of {what} (a YAML file).") from None
@@ -168,6 +169,38 @@ class _LineLoader(_LimitedComposer, _Base):
     def __init__(self, stream) -> None:
         _Base.__init__(self, stream)
         self.anchors = {}
+
+
+class _BoundedLoader(_LimitedComposer, _Base):
+    """A plain safe YAML loader with the same bounds on nesting and alias-expanded size."""
+
+    def __init__(self, stream) -> None:
+        _Base.__init__(self, stream)
+        self.anchors = {}
+
+
+def read_yaml_bounded(path: Path, *, what: str) -> tuple[yaml.Node | None, Any]:
+    """(root node, plain data) of a YAML file other than a scenario (e.g. a targets file).
+
+    The file is checked as a scenario is (:func:`read_text`) and parsed with the same bounds.
+
+    Raises:
+        ScenarioError: the file cannot be read or is not valid YAML (file, line and column named).
+    """
+    text = read_text(Path(path), what=what)
+    loader = _BoundedLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioError(f"{path}{line}: not valid YAML ({err.problem or err.context}).") from None
+    except (yaml.YAMLError, ValueError, RecursionError) as err:
+        raise ScenarioError(f"{path}: not valid YAML ({str(err).splitlines()[0] if str(err) else err!r}).") from None
+    finally:
+        loader.dispose()
+    return root, data
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
