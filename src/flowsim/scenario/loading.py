@@ -7,7 +7,12 @@ calibrated parameter file named in ``calibration.calibrated_file`` is applied la
 dotted-path overrides, so calibrated values are never pasted into the scenario by hand.
 
 Bad input raises :class:`~flowsim.errors.ScenarioError` whose message names the file, the
-line, the key and what is allowed.
+line, the key and what is allowed. Hostile input cannot get further than that: a path is
+checked with ``os.stat`` before it is opened (a FIFO or device would block or never end),
+files over ``MAX_FILE_BYTES`` are refused unread, bytes and characters YAML does not allow
+are named by line and column, and the composer bounds nesting and the size of the
+document once aliases are expanded (:class:`_LimitedComposer`), so every later step walks
+a document of bounded size.
 """
 
 from __future__ import annotations
