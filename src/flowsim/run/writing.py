@@ -223,11 +223,7 @@ def check_out_folder(out: Path, *, option: str = "--out") -> Path:
         raise UserError(f"{option} {out}: '{probe}' is a file, not a folder. Give a folder for the output.")
     try:
         if probe == out:
-            fd = os.open(probe, os.O_TMPFILE | os.O_WRONLY, 0o600) if hasattr(os, "O_TMPFILE") else None
-            if fd is None:
-                tempfile.TemporaryFile(dir=probe).close()
-            else:
-                os.close(fd)
+            _probe_file(probe)
         else:
             os.rmdir(tempfile.mkdtemp(prefix=".flowsim-probe-", dir=probe))
     except OSError as err:
@@ -235,6 +231,16 @@ def check_out_folder(out: Path, *, option: str = "--out") -> Path:
         raise UserError(f"{option} {out}: {what} cannot be written ({err.strerror}). Choose a folder you "
                         "can write to.") from None
     return out
+
+
+def _probe_file(folder: Path) -> None:
+    """Create and drop a file in ``folder`` (an unnamed one where the file system allows)."""
+    try:
+        os.close(os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o600))
+    except (AttributeError, OSError) as err:
+        if isinstance(err, OSError) and err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        tempfile.TemporaryFile(dir=folder).close()
 
 
 @contextlib.contextmanager
