@@ -38,5 +38,9 @@ class RunFolderError(FlowsimError):
     """A run folder that cannot be read for figures or a report."""
 
 
+class OutputError(FlowsimError):
+    """A file that cannot be written (disk full, permission, file-size limit): the message names it."""
+
+
 class UserError(FlowsimError):
     """A bad command-line request that no other error type describes (e.g. ``--out`` is a file)."""

@@ -26,7 +26,7 @@ from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS
 from flowsim.analysis.posterior import uncertainty_for
 from flowsim.figures.compare import plot_comparison
 from flowsim.figures.style import save_figure
-from flowsim.run.writing import write_csv, write_text
+from flowsim.run.writing import check_out_folder, write_csv, write_text
 from flowsim.scenario import Scenario, as_scenario
 
 DIFF_PERCENTILES = (5, 25, 50, 75, 95)
@@ -125,6 +125,7 @@ def run_comparison(base: Scenario | str | Path, whatif: Scenario | str | Path, r
     seed = base_sc.calendar.seed if seed is None else int(seed)
     out = (Path(out_dir) if out_dir is not None
            else Path("outputs") / "compare" / f"{base_sc.name}_vs_{whatif_sc.name}")
+    check_out_folder(out)
     uncertainty = uncertainty_for(base_sc, runs, seed, posterior_draws)
     with open_executor(executor, workers, scheduler) as (pool, label):
         ensembles = {

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import shutil
 import sys
 import time
@@ -40,8 +41,11 @@ from flowsim.analysis.key_outputs import key_outputs
 from flowsim.analysis.targets import load_targets
 from flowsim.analysis.validation import validation_from_run_folders, write_validation
 from flowsim.errors import EnsembleError
-from flowsim.run.writing import default_out, write_csv, write_text
+from flowsim.figures.tables import read_table
+from flowsim.run.simulate import check_memory
+from flowsim.run.writing import check_out_folder, default_out, lock_folder, write_csv, write_text
 from flowsim.scenario import Scenario, as_scenario
+from flowsim.scenario.schema import AGENT_SCALE_MAX, AGENT_SCALE_MIN, SEED_MAX
 
 RUN_TABLES = ("daily", "crossings", "flows", "profile", "population", "summary")
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -158,7 +162,7 @@ def read_run_table(out_dir: str | Path, name: str, runs: list[int]) -> pd.DataFr
     """One table of the given finished runs, concatenated, with a leading ``run`` column."""
     frames = []
     for index in runs:
-        frame = pd.read_csv(run_dir_of(Path(out_dir), index) / f"{name}.csv")
+        frame = read_table(run_dir_of(Path(out_dir), index) / f"{name}.csv")
         frame.insert(0, "run", index)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
@@ -289,8 +293,12 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
     sc = as_scenario(scenario)
     if runs < 1:
         raise EnsembleError(f"--runs must be at least 1 (got {runs}).")
-    if scale is not None and not scale > 0:
-        raise EnsembleError(f"--scale must be a positive number of people per agent (got {scale}).")
+    if scale is not None and not (math.isfinite(scale) and AGENT_SCALE_MIN <= scale <= AGENT_SCALE_MAX):
+        raise EnsembleError(f"--scale must be a number of people per agent from {AGENT_SCALE_MIN:g} to "
+                            f"{AGENT_SCALE_MAX:g} (got {scale}).")
+    if seed is not None and not 0 <= int(seed) <= SEED_MAX:
+        raise EnsembleError(f"--seed must be a whole number from 0 to 2**63 - 1 (got {seed}).")
+    check_memory(sc, scale)
     seed = sc.calendar.seed if seed is None else int(seed)
     out = Path(out_dir) if out_dir is not None else default_out(sc, "ensemble")
     seeds = spawn_seeds(seed, runs)
@@ -304,6 +312,15 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
         "uncertainty": uncertainty.label,
         "flowsim_version": __version__,
     }
+    check_out_folder(out)
+    with lock_folder(out):
+        return _run_ensemble(sc, runs, seed, scale, out, seeds, manifest, executor, resume, workers, scheduler,
+                             worker, progress)
+
+
+def _run_ensemble(sc: Scenario, runs: int, seed: int, scale: float | None, out: Path, seeds: list[int],
+                  manifest: dict, executor: Executor | str | None, resume: bool, workers: int | None,
+                  scheduler: str | None, worker: Callable[..., dict], progress: bool) -> EnsembleResult:
     manifest_path = out / "manifest.json"
     if resume:
         _check_resumable(manifest_path, manifest)
@@ -370,10 +387,10 @@ def summarise_ensemble(out_dir: str | Path, runs: list[int], seeds: list[int]) -
     daily_frames, crossing_frames, summary_frames, outputs = [], [], [], []
     for index in runs:
         folder = run_dir_of(out, index)
-        daily = pd.read_csv(folder / "daily.csv")
-        crossings = pd.read_csv(folder / "crossings.csv")
-        flows = pd.read_csv(folder / "flows.csv")
-        summary_frames.append(pd.read_csv(folder / "summary.csv"))
+        daily = read_table(folder / "daily.csv")
+        crossings = read_table(folder / "crossings.csv")
+        flows = read_table(folder / "flows.csv")
+        summary_frames.append(read_table(folder / "summary.csv"))
         outputs.append({"run": index, "seed": seeds[index], **key_outputs(daily, crossings, flows)})
         daily_frames.append(daily)
         crossing_frames.append(crossings.drop(columns=["status"], errors="ignore"))

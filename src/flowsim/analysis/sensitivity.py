@@ -37,7 +37,7 @@ from tqdm import tqdm
 from flowsim.analysis.executors import open_executor, run_tasks, spawn_seeds
 from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS, key_outputs, output_names
 from flowsim.errors import EnsembleError
-from flowsim.run.writing import default_out, write_csv, write_text
+from flowsim.run.writing import check_out_folder, default_out, write_csv, write_text
 from flowsim.scenario import Scenario, as_scenario
 
 METHODS = ("morris", "sobol")
@@ -259,6 +259,7 @@ def run_sensitivity(scenario: Scenario | str | Path, method: str = "morris", n: 
     if scale is None:
         scale = sc.calibration.scale if sc.calibration is not None else None
     out = Path(out_dir) if out_dir is not None else default_out(sc, f"sensitivity_{method}")
+    check_out_folder(out)
 
     X = sample_parameters(problem, method, n, seed, num_levels)
     seeds = spawn_seeds(seed, replicates)

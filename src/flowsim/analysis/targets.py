@@ -52,7 +52,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from flowsim.analysis.series import SeriesPoint
-from flowsim.errors import TargetsError
+from flowsim.errors import ScenarioError, TargetsError
+from flowsim.scenario.loading import read_yaml_bounded
 
 TableName = Literal["daily", "crossings", "flows", "profile", "population"]
 Statistic = Literal["sum", "mean", "daily_mean", "max", "min", "ratio", "share", "rank_order", "increase"]
@@ -264,16 +265,9 @@ def load_targets(path: str | Path) -> TargetSet:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise TargetsError(f"{path}: cannot read the targets file ({err.strerror}).") from None
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark else ""
-        raise TargetsError(f"{path}{where}: not valid YAML ({getattr(err, 'problem', err)}).") from None
+        root, data = read_yaml_bounded(path, what="a targets file")
+    except ScenarioError as err:
+        raise TargetsError(err.message) from None
     if not isinstance(data, dict):
         raise TargetsError(f"{path}, line 1: a targets file is a mapping with 'name' and a list 'targets'.")
     try:

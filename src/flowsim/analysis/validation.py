@@ -22,6 +22,7 @@ from flowsim.analysis.posterior import SEED_NOISE_ONLY, Uncertainty, uncertainty
 from flowsim.analysis.series import averaged_relative_difference, series_table
 from flowsim.analysis.targets import Target, TargetSet, load_targets, simulated_values
 from flowsim.errors import TargetsError
+from flowsim.figures.tables import read_table
 from flowsim.scenario import Scenario
 
 VALIDATION_COLUMNS = (
@@ -236,7 +237,7 @@ def validation_from_run_folders(targets: TargetSet, folders: list[Path], seeds: 
     needed = {t.table for t in targets} | {"daily"}
     rows, series, daily = [], [], []
     for run, folder in enumerate(folders):
-        tables = {name: pd.read_csv(folder / f"{name}.csv") for name in sorted(needed)}
+        tables = {name: read_table(folder / f"{name}.csv") for name in sorted(needed)}
         rows.append(simulated_values(targets, tables))
         series.append(series_table(targets.series, tables["daily"]).assign(run=run))
         kept = tables["daily"][tables["daily"]["country"].isin(FIGURE_COUNTRIES)]

@@ -8,7 +8,7 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flowsim.cli.options import duration, positive_float, positive_int, rate
+from flowsim.cli.options import duration, positive_int, rate, scale_value, seed_value, whole_number
 
 if TYPE_CHECKING:
     from flowsim.analysis.calibration import CalibrationResult
@@ -21,19 +21,19 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                     "its targets file. Writes the posterior, the calibrated parameter file and its record.")
     parser.add_argument("scenario", help="scenario YAML")
     parser.add_argument("--budget", type=duration, required=True, help="wall-time budget, e.g. 30m, 90s, 1h")
-    parser.add_argument("--scale", type=positive_float, default=None,
+    parser.add_argument("--scale", type=scale_value, default=None,
                         help="people per agent during calibration (default: the scenario's calibration.scale)")
     parser.add_argument("--workers", type=positive_int, default=1, help="parallel sampling processes (default 1)")
     parser.add_argument("--population-size", type=positive_int, default=100,
                         help="accepted particles per population (default 100)")
-    parser.add_argument("--seed", type=int, default=None, help="root seed of the model runs (default: the scenario's)")
+    parser.add_argument("--seed", type=seed_value, default=None, help="root seed of the model runs (default: the scenario's)")
     parser.add_argument("--min-acceptance-rate", type=rate, default=0.01,
                         help="stop when a population's acceptance rate falls below this (default 0.01)")
     parser.add_argument("--max-simulations", type=positive_int, default=None, help="stop after this many simulations")
     parser.add_argument("--max-populations", type=positive_int, default=None, help="stop after this many populations")
     parser.add_argument("--point", choices=("median", "best"), default="median",
                         help="calibrated value: posterior weighted median (default) or best particle")
-    parser.add_argument("--check-runs", type=int, default=3,
+    parser.add_argument("--check-runs", type=whole_number(0, 1000), default=3,
                         help="runs at scale 1 to check the calibrated values (default 3; 0 skips)")
     parser.add_argument("--out", type=Path, default=None,
                         help="folder for posterior.csv and abc.db (default outputs/<scenario>/calibration/)")
@@ -51,13 +51,15 @@ def handle(args: argparse.Namespace) -> int:
     """Run ``flowsim calibrate``; returns the exit status."""
     from flowsim.analysis.calibration import calibrate, check_at_scale_one, write_calibration
     from flowsim.analysis.validation import scenario_targets
-    from flowsim.run.writing import default_out
+    from flowsim.run.writing import check_out_folder, default_out
     from flowsim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     targets = scenario_targets(scenario)
     out = args.out or default_out(scenario, "calibration")
     calibrated_file = args.calibrated_file or scenario.calibrated_path or (out / "calibrated.yaml")
+    check_out_folder(Path(out))
+    check_out_folder(Path(calibrated_file).parent, option="calibrated file folder")
     command = command_text(args)
     result = calibrate(
         scenario, targets, budget=args.budget, out_dir=out, scale=args.scale, workers=args.workers,

@@ -15,11 +15,15 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from flowsim.run.simulate import check_memory
+
     scenario = load_scenario(args.scenario)
+    memory = check_memory(scenario, option="behaviour.agent_scale (or run with --scale)")
     people = sum(o.men_at_risk for o in scenario.origins)
     print(f"{args.scenario}: OK — scenario '{scenario.name}', {scenario.calendar.start} to "
           f"{scenario.calendar.end} ({scenario.calendar.days} days), {len(scenario.origins)} origins "
           f"({people:,} men at risk), {len(scenario.destinations)} destinations, "
           f"{len(scenario.crossings)} crossings, {len(scenario.onward_links)} onward links, "
-          f"{len(scenario.events)} events.")
+          f"{len(scenario.events)} events; a run at {scenario.behaviour.agent_scale:g} people per agent "
+          f"needs at most {memory / 1e9:.1f} GB.")
     return 0

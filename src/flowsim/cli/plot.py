@@ -24,6 +24,10 @@ def handle(args: argparse.Namespace) -> int:
     from flowsim.figures.report import write_report
     from flowsim.figures.run_figures import plot_run
 
+    from flowsim.run.writing import check_out_folder
+
+    if Path(args.run_dir).is_dir():
+        check_out_folder(Path(args.run_dir), option="RUN_DIR")
     try:
         pngs = plot_run(args.run_dir)
         lines = [f"wrote {len(pngs)} figures (PNG + SVG) to {Path(args.run_dir) / 'figures'}"]

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flowsim.cli.options import add_run_options
-from flowsim.errors import UserError
 
 if TYPE_CHECKING:
     from flowsim.run.results import RunResult
@@ -27,36 +26,31 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def handle(args: argparse.Namespace) -> int:
     from flowsim.analysis.targets import load_targets
     from flowsim.analysis.validation import single_run_validation
-    from flowsim.run.simulate import simulate
-    from flowsim.run.writing import default_out, write_csv, write_run
+    from flowsim.run.simulate import check_memory, simulate
+    from flowsim.run.writing import check_out_folder, default_out, lock_folder, write_run
     from flowsim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    out = args.out or default_out(scenario)
-    _check_writable(out)
-    # the targets are checked before anything runs
+    out = Path(args.out or default_out(scenario))
+    # everything that can be refused is refused before the run starts
+    check_out_folder(out)
+    check_memory(scenario, args.scale)
     targets = load_targets(scenario.targets_path) if scenario.targets_path is not None else None
-    result = simulate(scenario, seed=args.seed, scale=args.scale, progress=not args.quiet, agents=args.agents)
-    write_run(result, out)
-    if targets is not None:
-        write_csv(single_run_validation(targets, result.tables(), result.meta["seed"]), out / "validation.csv")
-    if not args.no_figures:
-        from flowsim.figures.report import write_report
-        from flowsim.figures.run_figures import plot_run
+    with lock_folder(out):
+        result = simulate(scenario, seed=args.seed, scale=args.scale, progress=not args.quiet, agents=args.agents)
+        extra = {}
+        if targets is not None:
+            extra["validation"] = single_run_validation(targets, result.tables(), result.meta["seed"])
+        write_run(result, out, extra_tables=extra)
+        if not args.no_figures:
+            from flowsim.figures.report import write_report
+            from flowsim.figures.run_figures import plot_run
 
-        plot_run(out)
-        write_report(out)
+            plot_run(out)
+            write_report(out)
     if not args.quiet:
         _print_summary(result, out)
     return 0
-
-
-def _check_writable(out: Path) -> None:
-    probe = out
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise UserError(f"--out {out}: '{probe}' is a file, not a folder. Give a folder for the run's tables.")
 
 
 def _print_summary(result: RunResult, out: Path) -> None:

@@ -7,7 +7,7 @@ import sys
 
 from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS
 from flowsim.analysis.sensitivity import METHODS
-from flowsim.cli.options import add_execution_options
+from flowsim.cli.options import add_execution_options, whole_number
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -18,14 +18,14 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                     "Morris mu* or Sobol' S1/ST indices with confidence intervals.")
     parser.add_argument("scenario", help="scenario YAML file")
     parser.add_argument("--method", choices=METHODS, default="morris")
-    parser.add_argument("--n", type=int, default=None,
+    parser.add_argument("--n", type=whole_number(1, 2**16), default=None,
                         help="Morris trajectories (default 10) or Sobol' base samples, a power of two (default 64)")
-    parser.add_argument("--replicates", type=int, default=2,
+    parser.add_argument("--replicates", type=whole_number(1, 1000), default=2,
                         help="runs per parameter set, same seeds at every set (default 2)")
     parser.add_argument("--outputs", nargs="+", default=None, metavar="NAME",
                         help=f"key outputs (default: {' '.join(HEADLINE_OUTPUTS)}); also "
                              "wave_entries_<country>, peak_queue_<country>")
-    parser.add_argument("--levels", type=int, default=4, help="Morris grid levels (default 4)")
+    parser.add_argument("--levels", type=whole_number(2, 100), default=4, help="Morris grid levels (default 4)")
     add_execution_options(parser, scale_help="the scenario's calibration.scale")
     parser.set_defaults(handler=handle)
     return parser

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from flowsim.cli.options import add_run_options, add_uncertainty_options, positive_int, posterior_draws
+from flowsim.cli.options import RUNS, add_run_options, add_uncertainty_options, positive_int, posterior_draws
 from flowsim.errors import UserError
 
 
@@ -15,7 +15,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Run a scenario --runs times (seeds spawned from --seed), compute every target of its "
                     "targets file, print the comparison and write validation.csv to the run folder.")
     parser.add_argument("scenario", help="scenario YAML")
-    parser.add_argument("--runs", type=positive_int, default=20, help="number of runs (default 20)")
+    parser.add_argument("--runs", type=RUNS, default=20, help="number of runs (default 20)")
     add_run_options(parser, seed_help="root seed; run seeds are spawned from it (default: the scenario's)")
     parser.add_argument("--workers", type=positive_int, default=1, help="parallel processes (default 1)")
     parser.add_argument("--targets", type=Path, default=None,
@@ -33,15 +33,14 @@ def handle(args: argparse.Namespace) -> int:
     from flowsim.analysis.executors import make_executor
     from flowsim.analysis.targets import load_targets
     from flowsim.analysis.validation import format_validation, scenario_targets, validate, write_validation
-    from flowsim.run.writing import default_out, write_csv
+    from flowsim.run.writing import check_out_folder, default_out
     from flowsim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     targets = load_targets(args.targets) if args.targets else scenario_targets(scenario)
     seed = scenario.calendar.seed if args.seed is None else args.seed
     out = args.out or default_out(scenario)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out} is a file, not a folder. Give a folder for validation.csv.")
+    check_out_folder(Path(out))
     with make_executor("process" if args.workers > 1 else "serial", args.workers) as executor:
         frame = validate(scenario, args.runs, seed, args.scale, executor, targets=targets, progress=not args.quiet,
                          posterior_draws=posterior_draws(args))

@@ -7,9 +7,11 @@ the dated events to mark on them, both taken from the folder's files.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +57,37 @@ class RunTables:
 def _read_csv(path: Path) -> pd.DataFrame | None:
     if not path.is_file():
         return None
-    return pd.read_csv(path, keep_default_na=True)
+    return read_table(path)
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A table flowsim wrote, or a RunFolderError naming the file and the row that is damaged.
+
+    flowsim ends every table with a newline, so a file that does not was cut short (a copy
+    interrupted, a disk that filled up): its last row is named.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RunFolderError(f"{path}: cannot be read ({exc.strerror}).") from None
+    fix = "Rerun the command that wrote the folder (or restore the file) and try again."
+    if not raw.strip():
+        raise RunFolderError(f"{path}: the table is empty. {fix}")
+    if not raw.endswith(b"\n"):
+        row = raw.count(b"\n")
+        raise RunFolderError(f"{path}, row {row}: the table is cut short (its last row is incomplete). {fix}")
+    try:
+        frame = pd.read_csv(io.BytesIO(raw), keep_default_na=True)
+    except UnicodeDecodeError as exc:
+        row = raw[: exc.start].count(b"\n")
+        raise RunFolderError(f"{path}, row {row}: not a UTF-8 table (byte 0x{raw[exc.start]:02X}). {fix}") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        where = f", row {int(found.group(1)) - 1}" if found else ""
+        raise RunFolderError(f"{path}{where}: the table is damaged ({str(exc).strip().splitlines()[-1]}). {fix}") \
+            from None
+    return frame
 
 
 def load_run(run_dir: str | os.PathLike[str]) -> RunTables:
@@ -87,15 +119,22 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunTables:
     if (root / "manifest.json").is_file():
         try:
             manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
             raise RunFolderError(f"{root / 'manifest.json'} is not valid JSON ({exc}).") from exc
     tables = RunTables(run_dir=root, manifest=manifest)
     for name in ("daily", "daily_bands", "crossings", "crossings_bands", "flows", "profile", "summary",
                  "places", "validation"):
         try:
-            setattr(tables, name, _read_csv(root / f"{name}.csv"))
+            frame = _read_csv(root / f"{name}.csv")
+            setattr(tables, name, frame)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             raise RunFolderError(f"{root / (name + '.csv')} could not be read ({exc}).") from exc
+        expected = (manifest.get("rows") or {}).get(f"{name}.csv") if isinstance(manifest, dict) else None
+        if frame is not None and isinstance(expected, int) and len(frame) != expected:
+            raise RunFolderError(
+                f"{root / (name + '.csv')}, row {len(frame) + 1}: the table ends after {len(frame)} rows but "
+                f"the run wrote {expected} (manifest.json): it was cut short or replaced. Rerun the command "
+                "that wrote the folder.")
     return tables
 
 
@@ -129,7 +168,7 @@ def events_for(tables: RunTables) -> list[dict[str, Any]]:
     """
     raw: list[Any] | None = None
     if (tables.run_dir / "events.csv").is_file():
-        raw = pd.read_csv(tables.run_dir / "events.csv").to_dict("records")
+        raw = read_table(tables.run_dir / "events.csv").to_dict("records")
     elif tables.manifest.get("events") is not None:
         raw = list(tables.manifest["events"])
     if raw is None:

@@ -8,14 +8,63 @@ not pay for loading the model.
 
 from __future__ import annotations
 
+import math
+import os
 import time
 from typing import TYPE_CHECKING
 
 from flowsim import __version__
+from flowsim.errors import UserError
+from flowsim.scenario.schema import AGENT_SCALE_MAX, AGENT_SCALE_MIN, SEED_MAX
 
 if TYPE_CHECKING:
     from flowsim.run.results import RunResult
     from flowsim.scenario import Scenario
+
+
+# The per-person arrays of engine.people take ~46 bytes a person; they grow by 1.6x with a
+# copy, and a day's working arrays come on top: 150 bytes per agent at risk (if all left).
+BYTES_PER_AGENT = 150
+BYTES_PER_COHORT = 64
+BYTES_PER_PLACE_DAY = 600  # daily histories and the DataCollector's records
+
+
+def memory_limit_bytes() -> int:
+    """Half the machine's physical memory (8 GiB where it cannot be read)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (OSError, ValueError, AttributeError):
+        return 8 * 2**30
+
+
+def estimate_memory_bytes(scenario: Scenario, scale: float | None = None) -> float:
+    """Memory a run needs at most (everyone at risk leaving), estimated before any array is built."""
+    scale = float(scale if scale is not None else scenario.behaviour.agent_scale)
+    agents = sum(o.men_at_risk for o in scenario.origins) / scale
+    places = len(scenario.destinations) + len(scenario.crossings)
+    return (agents * BYTES_PER_AGENT + len(scenario.origins) * 180 * BYTES_PER_COHORT
+            + scenario.calendar.days * places * BYTES_PER_PLACE_DAY)
+
+
+def check_memory(scenario: Scenario, scale: float | None = None, *, option: str = "--scale") -> float:
+    """Refuse a run that would not fit in memory, with the estimate and the limit.
+
+    Raises:
+        UserError: the estimate is over :func:`memory_limit_bytes`.
+    """
+    scale = float(scale if scale is not None else scenario.behaviour.agent_scale)
+    need, limit = estimate_memory_bytes(scenario, scale), memory_limit_bytes()
+    if not math.isfinite(need) or need > limit:
+        people = sum(o.men_at_risk for o in scenario.origins)
+        fixed = estimate_memory_bytes(scenario, math.inf)
+        least = people * BYTES_PER_AGENT / max(limit - fixed, 1.0)
+        raise UserError(
+            f"scenario '{scenario.name}' at {scale:g} people per agent would need about {need / 1e9:,.1f} GB of "
+            f"memory ({people:,} men at risk, {people / scale:,.0f} agents if all left); the limit is "
+            f"{limit / 1e9:.1f} GB (half this machine's memory). Use {option} {least:.3g} or more "
+            "(fewer agents), or fewer men at risk."
+        )
+    return need
 
 
 def simulate(
@@ -45,6 +94,12 @@ def simulate(
     from flowsim.engine.model import FlowModel
     from flowsim.run.results import collect_results
 
+    if scale is not None and not (math.isfinite(scale) and AGENT_SCALE_MIN <= scale <= AGENT_SCALE_MAX):
+        raise UserError(f"--scale {scale}: people per agent must be a number from {AGENT_SCALE_MIN:g} to "
+                        f"{AGENT_SCALE_MAX:g}.")
+    if seed is not None and not 0 <= int(seed) <= SEED_MAX:
+        raise UserError(f"--seed {seed}: a seed is a whole number from 0 to 2**63 - 1.")
+    check_memory(scenario, scale)
     seed = scenario.calendar.seed if seed is None else int(seed)
     began = time.perf_counter()
     model = FlowModel(scenario, rng=np.random.default_rng(seed), scale=scale)

@@ -98,13 +98,16 @@ def explain(err: ValidationError, located: Located, data: dict, model: type[Base
         allowed = _allowed_keys(model, loc[:-1])
         guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f" Did you mean '{guess[0]}'?" if guess else ""
-        text = f"unknown key '{loc[-1]}'.{hint} Allowed here: {', '.join(allowed)}."
+        name = str(loc[-1]) if len(str(loc[-1])) <= 60 else str(loc[-1])[:59] + "…"
+        text = f"unknown key '{name}'.{hint} Allowed here: {', '.join(allowed)}."
     elif kind == "missing":
         text = "this required key is missing."
     elif kind == "literal_error":
         text = f"'{first.get('input')}' is not allowed; {first['msg'][0].lower()}{first['msg'][1:]}."
     else:
-        text = f"{first['msg']} (found {first.get('input')!r})."
+        found = repr(first.get("input"))
+        found = found if len(found) <= 80 else found[:60] + f"… ({len(found):,} characters)"
+        text = f"{first['msg']} (found {found})."
     extra = f" ({len(err.errors()) - 1} more problem(s) after this one.)" if len(err.errors()) > 1 else ""
     return f"{file}, {line_text(line)}, key '{key}': {text}{extra}"
 

@@ -7,25 +7,205 @@ calibrated parameter file named in ``calibration.calibrated_file`` is applied la
 dotted-path overrides, so calibrated values are never pasted into the scenario by hand.
 
 Bad input raises :class:`~flowsim.errors.ScenarioError` whose message names the file, the
-line, the key and what is allowed.
+line, the key and what is allowed. Hostile input cannot get further than that: a path is
+checked with ``os.stat`` before it is opened (a FIFO or device would block or never end),
+files over ``MAX_FILE_BYTES`` are refused unread, bytes and characters YAML does not allow
+are named by line and column, and the composer bounds nesting and the size of the
+document once aliases are expanded (:class:`_LimitedComposer`), so every later step walks
+a document of bounded size.
 """
 
 from __future__ import annotations
 
 import copy
+import errno
+import math
 import os
+import re
+import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from flowsim.errors import ScenarioError
-from flowsim.scenario.document import Located, path_tuple, set_path
+from flowsim.scenario.document import Located, get_path, line_text, path_tuple, set_path
 from flowsim.scenario.schema import Scenario, validate_document
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that records the line of every key and list item."""
+MAX_FILE_BYTES = 10_000_000
+MAX_NESTING = 40
+MAX_VALUES = 200_000
+
+_NOT_ALLOWED_IN_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_BOMS = ((b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe\x00\x00", "UTF-32"), (b"\xfe\xff", "UTF-16"),
+         (b"\xff\xfe", "UTF-16"))
+
+
+def read_text(path: Path, *, what: str = "a scenario", asked_by: str = "") -> str:
+    """The text of a YAML file, refused with a one-paragraph ScenarioError if it cannot be one.
+
+    Refuses before reading anything that is not a regular file (a folder, a FIFO that would
+    block, a device that never ends, a symlink loop) or is larger than ``MAX_FILE_BYTES``;
+    then names the line and column of the first byte that is not UTF-8 and of the first
+    character YAML does not allow (NUL and other control characters).
+
+    Args:
+        path: the file.
+        what: what the file should be, for the message ("a scenario", "a calibrated parameter file").
+        asked_by: where the file was named ("a.yaml, line 2, key 'extends': "), put before the message.
+    """
+    where = f"{asked_by}{path}"
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ScenarioError(f"{where}: cannot read this file: no such file. Give the path of {what} "
+                            "(a YAML file).") from None
+    except OSError as err:
+        reason = "a symbolic link that points back to itself" if err.errno == errno.ELOOP else err.strerror
+        raise ScenarioError(f"{where}: cannot be read ({reason}). Give the path of {what} (a YAML file).") from None
+    except ValueError as err:  # a NUL in the path
+        raise ScenarioError(f"{where!r}: not a usable file path ({err}).") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ScenarioError(f"{where}: this is a folder, not a file. Give the path of {what} (a YAML file).")
+    if not stat.S_ISREG(info.st_mode):
+        raise ScenarioError(f"{where}: not a regular file (a FIFO, device or socket). Give the path of {what} "
+                            "(a YAML file).")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ScenarioError(f"{where}: the file is {info.st_size / 1e6:.1f} MB; {what} may be at most "
+                            f"{MAX_FILE_BYTES / 1e6:.0f} MB.")
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise ScenarioError(f"{where}: cannot be read ({err.strerror}).") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{where}: the file is over {MAX_FILE_BYTES / 1e6:.0f} MB; {what} may be at most "
+                            f"{MAX_FILE_BYTES / 1e6:.0f} MB.")
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            raise ScenarioError(f"{where}: the file is encoded as {encoding} (it starts with a {encoding} byte-order "
+                                f"mark). {what[0].upper()}{what[1:]} is a UTF-8 text file: save it as UTF-8.")
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line, column = _line_column(raw, err.start, b"\n")
+        hint = " (the file looks like UTF-16)" if raw[:200].count(b"\x00") > 20 else ""
+        raise ScenarioError(
+            f"{where}, line {line}, column {column}: the byte 0x{raw[err.start]:02X} is not UTF-8{hint}. "
+            f"{what[0].upper()}{what[1:]} is a UTF-8 text file: save it as UTF-8 or remove the character."
+        ) from None
+    bad = _NOT_ALLOWED_IN_YAML.search(text)
+    if bad:
+        line, column = _line_column(text, bad.start(), "\n")
+        raise ScenarioError(
+            f"{where}, line {line}, column {column}: the character U+{ord(bad.group()):04X} is not allowed in "
+            "YAML (NUL and other control characters); remove it."
+        )
+    return text
+
+
+def _line_column(text, position: int, newline) -> tuple[int, int]:
+    line_start = text.rfind(newline, 0, position) + 1
+    return text.count(newline, 0, position) + 1, position - line_start + 1
+
+
+def safe_resolve(path: Path) -> Path:
+    """``path.resolve()``, or the absolute path when it cannot be resolved (a symlink loop)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return Path(os.path.abspath(path))
+
+
+class _LimitedComposer(yaml.composer.Composer):
+    """Composes YAML nodes refusing deep nesting and documents too big once aliases are expanded.
+
+    Aliases ("billion laughs") make a small file stand for a huge document; every later
+    step walks the expanded document, so the size counted here is the expanded one.
+    """
+
+    def compose_document(self):
+        self._values = 0
+        self._depth = 0
+        self._sizes: dict[int, int] = {}
+        return super().compose_document()
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            node = self.anchors.get(event.anchor)
+            if node is not None:
+                if id(node) not in self._sizes:
+                    raise yaml.MarkedYAMLError(
+                        problem=f"the alias *{event.anchor} is used inside its own anchor &{event.anchor} (a loop)",
+                        problem_mark=event.start_mark)
+                self._count(self._sizes[id(node)], event.start_mark)
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > MAX_NESTING:
+            raise yaml.MarkedYAMLError(
+                problem=f"values nested more than {MAX_NESTING} deep; a scenario needs a few levels",
+                problem_mark=event.start_mark)
+        before = self._values
+        self._count(1, event.start_mark)
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        if event.anchor is not None:
+            self._sizes[id(node)] = self._values - before
+        return node
+
+    def _count(self, values: int, mark) -> None:
+        self._values += values
+        if self._values > MAX_VALUES:
+            raise yaml.MarkedYAMLError(
+                problem=f"more than {MAX_VALUES:,} values once aliases (*name) are expanded; a scenario "
+                        "has a few thousand — is this an alias bomb or a runaway list?",
+                problem_mark=mark)
+
+
+_Base = yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
+
+
+class _LineLoader(_LimitedComposer, _Base):
+    """A YAML loader that records the line of every key and list item (libyaml's parser when available)."""
+
+    def __init__(self, stream) -> None:
+        _Base.__init__(self, stream)
+        self.anchors = {}
+
+
+class _BoundedLoader(_LimitedComposer, _Base):
+    """A plain safe YAML loader with the same bounds on nesting and alias-expanded size."""
+
+    def __init__(self, stream) -> None:
+        _Base.__init__(self, stream)
+        self.anchors = {}
+
+
+def read_yaml_bounded(path: Path, *, what: str) -> tuple[yaml.Node | None, Any]:
+    """(root node, plain data) of a YAML file other than a scenario (e.g. a targets file).
+
+    The file is checked as a scenario is (:func:`read_text`) and parsed with the same bounds.
+
+    Raises:
+        ScenarioError: the file cannot be read or is not valid YAML (file, line and column named).
+    """
+    text = read_text(Path(path), what=what)
+    loader = _BoundedLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioError(f"{path}{line}: not valid YAML ({err.problem or err.context}).") from None
+    except (yaml.YAMLError, ValueError, RecursionError) as err:
+        raise ScenarioError(f"{path}: not valid YAML ({str(err).splitlines()[0] if str(err) else err!r}).") from None
+    finally:
+        loader.dispose()
+    return root, data
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
@@ -33,16 +213,37 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
     result: dict = {}
     lines: dict = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        key = loader.construct_object(key_node, deep=True) if isinstance(key_node, yaml.ScalarNode) else None
+        if not isinstance(key, str) or key == "__lines__":
+            shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else f"a {key_node.id}"
+            raise ScenarioError(
+                f"{loader.name}, line {line}: the key {_short(shown)!r} is not a name. Keys are plain names "
+                "such as 'calendar' or 'men_at_risk' (quote a key that looks like a number, date or "
+                "yes/no, e.g. '\"18-28\"')."
+            )
         if key in result:
             raise ScenarioError(
-                f"{loader.name}, line {key_node.start_mark.line + 1}: key '{key}' appears twice "
+                f"{loader.name}, line {line}: key '{_short(key)}' appears twice "
                 f"in the same mapping (first at line {lines[key]}). Each key may appear once."
             )
         result[key] = loader.construct_object(value_node, deep=True)
-        lines[key] = key_node.start_mark.line + 1
+        lines[key] = line
     result["__lines__"] = lines
     return result
+
+
+def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int:
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:  # more digits than Python converts
+        raise ScenarioError(f"{loader.name}, line {node.start_mark.line + 1}: the number "
+                            f"{_short(node.value)} has {len(node.value)} digits; no setting needs that many.") from None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> list:
@@ -59,15 +260,11 @@ class _LineList(list):
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file. Give the path of a scenario YAML file.") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"{path}: cannot be read ({err}). A scenario is a UTF-8 YAML file.") from None
+def _read_yaml(path: Path, *, what: str = "a scenario", asked_by: str = "") -> Any:
+    text = read_text(path, what=what, asked_by=asked_by)
     loader = _LineLoader(text)
     loader.name = str(path)
     try:
@@ -79,12 +276,14 @@ def _read_yaml(path: Path) -> Any:
         if err.context and err.context_mark and err.problem_mark and err.context_mark.line != mark.line:
             context = f", {err.context} that starts at line {err.context_mark.line + 1}"
         raise ScenarioError(
-            f"{path}, {line}: this is not valid YAML ({err.problem or err.context}{context}). "
+            f"{asked_by}{path}, {line}: this is not valid YAML ({err.problem or err.context}{context}). "
             "Check the indentation, closing brackets and quotes, and that every 'key: value' pair "
             "is on its own line."
         ) from None
     except yaml.YAMLError as err:
-        raise ScenarioError(f"{path}: this is not valid YAML ({err}).") from None
+        raise ScenarioError(f"{asked_by}{path}: this is not valid YAML ({str(err).splitlines()[0]}).") from None
+    except RecursionError:  # a guard: nesting is limited while composing
+        raise ScenarioError(f"{asked_by}{path}: values are nested too deeply for a scenario.") from None
     finally:
         loader.dispose()
     return _tag_file(data, str(path))
@@ -94,12 +293,12 @@ def _tag_file(data: Any, file: str) -> Any:
     """Attach the file name to every line record, so merged documents keep their origins."""
     if isinstance(data, dict):
         lines = data.get("__lines__", {})
-        data["__lines__"] = {k: (file, v) for k, v in lines.items()}
+        data["__lines__"] = {k: v if isinstance(v, tuple) else (file, v) for k, v in lines.items()}
         for key, value in data.items():
             if key != "__lines__":
                 _tag_file(value, file)
     elif isinstance(data, _LineList):
-        data.lines = [(file, v) for v in data.lines]
+        data.lines = [v if isinstance(v, tuple) else (file, v) for v in data.lines]
         for item in data:
             _tag_file(item, file)
     return data
@@ -138,29 +337,32 @@ def _merge(base: Any, overlay: Any) -> Any:
 
 
 def _all_have_ids(items: list) -> bool:
-    return all(isinstance(i, dict) and "id" in i for i in items)
+    return all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in items)
 
 
-def _load_document(path: Path, seen: tuple[Path, ...] = ()) -> dict:
-    path = path.resolve()
+def _load_document(path: Path, seen: tuple[Path, ...] = (), asked_by: str = "") -> dict:
+    path = safe_resolve(path)
     if path in seen:
         chain = " -> ".join(str(p) for p in (*seen, path))
-        raise ScenarioError(f"{path}: 'extends' forms a cycle ({chain}). A scenario cannot extend itself.")
-    data = _read_yaml(path)
+        raise ScenarioError(f"{asked_by}{path}: 'extends' forms a cycle ({chain}). A scenario cannot extend itself.")
+    data = _read_yaml(path, asked_by=asked_by)
     if not isinstance(data, dict):
         raise ScenarioError(
-            f"{path}, line 1: a scenario must be a YAML mapping of keys such as 'name', 'calendar', "
+            f"{asked_by}{path}, line 1: a scenario must be a YAML mapping of keys such as 'name', 'calendar', "
             f"'behaviour', 'origins', 'destinations', 'crossings', 'events'; found {type(data).__name__}."
         )
     parent = data.pop("extends", None)
-    data["__lines__"].pop("extends", None)
+    _, line = data["__lines__"].pop("extends", (str(path), None))
     if parent is None:
         return data
-    if not isinstance(parent, str):
-        file, line = data["__lines__"].get("extends", (str(path), None))
-        raise ScenarioError(f"{path}: 'extends' must be the path of another scenario file, relative to this one.")
-    parent_path = (path.parent / parent).resolve()
-    base = _load_document(parent_path, (*seen, path))
+    where = f"{path}, {line_text(line)}, key 'extends'"
+    if not isinstance(parent, str) or not parent.strip() or "\x00" in parent:
+        raise ScenarioError(
+            f"{where}: {_short(repr(parent))} is not a file path. Give the path of the scenario this one builds on, "
+            "relative to this file (e.g. ../mobilization_2022.yaml)."
+        )
+    parent_path = safe_resolve(path.parent / parent)
+    base = _load_document(parent_path, (*seen, path), asked_by=f"{where} names '{_short(parent)}': ")
     _rebase_paths(base, parent_path.parent, path.parent)
     return _merge(base, data)
 
@@ -168,7 +370,7 @@ def _load_document(path: Path, seen: tuple[Path, ...] = ()) -> dict:
 def _rebase_paths(data: dict, from_dir: Path, to_dir: Path) -> None:
     """Keep the file paths a parent scenario names pointing at the same files from the child's folder."""
     def rebase(value: str) -> str:
-        return Path(os.path.relpath((from_dir / value).resolve(), to_dir)).as_posix()
+        return Path(os.path.relpath(safe_resolve(from_dir / value), to_dir)).as_posix()
 
     if isinstance(data.get("targets"), str):
         data["targets"] = rebase(data["targets"])
@@ -193,17 +395,23 @@ def load_scenario(path: str | Path) -> Scenario:
     data = _load_document(path)
     located = Located(_collect_lines(data), str(path))
     _apply_calibrated_file(data, path, located)
-    return validate_document(data, located, path.resolve())
+    return validate_document(data, located, safe_resolve(path))
 
 
 def _apply_calibrated_file(data: dict, path: Path, located: Located) -> None:
     calibration = data.get("calibration")
-    if not isinstance(calibration, dict) or not calibration.get("calibrated_file"):
-        return
-    file = (path.parent / str(calibration["calibrated_file"])).resolve()
-    if not file.exists():
+    if not isinstance(calibration, dict) or not isinstance(calibration.get("calibrated_file"), str):
+        return  # no file, or not a path (the schema says so)
+    named = calibration["calibrated_file"]
+    scenario_file, line = located.where(("calibration", "calibrated_file"))
+    asked_by = f"{scenario_file}, {line_text(line)}, key 'calibration.calibrated_file' names '{_short(named)}': "
+    file = safe_resolve(path.parent / named)
+    if not named.strip() or os.path.isdir(file):
+        raise ScenarioError(f"{asked_by}{file} is a folder, not a file. Give the calibrated parameter file "
+                            "written by 'flowsim calibrate', relative to the scenario.")
+    if not os.path.lexists(file):
         return  # an uncalibrated scenario runs on its hand-set values
-    overrides = _read_yaml(file)
+    overrides = _read_yaml(file, what="a calibrated parameter file", asked_by=asked_by)
     values = overrides.get("parameters") if isinstance(overrides, dict) else None
     if not isinstance(values, dict):
         raise ScenarioError(
@@ -214,12 +422,24 @@ def _apply_calibrated_file(data: dict, path: Path, located: Located) -> None:
         if dotted == "__lines__":
             continue
         line = values["__lines__"].get(dotted, (str(file), None))
-        try:
-            set_path(data, dotted.split("."), value)
-        except KeyError as err:
+        where = f"{file}, {line_text(line[1])}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ScenarioError(
-                f"{file}, line {line[1]}: '{dotted}' does not name a value of the scenario "
-                f"({err.args[0]}). Recalibrate with 'flowsim calibrate' or remove the entry."
+                f"{where}: '{_short(dotted)}' is {_short(repr(value))}, not a finite number. A calibrated file holds one number per "
+                "parameter, as written by 'flowsim calibrate'; recalibrate or correct the value."
+            )
+        try:
+            try:
+                current = get_path(data, dotted.split("."))
+            except KeyError:
+                current = None  # a new key, e.g. another destination's appeal
+            if isinstance(current, (dict, list)):
+                raise KeyError(f"it is a whole section ({type(current).__name__}), not one value")
+            set_path(data, dotted.split("."), value)
+        except (KeyError, IndexError, TypeError, ValueError) as err:
+            raise ScenarioError(
+                f"{where}: '{_short(dotted)}' does not name a value of the scenario "
+                f"({err.args[0] if err.args else err}). Recalibrate with 'flowsim calibrate' or remove the entry."
             ) from None
         located.lines[path_tuple(data, dotted.split("."))] = line
 

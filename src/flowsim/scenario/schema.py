@@ -41,9 +41,30 @@ from flowsim.scenario.behaviour import (  # noqa: F401  (re-exported: the schema
     WealthBand,
     Document,
     Mode,
+    AGENT_SCALE_MAX,
+    AGENT_SCALE_MIN,
+    MAX_CALENDAR_DAYS,
+    MAX_MEN_AT_RISK,
+    MAX_CAPACITY,
+    MAX_COUNT,
+    MAX_DAILY_TRAVELLERS,
+    MAX_FACTOR,
+    MAX_WEIGHT,
+    MAX_NUMBER,
+    MAX_DAYS,
+    SEED_MAX,
+    MAX_LIST,
+    MAX_TEXT,
     Share,
     NonNegative,
     Positive,
+    Factor,
+    Weight,
+    Days,
+    PositiveDays,
+    Capacity,
+    Scale,
+    Text,
     Identifier,
     Longitude,
     Latitude,
@@ -64,10 +85,10 @@ class Origin(_Spec):
     """A Russian region and its draft-age men at risk."""
 
     id: Identifier
-    name: str
+    name: Text
     lon: Longitude
     lat: Latitude
-    men_at_risk: Annotated[int, Field(ge=0)]
+    men_at_risk: Annotated[int, Field(ge=0, le=MAX_MEN_AT_RISK)]
     age_shares: dict[AgeBand, Share]
     occupation_shares: dict[Occupation, Share]
     wealth_shares: dict[WealthBand, Share]
@@ -76,30 +97,27 @@ class Origin(_Spec):
     schengen_visa_share: Share
     eu_residence_share: Share = 0.0
     ties_abroad_share: Share
-    mobilization_intensity: NonNegative = 1.0
+    mobilization_intensity: Factor = 1.0
 
 
 class Destination(_Spec):
     """A country Russians can go to."""
 
     id: Identifier
-    name: str
+    name: Text
     lon: Longitude
     lat: Latitude
     russian_spoken: Share
     living_cost_usd_month: Positive
-    housing_stock: Annotated[int, Field(gt=0)]
-    russians_resident: Annotated[int, Field(ge=0)]
+    housing_stock: Annotated[int, Field(gt=0, le=MAX_COUNT)]
+    russians_resident: Annotated[int, Field(ge=0, le=MAX_COUNT)]
     safety: Share
-    entry_documents: list[Document]
-    ordinary_daily_entries: NonNegative
-    ordinary_daily_exits: NonNegative
-    onward_propensity: NonNegative
-    return_propensity: NonNegative = 1.0
-    border_capacity_factor: Positive = 1.0
-
-
-Count = Annotated[int, Field(ge=0)]
+    entry_documents: Annotated[list[Document], Field(max_length=MAX_LIST["documents"])]
+    ordinary_daily_entries: Annotated[float, Field(ge=0.0, le=MAX_DAILY_TRAVELLERS)]
+    ordinary_daily_exits: Annotated[float, Field(ge=0.0, le=MAX_DAILY_TRAVELLERS)]
+    onward_propensity: Factor
+    return_propensity: Factor = 1.0
+    border_capacity_factor: Annotated[float, Field(gt=0.0, le=MAX_FACTOR)] = 1.0
 
 
 class Crossing(_Spec):
@@ -111,21 +129,21 @@ class Crossing(_Spec):
     """
 
     id: Identifier
-    name: str
+    name: Text
     destination: str
     origin: str = "all"
     mode: Mode
     lon: Longitude
     lat: Latitude
-    travel_days: NonNegative
+    travel_days: Days
     cost_usd: NonNegative
-    daily_capacity: Count | None = None
-    vehicles_per_day: Count | None = None
-    people_per_vehicle: Positive | None = None
-    pedestrians_per_day: Count | None = None
-    seats_per_day: Count | None = None
-    documents: list[Document] | None = None
-    ordinary_share: NonNegative = 1.0
+    daily_capacity: Capacity | None = None
+    vehicles_per_day: Capacity | None = None
+    people_per_vehicle: Annotated[float, Field(gt=0.0, le=100.0)] | None = None
+    pedestrians_per_day: Capacity | None = None
+    seats_per_day: Capacity | None = None
+    documents: Annotated[list[Document], Field(max_length=MAX_LIST["documents"])] | None = None
+    ordinary_share: Factor = 1.0
     open: bool = True
 
     @property
@@ -147,7 +165,7 @@ class OnwardLink(_Spec):
     from_: str = Field(alias="from")
     to: str
     mode: Mode
-    travel_days: NonNegative
+    travel_days: Days
     cost_usd: NonNegative
 
 
@@ -188,17 +206,17 @@ class Event(_Spec):
     id: Identifier
     date: dt.date
     kind: EventKind
-    label: str
-    crossing: str | list[str] | None = None
+    label: Text
+    crossing: str | Annotated[list[str], Field(max_length=MAX_LIST["event_crossings"])] | None = None
     destination: str | None = None
-    daily_capacity: Count | None = None
-    vehicles_per_day: Count | None = None
-    pedestrians_per_day: Count | None = None
-    seats_per_day: Count | None = None
-    origins: list[str] | None = None
+    daily_capacity: Capacity | None = None
+    vehicles_per_day: Capacity | None = None
+    pedestrians_per_day: Capacity | None = None
+    seats_per_day: Capacity | None = None
+    origins: Annotated[list[str], Field(max_length=MAX_LIST["origins"])] | None = None
     turn_back_share: Share | None = None
-    documents: list[Document] | None = None
-    factor: NonNegative | None = None
+    documents: Annotated[list[Document], Field(max_length=MAX_LIST["documents"])] | None = None
+    factor: Factor | None = None
     safety: Share | None = None
 
     @property
@@ -211,30 +229,30 @@ class Event(_Spec):
 class CalibrationParameter(_Spec):
     """A free parameter: a dotted path into the scenario and its prior range."""
 
-    name: str
+    name: Text
     low: float
     high: float
     scale: Literal["linear", "log"] = "linear"
 
 
 class CalibrationSpec(_Spec):
-    parameters: list[CalibrationParameter]
+    parameters: Annotated[list[CalibrationParameter], Field(max_length=MAX_LIST["parameters"])]
     calibrated_file: str | None = None
-    scale: Positive = 1.0
+    scale: Scale = 1.0
 
 
 class Scenario(_Spec):
     """A whole scenario, validated and frozen."""
 
     name: Identifier
-    description: str = ""
+    description: Text = ""
     calendar: Calendar
     behaviour: Behaviour
-    origins: list[Origin]
-    destinations: list[Destination]
-    crossings: list[Crossing]
-    onward_links: list[OnwardLink] = Field(default_factory=list)
-    events: list[Event] = Field(default_factory=list)
+    origins: Annotated[list[Origin], Field(max_length=MAX_LIST["origins"])]
+    destinations: Annotated[list[Destination], Field(max_length=MAX_LIST["destinations"])]
+    crossings: Annotated[list[Crossing], Field(max_length=MAX_LIST["crossings"])]
+    onward_links: Annotated[list[OnwardLink], Field(max_length=MAX_LIST["onward_links"])] = Field(default_factory=list)
+    events: Annotated[list[Event], Field(max_length=MAX_LIST["events"])] = Field(default_factory=list)
     targets: str | None = None
     calibration: CalibrationSpec | None = None
 
@@ -326,6 +344,13 @@ def check_consistency(sc: Scenario) -> tuple[tuple, str] | None:
     """Rules that span several parts of a scenario. Returns (path, message) of the first breach."""
     if sc.calendar.end < sc.calendar.start:
         return ("calendar", "end"), f"the end date {sc.calendar.end} is before the start date {sc.calendar.start}."
+    if sc.calendar.days > MAX_CALENDAR_DAYS:
+        return ("calendar", "end"), (
+            f"the calendar runs {sc.calendar.days:,} days; at most {MAX_CALENDAR_DAYS:,} (five years) are allowed.")
+    people = sum(o.men_at_risk for o in sc.origins)
+    if people > MAX_MEN_AT_RISK:
+        return ("origins",), (
+            f"the origins hold {people:,} men at risk in all; at most {MAX_MEN_AT_RISK:,} are allowed.")
     origins = {o.id for o in sc.origins}
     destinations = {d.id for d in sc.destinations}
     crossings = {c.id for c in sc.crossings}
@@ -366,7 +391,7 @@ def check_consistency(sc: Scenario) -> tuple[tuple, str] | None:
             return ("crossings", i, "origin"), (
                 f"'{crossing.origin}' is not an origin region; allowed: 'all' or {', '.join(sorted(origins))}.")
         ways = [f for f in ("daily_capacity", "vehicles_per_day", "seats_per_day") if getattr(crossing, f) is not None]
-        if crossing.pedestrians_per_day is not None and "vehicles_per_day" not in ways and not ways:
+        if crossing.pedestrians_per_day is not None and not ways:
             ways.append("pedestrians_per_day")
         if len(ways) != 1:
             return ("crossings", i, "daily_capacity"), (
@@ -375,6 +400,10 @@ def check_consistency(sc: Scenario) -> tuple[tuple, str] | None:
                 f"seats_per_day for an air link; found {', '.join(ways) or 'none'}.")
         if crossing.vehicles_per_day is not None and crossing.people_per_vehicle is None:
             return ("crossings", i, "vehicles_per_day"), "vehicles_per_day needs people_per_vehicle."
+        if crossing.capacity_people > MAX_CAPACITY:
+            return ("crossings", i, "vehicles_per_day"), (
+                f"the crossing would process {crossing.capacity_people:,.0f} people a day; at most "
+                f"{MAX_CAPACITY:,} are allowed.")
     if len(sc.destinations) > 64:
         return ("destinations",), f"at most 64 destinations are allowed; found {len(sc.destinations)}."
     knots = sc.behaviour.leaving.pressure

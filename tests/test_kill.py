@@ -1,0 +1,147 @@
+"""Kill-safety: real ``flowsim`` processes killed with SIGKILL at random moments (issue 12).
+
+- ``flowsim run`` into a folder holding a complete earlier run leaves every file either
+  the old complete version or the new complete one, and no temporary files;
+- an ensemble killed midway and rerun with ``--resume`` finishes without redoing finished
+  runs, with bands identical to an uninterrupted ensemble;
+- two runs writing to the same ``--out`` at once do not interleave: the second is told.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, TINY
+
+SCALE = "50"
+KILLS = 6
+
+
+def start(*args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MPLBACKEND": "Agg"}
+    return subprocess.Popen([sys.executable, "-m", "flowsim.cli", *map(str, args)], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(process: subprocess.Popen, timeout: float = 120) -> tuple[int, str]:
+    _, err = process.communicate(timeout=timeout)
+    return process.returncode, err
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def complete(name: str, data: bytes) -> bool:
+    """A file that is whole by its own format (figures and the report carry no fixed bytes)."""
+    if name.endswith(".png"):
+        return data.startswith(b"\x89PNG") and data.endswith(b"IEND\xaeB`\x82")
+    if name.endswith(".svg"):
+        return data.rstrip().endswith(b"</svg>")
+    if name.endswith(".html"):
+        return data.rstrip().endswith(b"</html>")
+    if name.endswith(".json"):
+        json.loads(data)
+        return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict:
+    """Two complete runs of the tiny world (seeds 1 and 2) and how long one takes."""
+    folder = tmp_path_factory.mktemp("kill")
+    done = {}
+    for seed in (1, 2):
+        out = folder / f"seed{seed}"
+        began = time.perf_counter()
+        code, err = finish(start("run", TINY, "--scale", SCALE, "--seed", seed, "--out", out, "--quiet"))
+        assert code == 0, err
+        done[seed] = snapshot(out)
+        done["seconds"] = time.perf_counter() - began
+    done["folder"] = folder
+    return done
+
+
+def test_a_run_killed_at_random_moments_leaves_old_or_new_files(runs):
+    old, new = runs[1], runs[2]
+    rng = random.Random(12)
+    out = runs["folder"] / "target"
+    moments = []
+    for kill in range(KILLS):
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.copytree(runs["folder"] / "seed1", out)
+        process = start("run", TINY, "--scale", SCALE, "--seed", 2, "--out", out, "--quiet")
+        moment = rng.uniform(0.3, runs["seconds"] * 1.1)
+        time.sleep(moment)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        moments.append(round(moment, 2))
+        now = snapshot(out)
+        strays = sorted(set(now) - set(old) - set(new))
+        assert not strays, f"kill at {moment:.2f} s left {strays}"
+        assert set(old) <= set(now), "no file of the earlier run disappeared"
+        for name, data in now.items():
+            if data in (old.get(name), new.get(name)):
+                continue
+            assert complete(name, data), f"kill at {moment:.2f} s: {name} is neither the old nor the new file"
+    # and a run after all that completes, with the new files
+    code, err = finish(start("run", TINY, "--scale", SCALE, "--seed", 2, "--out", out, "--quiet"))
+    assert code == 0, err
+    final = snapshot(out)
+    assert {n: d for n, d in final.items() if n.endswith(".csv")} == {n: d for n, d in new.items()
+                                                                        if n.endswith(".csv")}
+    print("killed at", moments)
+
+
+def test_a_second_run_on_the_same_out_is_told_and_does_not_interleave(runs):
+    out = runs["folder"] / "shared"
+    first = start("run", TINY, "--scale", SCALE, "--seed", 1, "--out", out, "--quiet")
+    deadline = time.monotonic() + 30
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    second = start("run", TINY, "--scale", SCALE, "--seed", 2, "--out", out, "--quiet")
+    (code1, err1), (code2, err2) = finish(first), finish(second)
+    assert code1 == 0, err1
+    assert code2 == 2 and "another flowsim" in err2 and err2.count("\n") == 1, err2
+    assert {n: d for n, d in snapshot(out).items() if n.endswith(".csv")} == {
+        n: d for n, d in runs[1].items() if n.endswith(".csv")}
+
+
+def test_an_ensemble_killed_midway_resumes_to_identical_bands(tmp_path):
+    args = ["ensemble", TINY, "--runs", "6", "--executor", "serial", "--scale", "100", "--seed", "4"]
+    reference = tmp_path / "reference"
+    began = time.perf_counter()
+    code, err = finish(start(*args, "--out", reference))
+    assert code == 0, err
+    seconds = time.perf_counter() - began
+    out = tmp_path / "killed"
+    process = start(*args, "--out", out)
+    deadline = time.monotonic() + seconds * 2
+    # kill once some runs are done but not all
+    while time.monotonic() < deadline and len(list(out.glob("runs/run_*/done.json"))) < 2:
+        time.sleep(0.01)
+    time.sleep(random.Random(3).uniform(0, seconds / 12))
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    finished = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("runs/run_*/done.json")}
+    assert 0 < len(finished) < 6, finished
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    code, err = finish(start(*args, "--out", out, "--resume"))
+    assert code == 0, err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs_resumed"] == len(finished)
+    for name, mtime in finished.items():
+        assert (out / "runs" / name / "done.json").stat().st_mtime_ns == mtime, f"{name} was redone"
+    for table in ("daily_bands.csv", "crossings_bands.csv", "ensemble_summary.csv", "run_outputs.csv"):
+        assert (out / table).read_bytes() == (reference / table).read_bytes(), table
