@@ -1,0 +1,558 @@
+"""The general network engine: places of any kind joined by routes, people moving along them.
+
+:class:`NetworkModel` (a ``mesa.Model``; one step is one day) runs a network scenario
+(:mod:`flowsim.flee.scenario`): conflict zones, towns, camps, markers and forwarding hubs
+joined by two-way routes with distances; closures of countries, locations and camps by date;
+conflict zones that start and end by date with an intensity; camp capacities. People are
+rows of per-person numpy arrays (location, link, progress on the link, planned route,
+recent travel) — there is no Python object per person — and every random draw comes from
+``self.rng``.
+
+With ``rules: flee`` a day is Flee 3.1's day (``runscripts/run.py`` and ``Ecosystem.evolve``):
+
+1. conflict zones that start (or end) today change;
+2. new people are spawned in conflict zones from the day's increase of the total series;
+3. closures due today are applied;
+4. everyone who is not on a road decides to move (move chance by kind of place), chooses a
+   route if they have none, and steps onto its first link;
+5. everyone on a road travels a day's distance; who arrives with distance to spare decides
+   again at the new place and travels on, until nobody has;
+6. camp counts are recorded.
+
+The one deliberate difference from Flee is order within a day: Flee moves people one at a
+time, so a camp filling up mid-day is seen by the next person; here people move in rounds and
+see camp occupancy as of the start of each round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from flowsim.engine import flee_rules as fr
+from flowsim.flee.scenario import NetworkScenario
+
+NO_ROUTE = -1
+NOT_TRAVELLING = -1
+
+
+@dataclass
+class NetworkRun:
+    """What a run returns: daily camp counts and totals (no I/O here)."""
+
+    dates: list[dt.date]
+    camp_names: list[str]
+    simulated: np.ndarray  # (days, camps) people per camp at the end of each day (in people, × scale)
+    observed: np.ndarray  # (days, camps) Flee's data for the day (interpolated series, × scale)
+    spawned: np.ndarray  # (days,) people spawned each day (× scale)
+    on_roads: np.ndarray  # (days,) people travelling at the end of the day (× scale)
+    agents: int
+    agent_steps: int
+    scale: int
+
+
+class NetworkModel(mesa.Model):
+    """A network scenario as a Mesa model; ``step()`` simulates one day.
+
+    Args:
+        scenario: the network scenario (rules, settings and case).
+        rng: seed or ``numpy.random.Generator``; all randomness flows from it.
+        days: days to simulate (default: the scenario's).
+    """
+
+    def __init__(self, scenario: NetworkScenario, *, rng: int | np.random.Generator | None = None, days: int | None = None) -> None:
+        super().__init__(rng=rng)
+        self.network_scenario = scenario
+        self.case = scenario.network_case
+        self.days = days or scenario.days
+        self.scale = scenario.scale
+        self.flee_rules = scenario.rules == "flee"
+        self._build_places()
+        self._build_links()
+        self._build_series()
+        self._allocate_people()
+        self.today = 0
+        self._fill_camps()
+
+    # ------------------------------------------------------------------ construction
+
+    def _build_places(self) -> None:
+        case, mr = self.case, self.network_scenario.flee.move_rules
+        locs = case.locations
+        n = self.n_places = len(locs)
+        self.place_names = [loc.name for loc in locs]
+        self.place_index = {name: i for i, name in enumerate(self.place_names)}
+        self.country = np.array([loc.country for loc in locs])
+        self.foreign = self.country != case.home_country
+        kind = np.array([fr.KIND_CODES[loc.kind] for loc in locs])
+        date = np.array([loc.conflict_date if loc.conflict_date is not None else 0 for loc in locs])
+        # Flee: a conflict zone whose conflict starts later is a town until then.
+        kind = np.where((kind == fr.CONFLICT) & (date > 0), fr.TOWN, kind)
+        self.is_camp = np.isin(kind, (fr.CAMP, fr.IDPCAMP))
+        self.is_idpcamp = kind == fr.IDPCAMP
+        self.is_town = kind == fr.TOWN
+        self.is_marker = kind == fr.MARKER
+        self.conflict = np.full(n, -1.0)
+        for i, loc in enumerate(locs):
+            if kind[i] == fr.CONFLICT:
+                self.conflict[i] = float(loc.attributes.get("conflict_intensity", 1.0) or 1.0)
+        self.conflict_since = np.full(n, -1)
+        population = np.array([loc.population for loc in locs], dtype=np.int64) // self.scale
+        self.capacity = np.where(self.is_camp, population, -1)
+        self.population = np.where(self.is_camp, 0, population).astype(float)
+        self.movechance = np.ones(n)
+        for code, value in self._movechances().items():
+            self.movechance[kind == code] = value
+        self.camps = np.flatnonzero(self.is_camp)
+        self.camp_names = [self.place_names[i] for i in self.camps]
+        self.occupancy = np.zeros(n, dtype=np.int64)
+        if self.flee_rules:
+            self.max_speed = mr.max_move_speed
+        else:
+            self.max_speed = self.network_scenario.flowsim_rules.speed_km_day
+
+    def _movechances(self) -> dict[int, float]:
+        if self.flee_rules:
+            mr = self.network_scenario.flee.move_rules
+            return {
+                fr.CONFLICT: mr.conflict_movechance,
+                fr.TOWN: mr.default_movechance,
+                fr.CAMP: mr.camp_movechance,
+                fr.IDPCAMP: mr.idpcamp_movechance,
+                fr.FORWARD: 1.0,
+                fr.MARKER: 1.0,
+                fr.OTHER: 1.0,
+            }
+        fs = self.network_scenario.flowsim_rules
+        return {
+            fr.CONFLICT: fs.leave_conflict,
+            fr.TOWN: fs.leave_town,
+            fr.CAMP: fs.leave_camp,
+            fr.IDPCAMP: fs.leave_camp,
+            fr.FORWARD: 1.0,
+            fr.MARKER: 1.0,
+            fr.OTHER: 1.0,
+        }
+
+    def _build_links(self) -> None:
+        src, dst, dist, speed, walk = [], [], [], [], []
+        for route in self.case.routes:
+            a, b = self.place_index[route.name1], self.place_index[route.name2]
+            if route.forced_redirection == 2:
+                a, b = b, a
+            # Flee 3.1 links a route flagged 1 twice (its flag steers nobody), doubling its weight.
+            copies = 2 if route.forced_redirection == 1 else 1
+            link_speed = float(route.attributes.get("max_move_speed") or self.max_speed)
+            walk_probability = float(route.attributes.get("walk_probability") or 0.0)
+            for _ in range(copies):
+                for s, d in ((a, b), (b, a)):
+                    src.append(s)
+                    dst.append(d)
+                    dist.append(route.distance)
+                    speed.append(link_speed if self.flee_rules else self.max_speed)
+                    walk.append(walk_probability)
+        self.link_src = np.array(src, dtype=np.int64)
+        self.link_dst = np.array(dst, dtype=np.int64)
+        self.link_distance = np.array(dist, dtype=float)
+        self.link_speed = np.array(speed, dtype=np.float32)
+        self.link_walk = np.array(walk)
+        self.link_open = np.ones(len(src), dtype=bool)
+        self.link_order = np.arange(len(src))  # Flee appends a reopened link at the end of the list
+        self._next_order = len(src)
+        self._route_registry: dict[tuple[int, ...], int] = {}
+        self._route_nodes: list[tuple[int, ...]] = []
+        self._rebuild_routes()
+
+    def _awareness(self) -> int:
+        if self.flee_rules:
+            return self.network_scenario.flee.move_rules.awareness_level
+        return self.network_scenario.flowsim_rules.awareness_level
+
+    def _rebuild_routes(self) -> None:
+        """Candidate routes from every place over open links, enumerated as Flee's recursion does."""
+        n = self.n_places
+        order = np.argsort(self.link_order, kind="stable")
+        out_links: list[list[int]] = [[] for _ in range(n)]
+        for link in order:
+            if self.link_open[link]:
+                out_links[self.link_src[link]].append(int(link))
+        self.first_link = np.full((n, n), -1, dtype=np.int64)
+        for place in range(n):
+            for link in reversed(out_links[place]):
+                self.first_link[place, self.link_dst[link]] = link
+        awareness = self._awareness()
+        self.candidates: list[tuple[np.ndarray, np.ndarray]] = []
+        for place in range(n):
+            ids: list[int] = []
+            dists: list[float] = []
+            if awareness == 0:
+                for link in out_links[place]:
+                    ids.append(self._route_id((int(self.link_dst[link]),)))
+                    dists.append(0.0)
+            else:
+                for link in out_links[place]:
+                    self._enumerate(out_links, link, 0.0, (place,), (), 1, awareness, ids, dists)
+            self.candidates.append((np.array(ids, dtype=np.int64), np.array(dists)))
+        self.route_next = np.full((len(self._route_nodes), max(len(r) for r in self._route_nodes) if self._route_nodes else 1), -1, dtype=np.int64)
+        for rid, nodes in enumerate(self._route_nodes):
+            self.route_next[rid, : len(nodes)] = nodes
+        self.route_length = np.array([len(r) for r in self._route_nodes], dtype=np.int64)
+        self.route_end = np.array([r[-1] for r in self._route_nodes], dtype=np.int64)
+
+    def _enumerate(self, out_links, link, prior, origins, path, step, awareness, ids, dists) -> None:
+        end = int(self.link_dst[link])
+        distance = prior + self.link_distance[link]
+        if not self.is_marker[end]:
+            ids.append(self._route_id(path + (end,)))
+            dists.append(distance)
+        else:
+            step -= 1
+        if awareness > step:
+            for onward in out_links[end]:
+                if int(self.link_dst[onward]) in origins:
+                    continue
+                self._enumerate(out_links, onward, distance, origins + (end,), path + (end,), step + 1, awareness, ids, dists)
+
+    def _route_id(self, nodes: tuple[int, ...]) -> int:
+        rid = self._route_registry.get(nodes)
+        if rid is None:
+            rid = self._route_registry[nodes] = len(self._route_nodes)
+            self._route_nodes.append(nodes)
+        return rid
+
+    def _build_series(self) -> None:
+        case, n_days = self.case, self.days
+        self.observed = np.stack([case.camp_series[name].daily(n_days, self.scale) for name in self.camp_names], axis=1) if self.camp_names else np.zeros((n_days, 0), dtype=np.int64)
+        sr = self.network_scenario.flee.spawn_rules
+        if sr.spawn_from == "camps":
+            total = self.observed.sum(axis=1)
+        else:
+            total = case.total.daily(n_days, self.scale)
+        self.new_people = fr.daily_new_people(total, sr.insert_day0)
+        if self.case.conflicts is not None:
+            self.conflict_table = np.zeros((n_days, len(case.conflict_names)))
+            rows = min(n_days, case.conflicts.shape[0])
+            self.conflict_table[:rows] = case.conflicts[:rows]
+            self.conflict_columns = np.array([self.place_index[name] for name in case.conflict_names], dtype=np.int64)
+        else:
+            self.conflict_table = None
+
+    def _allocate_people(self) -> None:
+        sr = self.network_scenario.flee.spawn_rules
+        day0 = self.observed[0].astype(np.int64) if sr.insert_day0 else np.zeros(len(self.camps), dtype=np.int64)
+        self._day0 = day0
+        size = int(day0.sum() + self.new_people.sum())
+        self.n_people = 0
+        self.place = np.zeros(size, dtype=np.int32)
+        self.link = np.full(size, NOT_TRAVELLING, dtype=np.int32)
+        self.progress = np.zeros(size, dtype=np.float32)
+        self.route = np.full(size, NO_ROUTE, dtype=np.int32)
+        self.route_step = np.zeros(size, dtype=np.int8)
+        self.moved = np.zeros(size, dtype=np.float32)
+        self.recent = np.zeros(size, dtype=np.float32)
+        self.recent_day = np.zeros(size, dtype=np.int32)
+        self.travelled = np.zeros(size, dtype=bool)
+        self.travellers = np.zeros(0, dtype=np.int64)
+        n_days = self.days
+        self.simulated = np.zeros((n_days, len(self.camps)), dtype=np.int64)
+        self.spawned = np.zeros(n_days, dtype=np.int64)
+        self.on_roads = np.zeros(n_days, dtype=np.int64)
+        self.agent_steps = 0
+
+    def _add_people(self, places: np.ndarray) -> None:
+        k = len(places)
+        start, stop = self.n_people, self.n_people + k
+        self.place[start:stop] = places
+        self.recent_day[start:stop] = self.today - 1
+        self.n_people = stop
+        self.occupancy += np.bincount(places, minlength=self.n_places)
+
+    def _fill_camps(self) -> None:
+        self._add_people(np.repeat(self.camps, self._day0))
+
+    # ------------------------------------------------------------------ the day
+
+    def step(self) -> None:
+        """One day, in Flee's order."""
+        t = self.today
+        changed = self._update_conflicts(t)
+        self._spawn(t, decay_day=t if changed else t - 1)
+        self._apply_closures(t)
+        self._update_scores(t)
+        self._move(t)
+        self._record(t)
+        self.today += 1
+
+    def run(self) -> NetworkRun:
+        """Simulate every day and return the daily tables."""
+        for _ in range(self.days):
+            self.step()
+        start = self.case.start_date
+        return NetworkRun(
+            dates=[start + dt.timedelta(days=d) for d in range(self.days)],
+            camp_names=list(self.camp_names),
+            simulated=self.simulated * self.scale,
+            observed=self.observed * self.scale,
+            spawned=self.spawned * self.scale,
+            on_roads=self.on_roads * self.scale,
+            agents=self.n_people,
+            agent_steps=self.agent_steps,
+            scale=self.scale,
+        )
+
+    # conflict zones ------------------------------------------------------
+
+    def _update_conflicts(self, t: int) -> bool:
+        """Flee's ``AddNewConflictZones``: zones start when their value turns positive.
+
+        Flee 3.1 keeps a zone's starting intensity and ends a zone only when the day before
+        was exactly 1; both are reproduced.
+        """
+        if self.conflict_table is None:
+            starting = np.flatnonzero(self._conflict_dates() == t)
+            for place in starting:
+                self._start_conflict(place, 1.0, t)
+            return len(starting) > 0
+        today = self.conflict_table[t]
+        before = self.conflict_table[t - 1] if t > 0 else None
+        changed = False
+        for j, place in enumerate(self.conflict_columns):
+            if today[j] > 1e-6 and (before is None or before[j] < 1e-6):
+                self._start_conflict(place, today[j], t)
+                changed = True
+            if today[j] < 1e-6 and before is not None and before[j] == 1:
+                self._end_conflict(place)
+                changed = True
+        return changed
+
+    def _conflict_dates(self) -> np.ndarray:
+        if not hasattr(self, "_dates_cache"):
+            self._dates_cache = np.array(
+                [loc.conflict_date if (loc.kind == "conflict_zone" and loc.conflict_date and loc.conflict_date > 0) else -1 for loc in self.case.locations]
+            )
+        return self._dates_cache
+
+    def _start_conflict(self, place: int, intensity: float, t: int) -> None:
+        self.movechance[place] = self._movechances()[fr.CONFLICT]
+        self.conflict[place] = intensity
+        self.is_town[place] = False
+        self.conflict_since[place] = t
+
+    def _end_conflict(self, place: int) -> None:
+        self.movechance[place] = self._movechances()[fr.TOWN]
+        self.conflict[place] = -1.0
+        self.is_town[place] = True
+
+    # spawning -------------------------------------------------------------
+
+    def _spawn(self, t: int, decay_day: int) -> None:
+        k = int(self.new_people[t])
+        if k == 0:
+            return
+        decay = fr.conflict_decay(decay_day - self.conflict_since, self.network_scenario.flee.spawn_rules.conflict_spawn_decay)
+        weights = fr.spawn_weights(self.population, self.conflict, decay)
+        total = weights.sum()
+        if not total > 0:
+            return  # Flee 3.1 stops with an assertion here; nobody can be spawned without a conflict zone
+        counts = self.rng.multinomial(k, weights / total)
+        self._add_people(np.repeat(np.arange(self.n_places), counts))
+        self.spawned[t] = k
+
+    # closures -------------------------------------------------------------
+
+    def _apply_closures(self, t: int) -> None:
+        changed = False
+        for closure in self.case.closures:
+            if closure.start == t:
+                changed |= self._close(closure, closing=True)
+            if closure.end == t:
+                changed |= self._close(closure, closing=False)
+        if changed:
+            self._rebuild_routes()
+
+    def _close(self, closure, *, closing: bool) -> bool:
+        kind = closure.kind
+        if kind == "country":
+            a = self.country[self.link_src] == closure.name1
+            b = self.country[self.link_dst] == closure.name2
+            c = self.country[self.link_src] == closure.name2
+            d = self.country[self.link_dst] == closure.name1
+            return self._set_links((a & b) | (c & d), closing)
+        if kind == "location":
+            place = self.place_index[closure.name1]
+            return self._set_links((self.link_src == place) | (self.link_dst == place), closing)
+        if kind == "link":
+            p, q = self.place_index[closure.name1], self.place_index[closure.name2]
+            return self._set_links(((self.link_src == p) & (self.link_dst == q)) | ((self.link_src == q) & (self.link_dst == p)), closing)
+        if kind in ("camp", "idpcamp"):
+            place = self.place_index[closure.name1]
+            mc = self._movechances()
+            if closing:  # the camp becomes a town
+                self.movechance[place] = mc[fr.TOWN]
+                self.is_camp[place] = self.is_idpcamp[place] = False
+                self.is_town[place] = True
+            else:
+                idp = kind == "idpcamp"
+                self.movechance[place] = mc[fr.IDPCAMP if idp else fr.CAMP]
+                self.is_camp[place] = True
+                self.is_idpcamp[place] = idp
+                self.is_town[place] = False
+            self.conflict[place] = -1.0
+            return False
+        return False  # remove_forced_redirection: the flag steers nobody in Flee 3.1
+
+    def _set_links(self, mask: np.ndarray, closing: bool) -> bool:
+        target = mask & (self.link_open if closing else ~self.link_open)
+        if not target.any():
+            return False
+        self.link_open[target] = not closing
+        if not closing:
+            for link in np.flatnonzero(target):
+                self.link_order[link] = self._next_order
+                self._next_order += 1
+        return True
+
+    # moving ---------------------------------------------------------------
+
+    def _update_scores(self, t: int) -> None:
+        mr = self.network_scenario.flee.move_rules
+        decay = fr.conflict_decay(t - self.conflict_since, self.network_scenario.flee.spawn_rules.conflict_spawn_decay)
+        self.score = fr.location_scores(self.foreign, self.is_camp, self.conflict, decay, mr.foreign_weight, mr.camp_weight, mr.conflict_weight)
+
+    def _move(self, t: int) -> None:
+        n = self.n_people
+        idle = np.flatnonzero(self.link[:n] < 0)
+        draws = self.rng.random(len(idle), dtype=np.float32)
+        deciders = idle[draws < self.movechance[self.place[idle]].astype(np.float32)]
+        stepped = self._take_step(deciders)
+        active = np.concatenate([self.travellers, stepped])
+        self.moved[active] = 0.0
+        on_road = active
+        finished: list[np.ndarray] = []
+        while len(on_road):
+            still, continuing = self._travel(on_road, t)
+            finished.append(still)
+            on_road = continuing
+        self.travellers = np.concatenate(finished) if finished else np.zeros(0, dtype=np.int64)
+        self._end_of_day(active, t)
+        self.agent_steps += n
+
+    def _take_step(self, people: np.ndarray) -> np.ndarray:
+        """Flee's route choice and ``take_next_step``; returns who stepped onto a link."""
+        if len(people) == 0:
+            return people
+        need = people[self.route[people] == NO_ROUTE]
+        if len(need):
+            self._choose_routes(need)
+        people = people[self.route[people] != NO_ROUTE]
+        if len(people) == 0:
+            return people
+        rid = self.route[people]
+        here = self.place[people]
+        nxt = self.route_next[rid, self.route_step[people]]
+        link = self.first_link[here, nxt]
+        end = self.route_end[rid]
+        cap = fr.capacity_multiplier(self.occupancy, self.capacity, self._buffer())
+        full = self.is_camp[end] & (cap[end] < fr.FULL_CAMP_THRESHOLD)
+        blocked = (link < 0) | full
+        self.route[people[blocked]] = NO_ROUTE
+        go = ~blocked
+        movers, link, rid = people[go], link[go], rid[go]
+        self.route_step[movers] += 1
+        done = self.route_step[movers] >= self.route_length[rid]
+        self.route[movers[done]] = NO_ROUTE
+        self.route_step[movers[done]] = 0
+        self.link[movers] = link
+        self.progress[movers] = 0.0
+        self.occupancy -= np.bincount(self.place[movers], minlength=self.n_places)
+        return movers
+
+    def _buffer(self) -> float:
+        return self.network_scenario.flee.move_rules.capacity_buffer
+
+    def _choose_routes(self, people: np.ndarray) -> None:
+        here = self.place[people]
+        order = np.argsort(here, kind="stable")
+        people, here = people[order], here[order]
+        places, starts = np.unique(here, return_index=True)
+        bounds = list(starts) + [len(people)]
+        cap = fr.capacity_multiplier(self.occupancy, self.capacity, self._buffer())
+        for place, lo, hi in zip(places, bounds[:-1], bounds[1:]):
+            ids, dists = self.candidates[place]
+            if len(ids) == 0:
+                continue
+            weights = self._weights(ids, dists, cap)
+            picks = fr.choose(weights, self.rng.random(hi - lo))
+            self.route[people[lo:hi]] = ids[picks]
+            self.route_step[people[lo:hi]] = 0
+
+    def _weights(self, ids: np.ndarray, dists: np.ndarray, cap: np.ndarray) -> np.ndarray:
+        end = self.route_end[ids]
+        if self._awareness() == 0:
+            return np.ones(len(ids))
+        if self.flee_rules:
+            mr = self.network_scenario.flee.move_rules
+            return fr.route_weights(
+                self.score[end], cap[end], dists,
+                softening=mr.softening, distance_power=mr.distance_power,
+                weight_softening=mr.weight_softening, weight_power=mr.weight_power,
+            )
+        fs = self.network_scenario.flowsim_rules
+        return fr.logit_weights(
+            dists, self.is_camp[end], self.foreign[end], self.conflict[end], cap[end],
+            per_100km=fs.distance_per_100km, camp=fs.camp, foreign=fs.foreign, conflict=fs.conflict,
+        )
+
+    def _travel(self, people: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Flee's ``finish_travel`` for everyone on a road: returns (still on a road, moving on)."""
+        link = self.link[people]
+        speed = self.link_speed[link].copy()
+        mr = self.network_scenario.flee.move_rules
+        if self.flee_rules and mr.start_on_foot:
+            speed[~self.travelled[people]] = mr.max_walk_speed
+        walkers = self.link_walk[link] > 0
+        if walkers.any():
+            draws = self.rng.random(int(walkers.sum()))
+            slow = np.zeros(len(people), dtype=bool)
+            slow[np.flatnonzero(walkers)] = draws < self.link_walk[link[walkers]]
+            speed[slow] = mr.max_walk_speed
+        self.progress[people] += speed
+        self.moved[people] += speed
+        distance = self.link_distance[link]
+        arrive = self.progress[people] > distance
+        still = people[~arrive]
+        arrivers, link, speed, distance = people[arrive], link[arrive], speed[arrive], distance[arrive]
+        if len(arrivers) == 0:
+            return still, arrivers
+        self.travelled[arrivers] = True
+        self.moved[arrivers] += (distance - self.progress[arrivers]).astype(np.float32)
+        closed = ~self.link_open[link]
+        self.place[arrivers] = np.where(closed, self.link_src[link], self.link_dst[link])
+        self.link[arrivers] = NOT_TRAVELLING
+        self.occupancy += np.bincount(self.place[arrivers], minlength=self.n_places)
+        again = arrivers[~closed & (self.moved[arrivers] < speed)]
+        if len(again) == 0:
+            return still, again
+        movechance = self.movechance[self.place[again]].copy()
+        if self.flee_rules and mr.avoid_short_stints:
+            recent = fr.decayed_recent_travel(self.recent[again], self.recent_day[again], t)
+            force = (recent + self.moved[again] / mr.max_move_speed) / 2.0 < 0.5
+            movechance[force & self.is_town[self.place[again]]] = 1.0
+        deciders = again[self.rng.random(len(again)) < movechance]
+        return still, self._take_step(deciders)
+
+    def _end_of_day(self, people: np.ndarray, t: int) -> None:
+        """Flee's daily update of the recent-travel index (others decay lazily)."""
+        if len(people) == 0:
+            return
+        recent = fr.decayed_recent_travel(self.recent[people], self.recent_day[people], t)
+        self.recent[people] = (recent + self.moved[people] / self.max_speed) / 2.0
+        self.recent_day[people] = t
+        self.moved[people] = 0.0
+
+    def _record(self, t: int) -> None:
+        self.simulated[t] = self.occupancy[self.camps]
+        self.on_roads[t] = len(self.travellers)
