@@ -108,7 +108,7 @@ def logit_weights(
 ) -> np.ndarray:
     """flowsim's choice model: exp(utility) over candidate routes, scaled by the capacity multiplier."""
     utility = per_100km * distance / 100.0 + camp * end_is_camp + foreign * end_is_foreign + conflict * np.maximum(end_conflict, 0.0)
-    utility -= utility.max() if len(utility) else 0.0
+    utility = utility - utility.max(axis=-1, keepdims=True) if utility.size else utility
     return np.exp(utility) * end_capacity_multiplier
 
 

@@ -196,11 +196,22 @@ class NetworkModel(mesa.Model):
                 for link in out_links[place]:
                     self._enumerate(out_links, link, 0.0, (place,), (), 1, awareness, ids, dists)
             self.candidates.append((np.array(ids, dtype=np.int64), np.array(dists)))
-        self.route_next = np.full((len(self._route_nodes), max(len(r) for r in self._route_nodes) if self._route_nodes else 1), -1, dtype=np.int64)
+        if not self._route_nodes:
+            self._route_id((0,))  # keeps the tables non-empty in a world without links
+        self.route_next = np.full((len(self._route_nodes), max(len(r) for r in self._route_nodes)), -1, dtype=np.int64)
         for rid, nodes in enumerate(self._route_nodes):
             self.route_next[rid, : len(nodes)] = nodes
         self.route_length = np.array([len(r) for r in self._route_nodes], dtype=np.int64)
         self.route_end = np.array([r[-1] for r in self._route_nodes], dtype=np.int64)
+        width = max(1, max(len(ids) for ids, _ in self.candidates))
+        self.candidate_ids = np.full((n, width), -1, dtype=np.int64)
+        self.candidate_distance = np.zeros((n, width))
+        self.candidate_count = np.zeros(n, dtype=np.int64)
+        for place, (ids, dists) in enumerate(self.candidates):
+            self.candidate_ids[place, : len(ids)] = ids
+            self.candidate_distance[place, : len(ids)] = dists
+            self.candidate_count[place] = len(ids)
+        self.candidate_valid = self.candidate_ids >= 0
 
     def _enumerate(self, out_links, link, prior, origins, path, step, awareness, ids, dists) -> None:
         end = int(self.link_dst[link])
@@ -474,37 +485,41 @@ class NetworkModel(mesa.Model):
         return self.network_scenario.flee.move_rules.capacity_buffer
 
     def _choose_routes(self, people: np.ndarray) -> None:
-        here = self.place[people]
-        order = np.argsort(here, kind="stable")
-        people, here = people[order], here[order]
-        places, starts = np.unique(here, return_index=True)
-        bounds = list(starts) + [len(people)]
+        """Flee's ``selectRoute`` for everyone at once: one weighted draw per person among their place's routes."""
         cap = fr.capacity_multiplier(self.occupancy, self.capacity, self._buffer())
-        for place, lo, hi in zip(places, bounds[:-1], bounds[1:]):
-            ids, dists = self.candidates[place]
-            if len(ids) == 0:
-                continue
-            weights = self._weights(ids, dists, cap)
-            picks = fr.choose(weights, self.rng.random(hi - lo))
-            self.route[people[lo:hi]] = ids[picks]
-            self.route_step[people[lo:hi]] = 0
+        cumulative = np.cumsum(self._weights(cap), axis=1)
+        here = self.place[people]
+        has = self.candidate_count[here] > 0
+        people, here = people[has], here[has]
+        rows = cumulative[here]
+        picks = (rows <= self.rng.random(len(people))[:, None] * rows[:, -1:]).sum(axis=1)
+        picks = np.minimum(picks, self.candidate_count[here] - 1)
+        self.route[people] = self.candidate_ids[here, picks]
+        self.route_step[people] = 0
 
-    def _weights(self, ids: np.ndarray, dists: np.ndarray, cap: np.ndarray) -> np.ndarray:
-        end = self.route_end[ids]
+    def _weights(self, cap: np.ndarray) -> np.ndarray:
+        """Route weights of every place's candidates (places × candidates; 0 past a place's last)."""
+        ids, valid = self.candidate_ids, self.candidate_valid
+        end = self.route_end[np.where(valid, ids, 0)]
         if self._awareness() == 0:
-            return np.ones(len(ids))
-        if self.flee_rules:
+            weights = np.ones(ids.shape)
+        elif self.flee_rules:
             mr = self.network_scenario.flee.move_rules
-            return fr.route_weights(
-                self.score[end], cap[end], dists,
+            weights = fr.route_weights(
+                self.score[end], cap[end], self.candidate_distance,
                 softening=mr.softening, distance_power=mr.distance_power,
                 weight_softening=mr.weight_softening, weight_power=mr.weight_power,
             )
-        fs = self.network_scenario.flowsim_rules
-        return fr.logit_weights(
-            dists, self.is_camp[end], self.foreign[end], self.conflict[end], cap[end],
-            per_100km=fs.distance_per_100km, camp=fs.camp, foreign=fs.foreign, conflict=fs.conflict,
-        )
+        else:
+            fs = self.network_scenario.flowsim_rules
+            weights = fr.logit_weights(
+                self.candidate_distance, self.is_camp[end], self.foreign[end], self.conflict[end], cap[end],
+                per_100km=fs.distance_per_100km, camp=fs.camp, foreign=fs.foreign, conflict=fs.conflict,
+            )
+        weights = np.where(valid, weights, 0.0)
+        # Flee: when every weight is zero, the routes are equally likely
+        empty = (weights.sum(axis=1) <= 0.0)[:, None] & valid
+        return np.where(empty, 1.0, weights)
 
     def _travel(self, people: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
         """Flee's ``finish_travel`` for everyone on a road: returns (still on a road, moving on)."""
