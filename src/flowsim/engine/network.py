@@ -37,6 +37,7 @@ from flowsim.flee.scenario import NetworkScenario
 
 NO_ROUTE = -1
 NOT_TRAVELLING = -1
+NEVER = 2**31 - 1  # next decision day of someone who never moves on his own
 
 
 @dataclass
@@ -160,6 +161,11 @@ class NetworkModel(mesa.Model):
         self.link_speed = np.array(speed, dtype=np.float32)
         self.link_walk = np.array(walk)
         self.link_open = np.ones(len(src), dtype=bool)
+        self.uniform_speed = np.float32(self.link_speed[0]) if len(src) and (self.link_speed == self.link_speed[0]).all() else None
+        self.any_walking = bool((self.link_walk > 0).any())
+        mr = self.network_scenario.flee.move_rules
+        self.start_on_foot = self.flee_rules and mr.start_on_foot
+        self.avoid_short_stints = self.flee_rules and mr.avoid_short_stints
         self.link_order = np.arange(len(src))  # Flee appends a reopened link at the end of the list
         self._next_order = len(src)
         self._route_registry: dict[tuple[int, ...], int] = {}
@@ -266,6 +272,7 @@ class NetworkModel(mesa.Model):
         self.recent = np.zeros(size, dtype=np.float32)
         self.recent_day = np.zeros(size, dtype=np.int32)
         self.travelled = np.zeros(size, dtype=bool)
+        self.next_day = np.full(size, NEVER, dtype=np.int32)
         self.travellers = np.zeros(0, dtype=np.int64)
         n_days = self.days
         self.simulated = np.zeros((n_days, len(self.camps)), dtype=np.int64)
@@ -278,6 +285,7 @@ class NetworkModel(mesa.Model):
         start, stop = self.n_people, self.n_people + k
         self.place[start:stop] = places
         self.recent_day[start:stop] = self.today - 1
+        self.next_day[start:stop] = self.today - 1 + self._waiting_days(self.movechance[places])
         self.n_people = stop
         self.occupancy += np.bincount(places, minlength=self.n_places)
 
@@ -335,7 +343,7 @@ class NetworkModel(mesa.Model):
                 self._start_conflict(place, today[j], t)
                 changed = True
             if today[j] < 1e-6 and before is not None and before[j] == 1:
-                self._end_conflict(place)
+                self._end_conflict(place, t)
                 changed = True
         return changed
 
@@ -347,15 +355,20 @@ class NetworkModel(mesa.Model):
         return self._dates_cache
 
     def _start_conflict(self, place: int, intensity: float, t: int) -> None:
-        self.movechance[place] = self._movechances()[fr.CONFLICT]
         self.conflict[place] = intensity
         self.is_town[place] = False
         self.conflict_since[place] = t
+        self._set_movechance(place, self._movechances()[fr.CONFLICT], t)
 
-    def _end_conflict(self, place: int) -> None:
-        self.movechance[place] = self._movechances()[fr.TOWN]
+    def _end_conflict(self, place: int, t: int) -> None:
         self.conflict[place] = -1.0
         self.is_town[place] = True
+        self._set_movechance(place, self._movechances()[fr.TOWN], t)
+
+    def _set_movechance(self, place: int, value: float, t: int) -> None:
+        if self.movechance[place] != value:
+            self.movechance[place] = value
+            self._redraw_decisions(place, t)
 
     # spawning -------------------------------------------------------------
 
@@ -402,12 +415,12 @@ class NetworkModel(mesa.Model):
             place = self.place_index[closure.name1]
             mc = self._movechances()
             if closing:  # the camp becomes a town
-                self.movechance[place] = mc[fr.TOWN]
+                self._set_movechance(place, mc[fr.TOWN], self.today)
                 self.is_camp[place] = self.is_idpcamp[place] = False
                 self.is_town[place] = True
             else:
                 idp = kind == "idpcamp"
-                self.movechance[place] = mc[fr.IDPCAMP if idp else fr.CAMP]
+                self._set_movechance(place, mc[fr.IDPCAMP if idp else fr.CAMP], self.today)
                 self.is_camp[place] = True
                 self.is_idpcamp[place] = idp
                 self.is_town[place] = False
@@ -434,68 +447,170 @@ class NetworkModel(mesa.Model):
         self.score = fr.location_scores(self.foreign, self.is_camp, self.conflict, decay, mr.foreign_weight, mr.camp_weight, mr.conflict_weight)
 
     def _move(self, t: int) -> None:
-        n = self.n_people
-        idle = np.flatnonzero(self.link[:n] < 0)
-        draws = self.rng.random(len(idle), dtype=np.float32)
-        deciders = idle[draws < self.movechance[self.place[idle]].astype(np.float32)]
-        stepped = self._take_step(deciders)
-        active = np.concatenate([self.travellers, stepped])
-        self.moved[active] = 0.0
-        on_road = active
-        finished: list[np.ndarray] = []
-        while len(on_road):
-            still, continuing = self._travel(on_road, t)
-            finished.append(still)
-            on_road = continuing
-        self.travellers = np.concatenate(finished) if finished else np.zeros(0, dtype=np.int64)
-        self._end_of_day(active, t)
-        self.agent_steps += n
+        """Steps 4 and 5 of the day: decisions, route choice and travel in rounds (Flee's evolve and finish_travel).
 
-    def _take_step(self, people: np.ndarray) -> np.ndarray:
-        """Flee's route choice and ``take_next_step``; returns who stepped onto a link."""
-        if len(people) == 0:
-            return people
-        need = people[self.route[people] == NO_ROUTE]
-        if len(need):
-            self._choose_routes(need)
-        people = people[self.route[people] != NO_ROUTE]
-        if len(people) == 0:
-            return people
-        rid = self.route[people]
-        here = self.place[people]
-        nxt = self.route_next[rid, self.route_step[people]]
-        link = self.first_link[here, nxt]
-        end = self.route_end[rid]
-        cap = fr.capacity_multiplier(self.occupancy, self.capacity, self._buffer())
+        Each round works on compact value arrays of the people still moving (ids, link,
+        progress, distance moved today, route, route step); the per-person arrays are written
+        once at the end of the day.
+        """
+        n = self.n_people
+        self.agent_steps += n
+        cap = self._capacity()
+        deciders = np.flatnonzero(self.next_day[:n] == t)
+        here = self.place[deciders]
+        ok, link, route, step = self._step_values(here, self.route[deciders], self.route_step[deciders].astype(np.int64), cap)
+        settled = [(deciders[~ok], here[~ok], route[~ok], step[~ok], np.zeros(int((~ok).sum()), dtype=np.float32))]
+        self.occupancy -= np.bincount(here[ok], minlength=self.n_places)
+        tr = self.travellers
+        ids = np.concatenate([tr, deciders[ok]])
+        lk = np.concatenate([self.link[tr].astype(np.int64), link[ok]])
+        pr = np.concatenate([self.progress[tr], np.zeros(int(ok.sum()), dtype=np.float32)])
+        mv = np.zeros(len(ids), dtype=np.float32)
+        rt = np.concatenate([self.route[tr].astype(np.int64), route[ok]])
+        st = np.concatenate([self.route_step[tr].astype(np.int64), step[ok]])
+        on_road = []
+        while len(ids):
+            cap = self._capacity()
+            sp = self._speeds(ids, lk)
+            pr_new = pr + sp
+            distance = self.link_distance[lk]
+            arrive = pr_new > distance
+            stay = ~arrive
+            on_road.append((ids[stay], lk[stay], pr_new[stay], rt[stay], st[stay], (mv + sp)[stay]))
+            ids, lk, pr, mv, rt, st, sp, distance = (a[arrive] for a in (ids, lk, pr, mv, rt, st, np.broadcast_to(sp, arrive.shape), distance))
+            if len(ids) == 0:
+                break
+            if self.start_on_foot:
+                self.travelled[ids] = True
+            mv = (mv + distance - pr).astype(np.float32)
+            closed = ~self.link_open[lk]
+            place = np.where(closed, self.link_src[lk], self.link_dst[lk])
+            self.occupancy += np.bincount(place, minlength=self.n_places)
+            again = ~closed & (mv < sp)
+            decide = np.zeros(len(ids), dtype=bool)
+            if again.any():
+                movechance = self.movechance[place[again]]
+                if self.avoid_short_stints:
+                    who = ids[again]
+                    recent = fr.decayed_recent_travel(self.recent[who], self.recent_day[who], t)
+                    force = (recent + mv[again] / self.max_speed) / 2.0 < 0.5
+                    movechance = np.where(force & self.is_town[place[again]], 1.0, movechance)
+                decide[np.flatnonzero(again)] = self.rng.random(int(again.sum())) < movechance
+            going = np.zeros(len(ids), dtype=bool)
+            if decide.any():
+                d = np.flatnonzero(decide)
+                ok, link, route, step = self._step_values(place[d], rt[d], st[d], cap)
+                rt[d], st[d] = route, step
+                going[d[ok]] = True
+                lk = lk.copy()
+                lk[d[ok]] = link[ok]
+                self.occupancy -= np.bincount(place[d[ok]], minlength=self.n_places)
+            rest = ~going
+            settled.append((ids[rest], place[rest], rt[rest], st[rest], mv[rest]))
+            ids, lk, mv, rt, st = ids[going], lk[going], mv[going], rt[going], st[going]
+            pr = np.zeros(len(ids), dtype=np.float32)
+        self._write_back(settled, on_road, t)
+
+    def _capacity(self) -> np.ndarray:
+        return fr.capacity_multiplier(self.occupancy, self.capacity, self._buffer())
+
+    def _speeds(self, ids: np.ndarray, links: np.ndarray) -> np.ndarray | np.float32:
+        """Today's speed of each person on a road (a scalar when every road has the same)."""
+        if self.uniform_speed is not None and not self.start_on_foot and not self.any_walking:
+            return self.uniform_speed
+        speed = self.link_speed[links].copy()
+        mr = self.network_scenario.flee.move_rules
+        if self.start_on_foot:
+            speed[~self.travelled[ids]] = mr.max_walk_speed
+        if self.any_walking:
+            walk = self.link_walk[links]
+            speed[self.rng.random(len(ids)) < walk] = mr.max_walk_speed
+        return speed
+
+    def _write_back(self, settled: list, on_road: list, t: int) -> None:
+        """End of the day: per-person arrays, next decision days, recent-travel index (Flee's daily update)."""
+        ids, place, route, step, moved = (np.concatenate(parts) for parts in zip(*settled))
+        self.place[ids] = place
+        self.link[ids] = NOT_TRAVELLING
+        self.route[ids] = route
+        self.route_step[ids] = step
+        self.next_day[ids] = t + self._waiting_days(self.movechance[place])
+        r_ids, r_link, r_progress, r_route, r_step, r_moved = (np.concatenate(parts) for parts in zip(*on_road)) if on_road else (np.zeros(0, dtype=np.int64),) * 6
+        self.link[r_ids] = r_link
+        self.progress[r_ids] = r_progress
+        self.route[r_ids] = r_route
+        self.route_step[r_ids] = r_step
+        self.next_day[r_ids] = NEVER
+        self.travellers = r_ids.astype(np.int64)
+        everyone = np.concatenate([ids, r_ids]).astype(np.int64)
+        moved = np.concatenate([moved, r_moved]).astype(np.float32)
+        recent = fr.decayed_recent_travel(self.recent[everyone], self.recent_day[everyone], t)
+        self.recent[everyone] = (recent + moved / self.max_speed) / 2.0
+        self.recent_day[everyone] = t
+
+    def _waiting_days(self, movechance: np.ndarray) -> np.ndarray:
+        """Days until the next decision to move: geometric, as a daily draw with that chance is."""
+        p = np.asarray(movechance, dtype=float)
+        out = np.full(len(p), NEVER, dtype=np.int64)
+        some = p > 0
+        out[some] = self.rng.geometric(np.minimum(p[some], 1.0))
+        return np.minimum(out, NEVER)
+
+    def _redraw_decisions(self, place: int, t: int) -> None:
+        """A place's move chance changed today: its residents' next decision days are drawn again."""
+        n = self.n_people
+        here = np.flatnonzero((self.place[:n] == place) & (self.link[:n] < 0))
+        if len(here):
+            self.next_day[here] = t - 1 + self._waiting_days(np.full(len(here), self.movechance[place]))
+
+    def _step_values(self, here: np.ndarray, route: np.ndarray, step: np.ndarray, cap: np.ndarray):
+        """Flee's route choice and ``take_next_step`` on value arrays.
+
+        Returns (stepped onto a link?, link, route, route step) per person; a person whose next
+        link is closed or whose route ends in a full camp drops the route and stays.
+        """
+        route = route.copy()
+        step = step.copy()
+        need = route == NO_ROUTE
+        if need.any():
+            route[need] = self._choose_routes(here[need], cap)
+            step[need] = 0
+        has = route != NO_ROUTE
+        r = np.where(has, route, 0)
+        nxt = self.route_next[r, step]
+        link = self.first_link[here, np.maximum(nxt, 0)]
+        end = self.route_end[r]
         full = self.is_camp[end] & (cap[end] < fr.FULL_CAMP_THRESHOLD)
-        blocked = (link < 0) | full
-        self.route[people[blocked]] = NO_ROUTE
-        go = ~blocked
-        movers, link, rid = people[go], link[go], rid[go]
-        self.route_step[movers] += 1
-        done = self.route_step[movers] >= self.route_length[rid]
-        self.route[movers[done]] = NO_ROUTE
-        self.route_step[movers[done]] = 0
-        self.link[movers] = link
-        self.progress[movers] = 0.0
-        self.occupancy -= np.bincount(self.place[movers], minlength=self.n_places)
-        return movers
+        blocked = has & ((link < 0) | full | (nxt < 0))
+        route[blocked] = NO_ROUTE
+        step[blocked] = 0
+        ok = has & ~blocked
+        step = np.where(ok, step + 1, step)
+        done = ok & (step >= self.route_length[r])
+        route[done] = NO_ROUTE
+        step[done] = 0
+        return ok, link, route, step
 
     def _buffer(self) -> float:
         return self.network_scenario.flee.move_rules.capacity_buffer
 
-    def _choose_routes(self, people: np.ndarray) -> None:
-        """Flee's ``selectRoute`` for everyone at once: one weighted draw per person among their place's routes."""
-        cap = fr.capacity_multiplier(self.occupancy, self.capacity, self._buffer())
-        cumulative = np.cumsum(self._weights(cap), axis=1)
-        here = self.place[people]
-        has = self.candidate_count[here] > 0
-        people, here = people[has], here[has]
-        rows = cumulative[here]
-        picks = (rows <= self.rng.random(len(people))[:, None] * rows[:, -1:]).sum(axis=1)
-        picks = np.minimum(picks, self.candidate_count[here] - 1)
-        self.route[people] = self.candidate_ids[here, picks]
-        self.route_step[people] = 0
+    def _choose_routes(self, here: np.ndarray, cap: np.ndarray) -> np.ndarray:
+        """Flee's ``selectRoute`` for many people at once: one weighted draw each among their place's routes.
+
+        Every place's cumulative weights, scaled to end at 1 and shifted by the place's index,
+        form one sorted array, so one ``searchsorted`` serves everyone.
+        """
+        weights = self._weights(cap)
+        cumulative = np.cumsum(weights, axis=1)
+        total = cumulative[:, -1:]
+        scaled = np.where(total > 0, cumulative / np.where(total > 0, total, 1.0), 1.0)
+        scaled[np.arange(self.n_places), np.maximum(self.candidate_count - 1, 0)] = 1.0
+        width = scaled.shape[1]
+        flat = (scaled + np.arange(self.n_places)[:, None]).ravel()
+        picks = np.searchsorted(flat, here + self.rng.random(len(here)), side="right") - here * width
+        picks = np.minimum(picks, np.maximum(self.candidate_count[here] - 1, 0))
+        out = self.candidate_ids[here, picks]
+        return np.where(self.candidate_count[here] > 0, out, NO_ROUTE)
 
     def _weights(self, cap: np.ndarray) -> np.ndarray:
         """Route weights of every place's candidates (places × candidates; 0 past a place's last)."""
@@ -520,53 +635,6 @@ class NetworkModel(mesa.Model):
         # Flee: when every weight is zero, the routes are equally likely
         empty = (weights.sum(axis=1) <= 0.0)[:, None] & valid
         return np.where(empty, 1.0, weights)
-
-    def _travel(self, people: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """Flee's ``finish_travel`` for everyone on a road: returns (still on a road, moving on)."""
-        link = self.link[people]
-        speed = self.link_speed[link].copy()
-        mr = self.network_scenario.flee.move_rules
-        if self.flee_rules and mr.start_on_foot:
-            speed[~self.travelled[people]] = mr.max_walk_speed
-        walkers = self.link_walk[link] > 0
-        if walkers.any():
-            draws = self.rng.random(int(walkers.sum()))
-            slow = np.zeros(len(people), dtype=bool)
-            slow[np.flatnonzero(walkers)] = draws < self.link_walk[link[walkers]]
-            speed[slow] = mr.max_walk_speed
-        self.progress[people] += speed
-        self.moved[people] += speed
-        distance = self.link_distance[link]
-        arrive = self.progress[people] > distance
-        still = people[~arrive]
-        arrivers, link, speed, distance = people[arrive], link[arrive], speed[arrive], distance[arrive]
-        if len(arrivers) == 0:
-            return still, arrivers
-        self.travelled[arrivers] = True
-        self.moved[arrivers] += (distance - self.progress[arrivers]).astype(np.float32)
-        closed = ~self.link_open[link]
-        self.place[arrivers] = np.where(closed, self.link_src[link], self.link_dst[link])
-        self.link[arrivers] = NOT_TRAVELLING
-        self.occupancy += np.bincount(self.place[arrivers], minlength=self.n_places)
-        again = arrivers[~closed & (self.moved[arrivers] < speed)]
-        if len(again) == 0:
-            return still, again
-        movechance = self.movechance[self.place[again]].copy()
-        if self.flee_rules and mr.avoid_short_stints:
-            recent = fr.decayed_recent_travel(self.recent[again], self.recent_day[again], t)
-            force = (recent + self.moved[again] / mr.max_move_speed) / 2.0 < 0.5
-            movechance[force & self.is_town[self.place[again]]] = 1.0
-        deciders = again[self.rng.random(len(again)) < movechance]
-        return still, self._take_step(deciders)
-
-    def _end_of_day(self, people: np.ndarray, t: int) -> None:
-        """Flee's daily update of the recent-travel index (others decay lazily)."""
-        if len(people) == 0:
-            return
-        recent = fr.decayed_recent_travel(self.recent[people], self.recent_day[people], t)
-        self.recent[people] = (recent + self.moved[people] / self.max_speed) / 2.0
-        self.recent_day[people] = t
-        self.moved[people] = 0.0
 
     def _record(self, t: int) -> None:
         self.simulated[t] = self.occupancy[self.camps]
