@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/mobilization_2022.yaml
 
-.PHONY: demo test test-slow bench install clean
+.PHONY: demo test test-slow bench install clean reference-tables
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "flowsim needs Python >= 3.12 (python3.12 not found on PATH)"; exit 1; }
@@ -27,6 +27,10 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow -q
+
+# Only after a deliberate change of model behaviour (see tests/test_reference_tables.py).
+reference-tables: $(STAMP)
+	$(BIN)/python tests/data/reference_tables/regenerate.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py

@@ -20,7 +20,7 @@ TARGET_GB = 1.5
 
 
 def one_run(scenario_path: str, seed: int, queue) -> None:
-    from flowsim.runner import simulate
+    from flowsim.run import simulate
     from flowsim.scenario import load_scenario
 
     scenario = load_scenario(scenario_path)

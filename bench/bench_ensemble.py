@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from flowsim.ensemble import run_ensemble
+from flowsim.analysis.ensemble import run_ensemble
 from flowsim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

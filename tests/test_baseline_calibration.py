@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import BASELINE
+from flowsim.analysis.executors import make_executor
+from flowsim.analysis.validation import scenario_targets, validate
 from flowsim.scenario import load_scenario
-from flowsim.executors import make_executor
-from flowsim.validation import scenario_targets, validate
 
 SEEDS = 10
 REQUIRED_SHARE_OF_SEEDS = 0.8

@@ -12,9 +12,8 @@ import pytest
 import yaml
 
 from conftest import TINY
-from flowsim.calibration import (
+from flowsim.analysis.calibration import (
     EXPIRED,
-    CalibrationError,
     Prior,
     TargetDistance,
     TargetModel,
@@ -25,9 +24,10 @@ from flowsim.calibration import (
     weighted_quantile,
     write_calibration,
 )
-from flowsim.runner import simulate
+from flowsim.analysis.targets import TargetSet, load_targets, simulated_values
+from flowsim.errors import CalibrationError
+from flowsim.run import simulate
 from flowsim.scenario import load_scenario
-from flowsim.targets import TargetSet, load_targets, simulated_values
 
 TRUTH = {  # the values tiny.yaml is written with
     "behaviour.leaving.shock_hazard": 0.01,

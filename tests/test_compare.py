@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from flowsim.compare import add_compare_parser, cmd_compare, paired_differences, run_comparison
+from flowsim.analysis.compare import paired_differences, run_comparison
+from flowsim.cli import main
 
 TINY = Path(__file__).parent / "scenarios" / "tiny.yaml"
 
@@ -62,16 +62,12 @@ def test_closing_upper_lars_sends_more_to_kazakhstan(tmp_path, upper_lars_closed
 
 
 def test_cli_compare_prints_table_and_rejects_bad_input(tmp_path, upper_lars_closed, capsys):
-    parser = argparse.ArgumentParser()
-    add_compare_parser(parser.add_subparsers())
-    args = parser.parse_args(["compare", str(TINY), str(upper_lars_closed), "--runs", "2", "--scale", "200",
-                              "--executor", "serial", "--out", str(tmp_path / "c")])
-    assert cmd_compare(args) == 0
+    assert main(["compare", str(TINY), str(upper_lars_closed), "--runs", "2", "--scale", "200",
+                 "--executor", "serial", "--out", str(tmp_path / "c")]) == 0
     out = capsys.readouterr().out
     assert "kazakhstan_entries_21sep_4oct" in out and "diff median" in out
-    bad = parser.parse_args(["compare", str(TINY), str(tmp_path / "nope.yaml"), "--runs", "2",
-                             "--executor", "serial", "--out", str(tmp_path / "d")])
-    assert cmd_compare(bad) == 2
+    assert main(["compare", str(TINY), str(tmp_path / "nope.yaml"), "--runs", "2",
+                 "--executor", "serial", "--out", str(tmp_path / "d")]) == 2
     err = capsys.readouterr().err
     assert "nope.yaml" in err and "Traceback" not in err
     assert np.isfinite(pd.read_csv(tmp_path / "c" / "compare.csv")["diff_p50"]).all()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import operator
 from collections import Counter
@@ -12,16 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flowsim.ensemble import (
-    EnsembleError,
-    add_ensemble_parser,
-    cmd_ensemble,
-    percentile_bands,
-    run_ensemble,
-    run_member,
-    spawn_seeds,
-)
-from flowsim.executors import SerialExecutor, make_executor, run_tasks
+from flowsim.analysis.ensemble import percentile_bands, run_ensemble, run_member
+from flowsim.analysis.executors import SerialExecutor, make_executor, run_tasks, spawn_seeds
+from flowsim.cli import ensemble as ensemble_command
+from flowsim.cli import build_parser, main
+from flowsim.errors import EnsembleError
 
 TINY = Path(__file__).parent / "scenarios" / "tiny.yaml"
 SCALE = 200.0
@@ -199,24 +193,16 @@ def test_resume_refuses_another_seed(tmp_path):
                      progress=False)
 
 
-def _parse(argv):
-    parser = argparse.ArgumentParser()
-    add_ensemble_parser(parser.add_subparsers(dest="command"))
-    return parser.parse_args(argv)
-
-
 def test_cli_ensemble_runs_and_reports_user_errors(tmp_path, capsys):
-    args = _parse(["ensemble", str(TINY), "--runs", "2", "--scale", "200", "--executor", "serial",
-                   "--out", str(tmp_path / "e")])
-    assert args.handler is cmd_ensemble
-    assert cmd_ensemble(args) == 0
+    argv = ["ensemble", str(TINY), "--runs", "2", "--scale", "200", "--executor", "serial", "--out", str(tmp_path / "e")]
+    assert build_parser().parse_args(argv).handler is ensemble_command.handle
+    assert main(argv) == 0
     assert (tmp_path / "e" / "daily_bands.csv").exists()
     capsys.readouterr()
-    assert cmd_ensemble(_parse(["ensemble", str(tmp_path / "missing.yaml"), "--out", str(tmp_path)])) == 2
+    assert main(["ensemble", str(tmp_path / "missing.yaml"), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "missing.yaml" in err and "Traceback" not in err
-    assert cmd_ensemble(_parse(["ensemble", str(TINY), "--runs", "0", "--executor", "serial",
-                                "--out", str(tmp_path / "z")])) == 2
+    assert main(["ensemble", str(TINY), "--runs", "0", "--executor", "serial", "--out", str(tmp_path / "z")]) == 2
     assert "--runs" in capsys.readouterr().err
 
 
@@ -224,7 +210,7 @@ def test_an_ensemble_is_validated_against_the_scenarios_targets(tmp_path):
     import pandas as pd
 
     from conftest import TINY
-    from flowsim.ensemble import run_ensemble
+    from flowsim.analysis.ensemble import run_ensemble
 
     run_ensemble(str(TINY), 3, seed=5, scale=20, out_dir=tmp_path, executor="serial", progress=False)
     validation = pd.read_csv(tmp_path / "validation.csv")

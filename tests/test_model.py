@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 
 from conftest import BASELINE, SHIPPED, TINY, build, one_road_world
-from flowsim.model import FlowModel
-from flowsim.outputs import write_run
-from flowsim.places import CrossingPlace, DestinationPlace
-from flowsim.runner import simulate
+from flowsim.engine import FlowModel
+from flowsim.engine.places import CrossingPlace, DestinationPlace
+from flowsim.run import simulate, write_run
 from flowsim.scenario import load_scenario
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -12,16 +11,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flowsim import plotting
-from flowsim.plotting import (
-    PNG_DPI,
-    add_plot_parser,
-    cmd_plot,
-    country_colors,
-    plot_fit,
+from flowsim.cli import main
+from flowsim.figures.fit import plot_fit
+from flowsim.figures.map import plot_map
+from flowsim.figures.queues import plot_queues
+from flowsim.figures.run_figures import plot_run
+from flowsim.figures.style import KNOWN_COUNTRY_COLORS, PNG_DPI, country_colors, save_figure
+from flowsim.figures.tables import caption_for, events_for, load_run, major_events
+from flowsim.figures.timeseries import (
+    plot_entries_by_destination,
     plot_kazakhstan_balance,
-    plot_run,
-    save_figure,
+    plot_rent_index,
+    plot_wave_stock,
 )
 
 COUNTRIES = ("kazakhstan", "georgia", "armenia", "mongolia")
@@ -251,16 +252,16 @@ def test_crossover_is_shaded_and_annotated() -> None:
 
 def test_every_figure_has_title_axis_labels_and_caption(single_run: tuple[Path, list[Path]]) -> None:
     run, _ = single_run
-    tables = plotting.load_run(run)
-    cap = plotting.caption_for(tables.manifest)
+    tables = load_run(run)
+    cap = caption_for(tables.manifest)
     assert cap.startswith("Scenario: toy_world") and "seed 7" in cap
     figs = [
-        plotting.plot_kazakhstan_balance(tables.daily, tables.validation, caption=cap),
-        plotting.plot_wave_stock(tables.daily, caption=cap),
-        plotting.plot_queues(tables.crossings, caption=cap),
-        plotting.plot_rent_index(tables.daily, caption=cap),
-        plotting.plot_fit(tables.validation, caption=cap),
-        plotting.plot_map(tables.places, tables.flows, tables.crossings, caption=cap),
+        plot_kazakhstan_balance(tables.daily, tables.validation, caption=cap),
+        plot_wave_stock(tables.daily, caption=cap),
+        plot_queues(tables.crossings, caption=cap),
+        plot_rent_index(tables.daily, caption=cap),
+        plot_fit(tables.validation, caption=cap),
+        plot_map(tables.places, tables.flows, tables.crossings, caption=cap),
     ]
     for fig in figs:
         ax = fig.axes[0]
@@ -273,7 +274,7 @@ def test_every_figure_has_title_axis_labels_and_caption(single_run: tuple[Path, 
 
 def test_events_mark_only_their_country() -> None:
     events = [("2022-09-21", "announced"), ("2022-09-27", "Upper Lars", "georgia")]
-    fig = plotting.plot_entries_by_destination(make_daily(), events)
+    fig = plot_entries_by_destination(make_daily(), events)
     numbered = {ax.get_title(loc="right"): sorted(t.get_text() for t in ax.texts) for ax in fig.axes if ax.get_visible()}
     assert numbered["Georgia"] == ["1", "2"]
     assert numbered["Kazakhstan"] == ["1"]
@@ -281,10 +282,10 @@ def test_events_mark_only_their_country() -> None:
 
 def test_events_from_manifest_map_crossings_to_countries(single_run: tuple[Path, list[Path]]) -> None:
     run, _ = single_run
-    events = plotting.events_for(plotting.load_run(run))
+    events = events_for(load_run(run))
     assert [(e["date"].strftime("%m-%d"), e["country"]) for e in events] == [
         ("09-21", None), ("09-27", "georgia"), ("10-28", None)]
-    assert [e["label"] for e in plotting.major_events(events)] == ["Mobilization announced", "Mobilization complete"]
+    assert [e["label"] for e in major_events(events)] == ["Mobilization announced", "Mobilization complete"]
 
 
 def test_events_csv_with_crossing_lists(tmp_path: Path) -> None:
@@ -294,17 +295,17 @@ def test_events_csv_with_crossing_lists(tmp_path: Path) -> None:
                   "label": ["announced", "KZ closes", "mixed"],
                   "crossing": [None, "kz_uralsk;kz_petropavlovsk", "kz_uralsk;ge_upper_lars"]}
                  ).to_csv(run / "events.csv", index=False)
-    events = plotting.events_for(plotting.load_run(run))
+    events = events_for(load_run(run))
     assert [e["country"] for e in events] == [None, "kazakhstan", None]
-    assert [e["kind"] for e in plotting.major_events(events)] == ["mobilization_announced"]
+    assert [e["kind"] for e in major_events(events)] == ["mobilization_announced"]
 
 
 def test_country_colors_fixed_and_stable() -> None:
     a = country_colors(["kazakhstan", "georgia", "atlantis"])
     b = country_colors(["atlantis"])
-    assert a["kazakhstan"] == plotting.KNOWN_COUNTRY_COLORS["kazakhstan"]
+    assert a["kazakhstan"] == KNOWN_COUNTRY_COLORS["kazakhstan"]
     assert a["atlantis"] == b["atlantis"]
-    known = [plotting.KNOWN_COUNTRY_COLORS[c] for c in ("kazakhstan", "georgia", "armenia", "kyrgyzstan",
+    known = [KNOWN_COUNTRY_COLORS[c] for c in ("kazakhstan", "georgia", "armenia", "kyrgyzstan",
                                                         "uzbekistan", "mongolia", "turkey", "schengen", "uae",
                                                         "serbia", "israel")]
     assert len(set(known)) == len(known)
@@ -319,16 +320,9 @@ def test_fit_handles_one_sided_and_non_date_targets() -> None:
     assert "4 of 7" in fig.axes[0].get_title()
 
 
-def _parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="flowsim")
-    add_plot_parser(parser.add_subparsers(dest="command"))
-    return parser.parse_args(argv)
-
-
 def test_cli_plot_writes_figures_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = make_run(tmp_path / "cli", validation=False)
-    args = _parse(["plot", str(run)])
-    assert args.handler(args) == 0
+    assert main(["plot", str(run)]) == 0
     assert (run / "report.html").is_file()
     assert (run / "figures" / "01_kazakhstan_entries_exits.png").is_file()
     assert "wrote" in capsys.readouterr().out
@@ -341,7 +335,7 @@ def test_cli_plot_bad_run_dir_is_one_paragraph_exit_2(tmp_path: Path, capsys: py
     if setup == "no_daily":
         run.mkdir()
         (run / "flows.csv").write_text("origin,first_destination,later_destination,count\n")
-    assert cmd_plot(_parse(["plot", str(run)])) == 2
+    assert main(["plot", str(run)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and str(run) in err
     assert err.strip().count("\n") == 0

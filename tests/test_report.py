@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from test_plotting import make_run
 
-from flowsim import report as report_module
-from flowsim.plotting import plot_run
-from flowsim.report import write_report
+from flowsim.figures import report as report_module
+from flowsim.figures.run_figures import plot_run
+from flowsim.figures.report import write_report
 
 
 class _Collector(HTMLParser):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 
@@ -10,16 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flowsim.ensemble import EnsembleError
-from flowsim.scenario import load_scenario
-from flowsim.sensitivity import (
-    add_sensitivity_parser,
-    cmd_sensitivity,
+from flowsim.analysis.sensitivity import (
     evaluate_point,
     parameter_problem,
     run_sensitivity,
     to_values,
 )
+from flowsim.cli import main
+from flowsim.errors import EnsembleError
+from flowsim.scenario import load_scenario
 
 TINY = Path(__file__).parent / "scenarios" / "tiny.yaml"
 SCALE = 200.0
@@ -83,10 +81,7 @@ def test_bad_requests_are_user_errors(tmp_path, capsys):
         run_sensitivity(TINY, "sobol", n=6, out_dir=tmp_path, executor="serial")
     with pytest.raises(EnsembleError, match="Allowed: .*wave_entries_turkey"):
         run_sensitivity(TINY, "morris", n=2, outputs=["nonsense"], out_dir=tmp_path, executor="serial")
-    parser = argparse.ArgumentParser()
-    add_sensitivity_parser(parser.add_subparsers())
-    args = parser.parse_args(["sensitivity", str(TINY), "--method", "sobol", "--n", "5",
-                              "--executor", "serial", "--out", str(tmp_path)])
-    assert cmd_sensitivity(args) == 2
+    assert main(["sensitivity", str(TINY), "--method", "sobol", "--n", "5",
+                 "--executor", "serial", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "power of two" in err and "Traceback" not in err

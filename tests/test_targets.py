@@ -9,15 +9,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flowsim.targets import (
+from flowsim.analysis.targets import (
     TargetSet,
-    TargetsError,
     evaluate_targets,
     interval_distance,
     interval_miss,
     load_targets,
     simulated_values,
 )
+from flowsim.errors import TargetsError
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "scenarios" / "targets" / "mobilization_2022.yaml"
@@ -287,7 +287,7 @@ def test_evaluate_targets_table(tables):
 
 
 def test_shipped_targets_evaluate_on_a_run_of_the_tiny_world():
-    from flowsim.runner import simulate
+    from flowsim.run import simulate
     from flowsim.scenario import load_scenario
 
     scenario = load_scenario(ROOT / "tests" / "scenarios" / "tiny.yaml")

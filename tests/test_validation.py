@@ -7,18 +7,18 @@ import pandas as pd
 import pytest
 
 from conftest import TINY
-from flowsim.cli import main
-from flowsim.executors import make_executor
-from flowsim.scenario import load_scenario
-from flowsim.targets import TargetSet, TargetsError, load_targets
-from flowsim.validation import (
+from flowsim.analysis.executors import make_executor, spawn_seeds
+from flowsim.analysis.targets import TargetSet, load_targets
+from flowsim.analysis.validation import (
     VALIDATION_COLUMNS,
     format_validation,
     scenario_targets,
-    spawn_seeds,
     summarise,
     validate,
 )
+from flowsim.cli import main
+from flowsim.errors import TargetsError
+from flowsim.scenario import load_scenario
 
 
 def test_seeds_are_spawned_from_one_seed():

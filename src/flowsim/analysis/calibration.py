@@ -1,0 +1,484 @@
+"""Calibration: fit the scenario's free parameters to the documented figures by ABC-SMC.
+
+:func:`calibrate` (``flowsim calibrate SCENARIO --budget 30m``) draws the free parameters named in the
+scenario's ``calibration:`` section from their priors (uniform, on a log scale where asked),
+simulates at the calibration scale, computes the targets and keeps the draws whose
+interval distance (:func:`flowsim.analysis.targets.interval_distance`) falls under a threshold
+that shrinks population after population (approximate Bayesian computation with
+sequential Monte Carlo, pyABC). It stops at the first of: every accepted run inside every
+interval (distance 0), the wall-time budget, the simulation budget, too low an acceptance
+rate, or the population limit.
+
+It writes
+  * ``posterior.csv`` (accepted particles of the last population: weight, distance,
+    parameter values and target values) and ``abc.db`` (pyABC's database) to the output
+    folder;
+  * the calibrated parameter file (the scenario's ``calibration.calibrated_file``): the
+    posterior weighted medians, as dotted-path overrides the scenario loader applies;
+  * a calibration record next to it (``<name>.record.yaml``): priors, budget, populations,
+    thresholds, acceptance rates, wall time, simulations, posterior summary, seed, scale, and
+    whether validation at scale 1 holds with the calibrated values.
+
+pyABC is an optional dependency (``pip install flowsim[calibrate]``) and is imported only
+here, inside functions.
+
+References:
+    Toni T, Welch D, Strelkowa N, Ipsen A, Stumpf MPH (2009). Approximate Bayesian
+    computation scheme for parameter inference and model selection in dynamical systems.
+    J R Soc Interface 6:187-202. https://doi.org/10.1098/rsif.2008.0172
+    Schälte Y, Klinger E, Alamoudi E, Hasenauer J (2022). pyABC: Efficient and robust
+    easy-to-use approximate Bayesian computation. JOSS 7(74):4304.
+    https://doi.org/10.21105/joss.04304
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from flowsim.analysis.executors import make_executor
+from flowsim.analysis.targets import TargetSet, interval_distance, simulated_values
+from flowsim.analysis.validation import validate
+from flowsim.errors import CalibrationError
+from flowsim.run.writing import write_csv, write_text
+from flowsim.scenario import Scenario
+
+#: Key a model output carries when the run was skipped because the wall-time budget is spent.
+EXPIRED = "__budget_spent__"
+
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """A budget such as ``'30m'``, ``'90s'``, ``'1h'``, ``'1h30m'`` or ``'45'`` (seconds).
+
+    Raises:
+        ValueError: the text is not a positive duration.
+    """
+    match = _DURATION.match(text.lower()) if text.strip() else None
+    if not match or not any(match.groups()):
+        raise ValueError(f"'{text}' is not a duration; write e.g. 30m, 90s, 1h or 1h30m")
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    duration = dt.timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    if duration.total_seconds() <= 0:
+        raise ValueError(f"'{text}' is not a positive duration")
+    return duration
+
+
+# --------------------------------------------------------------------------- priors and model
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A free parameter: dotted scenario path, range, and whether it is sampled on a log scale.
+
+    pyABC samples ``key`` uniformly on ``[lower, upper]``: the range itself, or its base-10
+    logarithm for a log-scale parameter.
+    """
+
+    name: str
+    low: float
+    high: float
+    scale: str = "linear"
+    integer: bool = False
+
+    @property
+    def key(self) -> str:
+        safe = re.sub(r"[^A-Za-z0-9]+", "_", self.name).strip("_")
+        return f"log10_{safe}" if self.scale == "log" else safe
+
+    @property
+    def lower(self) -> float:
+        return math.log10(self.low) if self.scale == "log" else self.low
+
+    @property
+    def upper(self) -> float:
+        return math.log10(self.high) if self.scale == "log" else self.high
+
+    def value(self, sampled: float) -> float | int:
+        """Scenario value of a sampled number."""
+        value = 10.0 ** sampled if self.scale == "log" else float(sampled)
+        return int(round(value)) if self.integer else value
+
+    def midpoint(self) -> float | int:
+        return self.value((self.lower + self.upper) / 2)
+
+
+def scenario_priors(scenario: Scenario) -> list[Prior]:
+    """The priors of a scenario's ``calibration.parameters``.
+
+    Raises:
+        CalibrationError: the scenario has no calibration section or a bad range.
+    """
+    if scenario.calibration is None or not scenario.calibration.parameters:
+        raise CalibrationError(
+            f"Scenario '{scenario.name}' ({scenario.source_path or 'built in memory'}) has no "
+            "'calibration: parameters:' list; add the free parameters as {name: <dotted path>, "
+            "low: ..., high: ..., scale: linear|log}."
+        )
+    priors = []
+    for spec in scenario.calibration.parameters:
+        if not spec.low < spec.high:
+            raise CalibrationError(f"calibration parameter '{spec.name}': low ({spec.low}) must be below high ({spec.high}).")
+        if spec.scale == "log" and spec.low <= 0:
+            raise CalibrationError(f"calibration parameter '{spec.name}': a log-scale range must be positive, got low {spec.low}.")
+        current = scenario.get_value(spec.name)
+        integer = isinstance(current, int) and not isinstance(current, bool)
+        priors.append(Prior(spec.name, float(spec.low), float(spec.high), spec.scale, integer))
+    keys = [p.key for p in priors]
+    if len(set(keys)) != len(keys):
+        raise CalibrationError(f"calibration parameters repeat a name: {', '.join(p.name for p in priors)}.")
+    return priors
+
+
+class TargetModel:
+    """The model pyABC calls: sampled parameters -> target values of one simulated run.
+
+    The run's seed is derived from the root seed and the parameter values, so a particle
+    always gives the same run. After ``deadline`` (a ``time.time()`` value) runs are skipped
+    and the output carries :data:`EXPIRED`, which the distance turns into infinity: the
+    generation in progress then ends at its evaluation limit instead of overrunning the budget.
+    """
+
+    def __init__(self, scenario: Scenario, targets: TargetSet, priors: list[Prior], scale: float | None,
+                 seed: int, deadline: float = math.inf) -> None:
+        self.scenario = scenario
+        self.targets = targets
+        self.priors = priors
+        self.scale = scale
+        self.seed = int(seed)
+        self.deadline = deadline
+
+    def overrides(self, parameters: dict[str, float]) -> dict[str, float | int]:
+        """Dotted-path overrides of the scenario for a pyABC parameter dict."""
+        return {p.name: p.value(parameters[p.key]) for p in self.priors}
+
+    def run_seed(self, parameters: dict[str, float]) -> int:
+        text = ",".join(f"{float(parameters[p.key]).hex()}" for p in self.priors)
+        digest = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+        return int(np.random.SeedSequence([self.seed, digest]).generate_state(1)[0])
+
+    def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
+        from flowsim.run.simulate import simulate  # Mesa and the model load on first run
+
+        if time.time() > self.deadline:
+            return {EXPIRED: 1.0}
+        scenario = self.scenario.with_overrides(self.overrides(parameters))
+        result = simulate(scenario, seed=self.run_seed(parameters), scale=self.scale)
+        return simulated_values(self.targets, result.tables())
+
+
+class TargetDistance:
+    """pyABC distance: the interval distance of the simulated values (the observed data are the intervals)."""
+
+    def __init__(self, targets: TargetSet) -> None:
+        self.targets = targets
+
+    def __call__(self, simulated: dict[str, float], observed: dict[str, float] | None = None) -> float:
+        if EXPIRED in simulated:
+            return math.inf
+        return interval_distance(simulated, self.targets)
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass
+class CalibrationResult:
+    """What a calibration found; :func:`write_calibration` writes it."""
+
+    posterior: pd.DataFrame          # last population: weight, distance, parameters (scenario values), sim_<target>
+    populations: pd.DataFrame        # t, epsilon, particles, simulations, acceptance_rate, wall_time_s
+    priors: list[Prior]
+    point: dict[str, float | int]    # calibrated values (dotted path -> value)
+    summary: dict[str, dict[str, float]]  # per parameter: median, p05, p95, mean
+    record: dict[str, Any] = field(default_factory=dict)
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """Quantile of a weighted sample (the smallest value whose cumulative weight reaches q)."""
+    order = np.argsort(values)
+    values, weights = np.asarray(values, float)[order], np.asarray(weights, float)[order]
+    cumulative = np.cumsum(weights) / weights.sum()
+    return float(values[min(np.searchsorted(cumulative, q - 1e-12), len(values) - 1)])
+
+
+def _require_pyabc():
+    try:
+        import pyabc
+    except ImportError:
+        raise CalibrationError(
+            "Calibration needs pyABC, which is not installed. Install the optional extra: "
+            "pip install 'flowsim[calibrate]' (or: make install)."
+        ) from None
+    return pyabc
+
+
+def calibrate(
+    scenario: Scenario,
+    targets: TargetSet,
+    *,
+    budget: dt.timedelta,
+    out_dir: Path,
+    scale: float | None = None,
+    workers: int = 1,
+    population_size: int = 100,
+    seed: int | None = None,
+    min_acceptance_rate: float = 0.01,
+    max_simulations: int | None = None,
+    max_populations: int | None = None,
+    point: str = "median",
+    progress: bool = True,
+) -> CalibrationResult:
+    """Fit the scenario's free parameters to the targets by ABC-SMC.
+
+    Args:
+        scenario: the scenario; its ``calibration`` section names the free parameters.
+        targets: the figures to fit.
+        budget: wall-time budget of the ABC run (the generation in progress when it is
+            spent is cut short; a pilot run before it is not counted).
+        out_dir: folder for pyABC's database ``abc.db``.
+        scale: people per agent during calibration; default ``calibration.scale``.
+        workers: processes sampling in parallel.
+        population_size: accepted particles per population.
+        seed: root seed of the model runs; default the scenario's calendar seed. pyABC's own
+            proposals draw from numpy's global generator, re-seeded from the system in each
+            worker, so two calibrations are not bit-identical.
+        min_acceptance_rate: stop when a population's acceptance rate falls below this (> 0).
+        max_simulations: stop after this many simulations (checked between populations).
+        max_populations: stop after this many populations.
+        point: calibrated value per parameter: 'median' (posterior weighted median) or 'best'
+            (the accepted particle with the smallest distance).
+        progress: show pyABC's log and progress bar.
+
+    Returns:
+        The posterior, the populations and the calibrated values.
+
+    Raises:
+        CalibrationError: no free parameters, pyABC missing, or a budget too small for the
+            population size.
+    """
+    pyabc = _require_pyabc()
+    if not 0 < min_acceptance_rate <= 1:
+        raise CalibrationError(f"min_acceptance_rate must be in (0, 1], got {min_acceptance_rate}.")
+    if point not in ("median", "best"):
+        raise CalibrationError(f"point must be 'median' or 'best', got '{point}'.")
+    priors = scenario_priors(scenario)
+    scale = scale if scale is not None else (scenario.calibration.scale if scenario.calibration else None)
+    seed = scenario.calendar.seed if seed is None else int(seed)
+    logging.getLogger("ABC").setLevel(logging.INFO if progress else logging.WARNING)
+    if workers > 1:
+        # pyABC's parallel sampler forks; tqdm's monitor thread (started by the runs' progress
+        # bars) would make every fork warn about deadlocks. The monitor only tunes refresh rates.
+        from tqdm import tqdm
+
+        tqdm.monitor_interval = 0
+
+    pilot = TargetModel(scenario, targets, priors, scale, seed)
+    began = time.perf_counter()
+    pilot({p.key: (p.lower + p.upper) / 2 for p in priors})
+    seconds_per_run = time.perf_counter() - began
+    needed = 3 * population_size * seconds_per_run / max(workers, 1)
+    if needed > budget.total_seconds():
+        raise CalibrationError(
+            f"A budget of {_duration_text(budget)} is too small: one run takes {seconds_per_run:.2f} s, and the "
+            f"prior sample plus a first population of {population_size} need about {needed:.0f} s on "
+            f"{workers} worker(s). Raise --budget, lower --population-size, add --workers or raise --scale."
+        )
+
+    deadline = time.time() + budget.total_seconds()
+    model = TargetModel(scenario, targets, priors, scale, seed, deadline)
+    prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.lower, p.upper - p.lower) for p in priors})
+    sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers, check_max_eval=True) if workers > 1
+               else pyabc.sampler.SingleCoreSampler(check_max_eval=True))
+    sampler.show_progress = progress
+    abc = pyabc.ABCSMC(model, prior, TargetDistance(targets), population_size=population_size, sampler=sampler)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db = out_dir / "abc.db"
+    db.unlink(missing_ok=True)
+    abc.new(f"sqlite:///{db.resolve()}", {t.id: 0.0 for t in targets})
+    started = time.perf_counter()
+    history = abc.run(
+        minimum_epsilon=0.0,
+        max_nr_populations=max_populations if max_populations else np.inf,
+        min_acceptance_rate=min_acceptance_rate,
+        max_total_nr_simulations=max_simulations if max_simulations else np.inf,
+        max_walltime=budget,
+    )
+    wall_time = time.perf_counter() - started
+    if history.max_t < 0:
+        raise CalibrationError(
+            "No population was completed within the budget: raise --budget or lower --population-size."
+        )
+
+    posterior = _posterior(history, priors, targets)
+    populations = _populations(history)
+    summary = {
+        p.name: {
+            "median": _plain(weighted_quantile(posterior[p.name], posterior["weight"], 0.5), p.integer),
+            "p05": _plain(weighted_quantile(posterior[p.name], posterior["weight"], 0.05), p.integer),
+            "p95": _plain(weighted_quantile(posterior[p.name], posterior["weight"], 0.95), p.integer),
+            "mean": float(np.average(posterior[p.name], weights=posterior["weight"])),
+        }
+        for p in priors
+    }
+    if point == "median":
+        values = {p.name: summary[p.name]["median"] for p in priors}
+    else:
+        best = posterior.sort_values(["distance", "weight"], ascending=[True, False]).iloc[0]
+        values = {p.name: _plain(best[p.name], p.integer) for p in priors}
+    last = populations.iloc[-1]
+    record = {
+        "scenario": scenario.name,
+        "scenario_path": str(scenario.source_path) if scenario.source_path else None,
+        "scenario_hash": scenario.source_hash,
+        "seed": seed,
+        "scale": scale if scale is not None else scenario.behaviour.agent_scale,
+        "workers": workers,
+        "population_size": population_size,
+        "point_estimate": "posterior weighted median" if point == "median" else "best accepted particle",
+        "budget": {
+            "wall_time_s": budget.total_seconds(),
+            "max_simulations": max_simulations,
+            "min_acceptance_rate": min_acceptance_rate,
+            "max_populations": max_populations,
+        },
+        "stopped_because": _stop_reason(populations, budget, wall_time, min_acceptance_rate,
+                                        max_simulations, max_populations),
+        "wall_time_s": round(wall_time, 1),
+        "seconds_per_run": round(seconds_per_run, 3),
+        "simulations": int(history.total_nr_simulations),
+        "final_epsilon": float(last["epsilon"]),
+        "priors": [{"name": p.name, "low": p.low, "high": p.high, "scale": p.scale} for p in priors],
+        "populations": [
+            {k: _plain(v) for k, v in row.items()} for row in populations.to_dict(orient="records")
+        ],
+        "posterior": summary,
+        "calibrated_values": values,
+        "pyabc_version": pyabc.__version__,
+    }
+    return CalibrationResult(posterior, populations, priors, values, summary, record)
+
+
+def _plain(value: Any, integer: bool = False) -> Any:
+    """A numpy scalar as a plain Python number (YAML-friendly)."""
+    if isinstance(value, (np.integer, int)) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return int(round(float(value))) if integer else float(value)
+    return value
+
+
+def _posterior(history, priors: list[Prior], targets: TargetSet) -> pd.DataFrame:
+    population = history.get_population(t=history.max_t)
+    rows = []
+    for particle in population.particles:
+        row = {"weight": float(particle.weight), "distance": float(particle.distance)}
+        row.update({p.name: p.value(float(particle.parameter[p.key])) for p in priors})
+        row.update({f"sim_{t.id}": float(particle.sum_stat.get(t.id, math.nan)) for t in targets})
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame["weight"] = frame["weight"] / frame["weight"].sum()
+    return frame.sort_values("distance", kind="stable").reset_index(drop=True)
+
+
+def _populations(history) -> pd.DataFrame:
+    frame = history.get_all_populations()
+    frame = frame[frame["t"] >= 0].copy()
+    frame["acceptance_rate"] = frame["particles"] / frame["samples"]
+    frame = frame.rename(columns={"samples": "simulations", "wall_time": "wall_time_s"})
+    columns = ["t", "epsilon", "particles", "simulations", "acceptance_rate", "wall_time_s"]
+    return frame[[c for c in columns if c in frame.columns]].reset_index(drop=True)
+
+
+def _stop_reason(populations: pd.DataFrame, budget: dt.timedelta, wall_time: float, min_rate: float,
+                 max_simulations: int | None, max_populations: int | None) -> str:
+    last = populations.iloc[-1]
+    if last["epsilon"] <= 0.0:
+        return "every accepted run inside every target interval (distance 0)"
+    if wall_time >= budget.total_seconds():
+        return "wall-time budget spent"
+    if last["acceptance_rate"] < min_rate:
+        return "acceptance rate below the minimum"
+    if max_simulations and populations["simulations"].sum() >= max_simulations:
+        return "simulation budget spent"
+    if max_populations and len(populations) >= max_populations:
+        return "population limit reached"
+    return "acceptance rate too low to fill the next population within the evaluation limit"
+
+
+def _duration_text(duration: dt.timedelta) -> str:
+    seconds = int(duration.total_seconds())
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+
+
+# --------------------------------------------------------------------------- scale-1 check and files
+
+
+def check_at_scale_one(scenario: Scenario, values: dict[str, float | int], targets: TargetSet, *, runs: int,
+                       seed: int, workers: int = 1, progress: bool = False) -> dict[str, Any]:
+    """Validate the calibrated scenario at one agent per person; a summary for the record."""
+    calibrated = scenario.with_overrides(values)
+    with make_executor("process" if workers > 1 else "serial", workers) as pool:
+        frame = validate(calibrated, runs, seed, 1.0, pool, targets=targets, progress=progress)
+    failing = frame.loc[~frame["inside"], "id"].tolist()
+    return {
+        "runs": runs,
+        "seed": seed,
+        "holds": not failing,
+        "targets_inside": f"{len(frame) - len(failing)} of {len(frame)}",
+        "failing": failing,
+        "medians": {row.id: _plain(row.sim_median) for row in frame.itertuples()},
+    }
+
+
+def calibrated_file_text(values: dict[str, float | int], *, command: str, scenario: str, record_name: str,
+                         when: dt.datetime) -> str:
+    """The calibrated parameter file: a header comment, then ``parameters:`` dotted path -> value."""
+    header = (
+        f"# Calibrated parameters of scenario '{scenario}'. GENERATED FILE - do not edit by hand.\n"
+        f"# Written by: {command}\n"
+        f"# On: {when.isoformat(timespec='seconds')}\n"
+        f"# Values are posterior point estimates of an ABC-SMC calibration; the scenario loader applies them\n"
+        f"# as overrides. Priors, budget, populations and fit: {record_name}\n"
+    )
+    body = yaml.safe_dump({"parameters": {k: _plain(v) for k, v in values.items()}}, sort_keys=False)
+    return header + body
+
+
+def write_calibration(result: CalibrationResult, *, out_dir: Path, calibrated_file: Path,
+                      command: str, when: dt.datetime | None = None) -> dict[str, Path]:
+    """Write posterior.csv, the calibrated parameter file and the record, each atomically.
+
+    Returns:
+        The paths written, by kind ('posterior', 'calibrated', 'record').
+    """
+    when = when or dt.datetime.now().astimezone()
+    out_dir, calibrated_file = Path(out_dir), Path(calibrated_file)
+    record_file = calibrated_file.with_name(calibrated_file.stem + ".record.yaml")
+    posterior = write_csv(result.posterior, out_dir / "posterior.csv")
+    text = calibrated_file_text(result.point, command=command, scenario=result.record.get("scenario", "?"),
+                                record_name=record_file.name, when=when)
+    calibrated = write_text(text, calibrated_file)
+    record = {
+        **result.record,
+        "command": command,
+        "date": when.isoformat(timespec="seconds"),
+        "files": {"posterior": str(posterior), "calibrated": str(calibrated), "database": str(out_dir / "abc.db")},
+    }
+    record_text = (f"# Calibration record of scenario '{record.get('scenario')}'. GENERATED FILE by: {command}\n"
+                   + yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
+    written = write_text(record_text, record_file)
+    return {"posterior": posterior, "calibrated": calibrated, "record": written}

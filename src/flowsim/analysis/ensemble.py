@@ -1,0 +1,374 @@
+"""Ensembles: many runs of one scenario with independent seeds, summarised as percentile bands.
+
+Each run gets its own child of ``numpy.random.SeedSequence(master_seed)``, passed
+explicitly, so an ensemble is reproducible whichever executor ran it and in whatever
+order the runs finished. Child ``i`` does not depend on how many runs were asked for,
+so an ensemble can later be extended with ``--resume --runs N``.
+
+Runs stream to disk as they finish (``runs/run_0007/daily.csv`` ... and a ``done.json``
+marker written last); nothing but the run being written is held in memory. After all
+runs, the per-run files are read back table by table to build:
+
+- ``daily_bands.csv`` / ``crossings_bands.csv``: 5/25/50/75/95th percentiles of every
+  numeric column, per (date, country) and (date, crossing);
+- ``ensemble_summary.csv``: per destination, median and 5-95% range of the headline figures;
+- ``run_outputs.csv`` and ``outputs_bands.csv``: the key outputs of each run and their bands;
+- ``runs_failed.csv`` when some run failed twice; ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from flowsim import __version__
+from flowsim.analysis.executors import open_executor, run_tasks, spawn_seeds
+from flowsim.analysis.key_outputs import key_outputs
+from flowsim.analysis.targets import load_targets
+from flowsim.analysis.validation import validation_from_run_folders
+from flowsim.errors import EnsembleError
+from flowsim.run.writing import default_out, write_csv, write_text
+from flowsim.scenario import Scenario, as_scenario
+
+RUN_TABLES = ("daily", "crossings", "flows", "profile", "population", "summary")
+PERCENTILES = (5, 25, 50, 75, 95)
+BAND_KEYS = {"daily": ("date", "country"), "crossings": ("date", "crossing")}
+DONE_MARKER = "done.json"
+
+__all__ = [
+    "EnsembleResult", "PERCENTILES", "band_columns", "outputs_bands", "percentile_bands", "read_run_table",
+    "run_ensemble", "run_member", "summarise_ensemble",
+]
+
+
+# --------------------------------------------------------------------------- one run
+
+
+def run_member(scenario: Scenario | str | Path, seed: int, scale: float | None) -> dict[str, Any]:
+    """One ensemble member, run in a worker: simulate and return the tables as CSV text.
+
+    CSV text, not data frames, crosses the process boundary so the bytes written are the
+    same whichever executor ran the member.
+
+    Args:
+        scenario: a Scenario or the path of its YAML file.
+        seed: the member's seed.
+        scale: people per agent, or None for the scenario's own.
+
+    Returns:
+        ``{"tables": {name: csv_text}, "meta": run meta dict}``.
+    """
+    from flowsim.run.simulate import simulate  # Mesa and the model load on first run
+
+    result = simulate(as_scenario(scenario), seed=int(seed), scale=scale, progress=False)
+    tables = {name: getattr(result, name).to_csv(index=False, lineterminator="\n")
+              for name in RUN_TABLES}
+    return {"tables": tables, "meta": dict(result.meta)}
+
+
+def _write_member(run_dir: Path, index: int, seed: int, value: dict[str, Any], attempts: int) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in value["tables"].items():
+        write_text(text, run_dir / f"{name}.csv")
+    meta = {"index": index, "seed": seed, "attempts": attempts,
+            "runtime_s": value.get("meta", {}).get("runtime_s")}
+    write_text(json.dumps(meta, indent=1) + "\n", run_dir / DONE_MARKER)
+
+
+def run_dir_of(out_dir: Path, index: int) -> Path:
+    return Path(out_dir) / "runs" / f"run_{index:04d}"
+
+
+def is_done(out_dir: Path, index: int, seed: int) -> bool:
+    """Whether run ``index`` finished earlier with the same seed (its marker is written last)."""
+    marker = run_dir_of(out_dir, index) / DONE_MARKER
+    try:
+        return int(json.loads(marker.read_text())["seed"]) == int(seed)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def band_columns(column: str) -> list[str]:
+    """Names of the percentile columns of one numeric column: ``<col>_p05`` ... ``<col>_p95``."""
+    return [f"{column}_p{q:02d}" for q in PERCENTILES]
+
+
+def percentile_bands(frames: list[pd.DataFrame], keys: tuple[str, ...]) -> pd.DataFrame:
+    """Percentile bands over runs of every numeric column, row by row.
+
+    Args:
+        frames: one table per run, all with the same key rows (any order).
+        keys: the columns identifying a row, e.g. ``("date", "country")``.
+
+    Returns:
+        The keys, the other non-numeric columns of the first run (e.g. a crossing's
+        country), and ``<col>_p05, _p25, _p50, _p75, _p95`` for each numeric column.
+
+    Raises:
+        ValueError: no frames, or runs whose rows differ.
+    """
+    if not frames:
+        raise ValueError("no runs to summarise")
+    first = frames[0].sort_values(list(keys), kind="stable").reset_index(drop=True)
+    numeric = [c for c in first.columns
+               if c not in keys and pd.api.types.is_numeric_dtype(first[c])
+               and not pd.api.types.is_bool_dtype(first[c])]
+    labels = [c for c in first.columns if c not in keys and c not in numeric and c != "status"]
+    stack = np.empty((len(frames), len(first), len(numeric)), dtype=float)
+    key_values = first[list(keys)].astype(str).to_numpy()
+    for i, frame in enumerate(frames):
+        frame = frame.sort_values(list(keys), kind="stable").reset_index(drop=True)
+        if len(frame) != len(first) or not np.array_equal(frame[list(keys)].astype(str).to_numpy(),
+                                                          key_values):
+            raise ValueError(f"run {i} has different {'/'.join(keys)} rows from run 0")
+        stack[i] = frame[numeric].to_numpy(dtype=float)
+    bands = np.percentile(stack, PERCENTILES, axis=0)  # percentiles × rows × columns
+    out = first[list(keys) + labels].copy()
+    columns = {}
+    for j, column in enumerate(numeric):
+        for k, name in enumerate(band_columns(column)):
+            columns[name] = np.round(bands[k, :, j], 6)
+    return pd.concat([out, pd.DataFrame(columns)], axis=1)
+
+
+def read_run_table(out_dir: str | Path, name: str, runs: list[int]) -> pd.DataFrame:
+    """One table of the given finished runs, concatenated, with a leading ``run`` column."""
+    frames = []
+    for index in runs:
+        frame = pd.read_csv(run_dir_of(Path(out_dir), index) / f"{name}.csv")
+        frame.insert(0, "run", index)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _summary_bands(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per destination: median and 5-95% range over runs of each headline figure."""
+    stacked = pd.concat(frames, ignore_index=True)
+    if "peak_date" in stacked:
+        stacked["peak_date"] = pd.to_datetime(stacked["peak_date"]).map(dt.date.toordinal)
+    numeric = [c for c in stacked.columns
+               if c == "peak_date" or (c != "country" and pd.api.types.is_numeric_dtype(stacked[c]))]
+    rows = []
+    for country, group in stacked.groupby("country", sort=False):
+        row: dict[str, Any] = {"country": country, "runs": len(group)}
+        for column in numeric:
+            values = group[column].to_numpy(dtype=float)
+            for q in (50, 5, 95):
+                if column == "peak_date":
+                    row[f"{column}_p{q:02d}"] = dt.date.fromordinal(
+                        int(np.percentile(values, q, method="nearest"))).isoformat()
+                else:
+                    row[f"{column}_p{q:02d}"] = round(float(np.percentile(values, q)), 6)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def outputs_bands(outputs: pd.DataFrame) -> pd.DataFrame:
+    """Mean and percentiles over runs of each key output (one row per output)."""
+    rows = []
+    for column in outputs.columns.drop(["run", "seed"]):
+        values = outputs[column].to_numpy(dtype=float)
+        values = values[np.isfinite(values)]
+        if not values.size:
+            continue
+        row = {"output": column, "mean": round(float(values.mean()), 6)}
+        row.update({f"p{q:02d}": round(float(np.percentile(values, q)), 6) for q in PERCENTILES})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- the ensemble
+
+
+@dataclass
+class EnsembleResult:
+    """What an ensemble produced; the tables are also in ``out_dir``."""
+
+    out_dir: Path
+    scenario: str
+    seeds: list[int]
+    completed: list[int]
+    resumed: list[int]
+    failed: pd.DataFrame
+    daily_bands: pd.DataFrame
+    crossings_bands: pd.DataFrame
+    summary: pd.DataFrame
+    outputs: pd.DataFrame
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def wall_time_s(self) -> float:
+        return float(self.manifest.get("wall_time_s", 0.0))
+
+    def run_dir(self, index: int) -> Path:
+        return run_dir_of(self.out_dir, index)
+
+
+def _write_validation(sc: Scenario, out: Path, completed: list[int], seeds: list[int]) -> bool:
+    """Compare the runs with the scenario's calibration targets, if it declares any."""
+    if sc.targets_path is None or not sc.targets_path.exists():
+        return False
+    frame = validation_from_run_folders(load_targets(sc.targets_path), [run_dir_of(out, i) for i in completed],
+                                        [seeds[i] for i in completed])
+    write_csv(frame, out / "validation.csv")
+    return True
+
+
+def _check_resumable(manifest_path: Path, expected: dict) -> None:
+    try:
+        old = json.loads(manifest_path.read_text())
+    except (OSError, ValueError):
+        return
+    for key in ("scenario_hash", "master_seed", "scale"):
+        if old.get(key) != expected[key]:
+            raise EnsembleError(
+                f"Cannot resume the ensemble in {manifest_path.parent}: it was run with "
+                f"{key} = {old.get(key)!r}, this request has {expected[key]!r}. Resume with the "
+                "same scenario, --seed and --scale, or drop --resume (or choose another --out) "
+                "to start afresh."
+            )
+
+
+def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = None, scale: float | None = None,
+                 out_dir: str | Path | None = None, executor: Executor | str | None = None,
+                 resume: bool = False, *, workers: int | None = None, scheduler: str | None = None,
+                 worker: Callable[..., dict] = run_member, progress: bool = True) -> EnsembleResult:
+    """Run a scenario ``runs`` times with independent seeds and summarise the runs.
+
+    Args:
+        scenario: a Scenario or the path of its YAML file.
+        runs: number of runs.
+        seed: master seed (default: the scenario's ``calendar.seed``).
+        scale: people per agent (default: the scenario's ``behaviour.agent_scale``).
+        out_dir: output folder (default ``outputs/<scenario name>/ensemble``).
+        executor: an open executor, or a kind ('serial', 'process', 'dask') to open one
+            with ``workers`` / ``scheduler``.
+        resume: keep runs whose done marker exists (same seed) and run only the others;
+            without it, earlier runs in ``out_dir`` are deleted.
+        workers: worker processes when ``executor`` is a kind.
+        scheduler: Dask scheduler address when ``executor`` is a kind.
+        worker: the top-level function running one member (tests replace it).
+        progress: show a progress bar.
+
+    Returns:
+        An :class:`EnsembleResult`.
+
+    Raises:
+        EnsembleError: bad request, a resume that does not match, or every run failed.
+        ScenarioError: the scenario cannot be loaded.
+    """
+    sc = as_scenario(scenario)
+    if runs < 1:
+        raise EnsembleError(f"--runs must be at least 1 (got {runs}).")
+    if scale is not None and not scale > 0:
+        raise EnsembleError(f"--scale must be a positive number of people per agent (got {scale}).")
+    seed = sc.calendar.seed if seed is None else int(seed)
+    out = Path(out_dir) if out_dir is not None else default_out(sc, "ensemble")
+    seeds = spawn_seeds(seed, runs)
+    manifest = {
+        "kind": "ensemble", "scenario": sc.name,
+        "scenario_path": str(sc.source_path) if sc.source_path else None,
+        "scenario_hash": sc.source_hash, "master_seed": seed, "runs": runs, "seeds": seeds,
+        "scale": float(scale if scale is not None else sc.behaviour.agent_scale),
+        "flowsim_version": __version__,
+    }
+    manifest_path = out / "manifest.json"
+    if resume:
+        _check_resumable(manifest_path, manifest)
+    elif (out / "runs").exists():
+        shutil.rmtree(out / "runs")
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(json.dumps({**manifest, "status": "running"}, indent=1) + "\n", manifest_path)
+
+    began = time.perf_counter()
+    resumed = [i for i in range(runs) if resume and is_done(out, i, seeds[i])]
+    todo = sorted(set(range(runs)) - set(resumed))
+    failures: list[dict] = []
+    with open_executor(executor, workers, scheduler) as (pool, label):
+        manifest["executor"] = label
+        bar = tqdm(total=runs, initial=len(resumed), desc=f"{sc.name} ensemble", unit="run",
+                   disable=not progress, file=sys.stderr)
+        with bar:
+            tasks = ((i, (sc, seeds[i], scale)) for i in todo)
+            for outcome in run_tasks(pool, worker, tasks, retries=1, progress=bar):
+                i = outcome.key
+                if outcome.ok:
+                    _write_member(run_dir_of(out, i), i, seeds[i], outcome.value, outcome.attempts)
+                else:
+                    failures.append({"run": i, "seed": seeds[i], "attempts": outcome.attempts,
+                                     "error": outcome.error})
+    completed = [i for i in range(runs) if is_done(out, i, seeds[i])]
+    failed = pd.DataFrame(failures, columns=["run", "seed", "attempts", "error"]).sort_values("run")
+    if failures:
+        write_csv(failed, out / "runs_failed.csv")
+    elif (out / "runs_failed.csv").exists():
+        (out / "runs_failed.csv").unlink()
+    if not completed:
+        raise EnsembleError(
+            f"All {runs} runs of '{sc.name}' failed (twice each). First error: "
+            f"{failures[0]['error'] if failures else 'unknown'}. See {out / 'runs_failed.csv'}."
+        )
+    result = summarise_ensemble(out, completed, seeds)
+    validated = _write_validation(sc, out, completed, seeds)
+    manifest.update({
+        "status": "complete" if not failures else "incomplete",
+        "runs_completed": len(completed), "runs_resumed": len(resumed),
+        "runs_failed": [f["run"] for f in failures],
+        "wall_time_s": round(time.perf_counter() - began, 3),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "files": ["daily_bands.csv", "crossings_bands.csv", "ensemble_summary.csv",
+                  "run_outputs.csv", "outputs_bands.csv"]
+                 + (["validation.csv"] if validated else [])
+                 + (["runs_failed.csv"] if failures else []) + ["runs/"],
+    })
+    write_text(json.dumps(manifest, indent=1) + "\n", manifest_path)
+    return EnsembleResult(out_dir=out, scenario=sc.name, seeds=seeds, completed=completed,
+                          resumed=resumed, failed=failed, daily_bands=result["daily_bands"],
+                          crossings_bands=result["crossings_bands"], summary=result["summary"],
+                          outputs=result["outputs"], manifest=manifest)
+
+
+def summarise_ensemble(out_dir: str | Path, runs: list[int], seeds: list[int]) -> dict[str, pd.DataFrame]:
+    """Build and write the band, summary and key-output tables from finished run folders.
+
+    Reads one run's files at a time, keeping only the tables being summarised.
+    """
+    out = Path(out_dir)
+    daily_frames, crossing_frames, summary_frames, outputs = [], [], [], []
+    for index in runs:
+        folder = run_dir_of(out, index)
+        daily = pd.read_csv(folder / "daily.csv")
+        crossings = pd.read_csv(folder / "crossings.csv")
+        flows = pd.read_csv(folder / "flows.csv")
+        summary_frames.append(pd.read_csv(folder / "summary.csv"))
+        outputs.append({"run": index, "seed": seeds[index], **key_outputs(daily, crossings, flows)})
+        daily_frames.append(daily)
+        crossing_frames.append(crossings.drop(columns=["status"], errors="ignore"))
+    tables = {
+        "daily_bands": percentile_bands(daily_frames, BAND_KEYS["daily"]),
+        "crossings_bands": percentile_bands(crossing_frames, BAND_KEYS["crossings"]),
+        "summary": _summary_bands(summary_frames),
+        "outputs": pd.DataFrame(outputs),
+    }
+    tables["outputs_bands"] = outputs_bands(tables["outputs"])
+    files = {"daily_bands": "daily_bands.csv", "crossings_bands": "crossings_bands.csv",
+             "summary": "ensemble_summary.csv", "outputs": "run_outputs.csv",
+             "outputs_bands": "outputs_bands.csv"}
+    for key, name in files.items():
+        write_csv(tables[key], out / name)
+    return tables

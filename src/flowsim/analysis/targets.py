@@ -1,0 +1,521 @@
+"""Documented figures the model is held to, and how far one run is from them.
+
+A targets file (``scenarios/targets/*.yaml``) lists figures from the source texts. Each
+target says how its simulated value is computed from one run's tables, the interval the
+value must fall in, and where the figure comes from. This module loads such a file into
+frozen objects (:func:`load_targets`), computes the simulated value of every target from a
+run's tables (:func:`simulated_values`, :func:`evaluate_targets`) and measures the distance
+of a run from the intervals (:func:`interval_distance`), the distance calibration minimises.
+
+Statistics a target may use:
+
+=============  ==========================================  ===================================
+statistic      value                                       tables
+=============  ==========================================  ===================================
+sum            sum of ``column`` over the selected rows    daily, crossings, flows
+mean           mean of ``column`` over the selected rows   daily, crossings, flows
+daily_mean     sum / number of days from start to end      daily, crossings
+max, min       largest / smallest row value                daily, crossings, flows
+ratio          sum of ``column`` / sum of ``denominator``  daily, crossings, flows
+share          ``category`` share of ``dimension``         profile
+rank_order     Kendall's tau of ``order`` vs the values    profile
+increase       value at ``end`` minus value the day        population
+               before ``start`` (summed over origins)
+=============  ==========================================  ===================================
+
+Rows are selected by ``country`` (one id, a list, or all when omitted; flows select on
+``first_destination``) and by the dates ``start``..``end``, both inclusive. A ``column``
+may be a list of columns, which are added row by row.
+
+The distance of a run is ``sum(weight * miss**2)`` over targets, where ``miss`` is 0 inside
+``[low, high]`` and the relative miss ``(low - x) / |low|`` or ``(x - high) / |high|``
+outside. A value that cannot be computed (no arrivals, a zero denominator) counts as a miss
+of 1, as far off as zero against a lower bound.
+
+The module is about 500 lines on purpose: the statistics table above, the schema that
+checks a targets file against it and the code computing each statistic are one contract,
+and are easiest to keep in step side by side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from flowsim.errors import TargetsError
+
+TableName = Literal["daily", "crossings", "flows", "profile", "population"]
+Statistic = Literal["sum", "mean", "daily_mean", "max", "min", "ratio", "share", "rank_order", "increase"]
+
+#: Numeric columns a target may measure, per table (see the contract's table list).
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "daily": ("entries_total", "exits_total", "ordinary_entries", "ordinary_exits", "wave_entries",
+              "wave_exits_onward", "wave_exits_return", "wave_stock", "wave_registrations", "rent_index"),
+    "crossings": ("arrivals", "processed", "turned_back", "gave_up", "queue", "mean_wait_days", "capacity"),
+    "flows": ("count",),
+    "profile": ("first_entries",),
+    "population": ("at_home", "queued", "in_transit", "abroad", "returned", "total"),
+}
+#: Column that ``country`` selects on, per table (None: the table has no country).
+COUNTRY_COLUMN: dict[str, str | None] = {
+    "daily": "country", "crossings": "country", "flows": "first_destination",
+    "profile": "country", "population": None,
+}
+#: Tables with one row per date.
+DATED_TABLES = ("daily", "crossings", "population")
+STATISTIC_TABLES: dict[str, tuple[str, ...]] = {
+    "sum": ("daily", "crossings", "flows"),
+    "mean": ("daily", "crossings", "flows"),
+    "daily_mean": ("daily", "crossings"),
+    "max": ("daily", "crossings", "flows"),
+    "min": ("daily", "crossings", "flows"),
+    "ratio": ("daily", "crossings", "flows"),
+    "share": ("profile",),
+    "rank_order": ("profile",),
+    "increase": ("population",),
+}
+#: Miss charged for a simulated value that cannot be computed (NaN).
+NAN_MISS = 1.0
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(_Spec):
+    """Where a figure comes from: a source text (000..004), its publication, date and a quote."""
+
+    source: Annotated[str, Field(pattern=r"^\d{3}$")]
+    publication: str
+    date: str
+    quote: Annotated[str, Field(min_length=1)]
+
+    @field_validator("source", "date", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value:03d}"
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+
+class Target(_Spec):
+    """One documented figure and how to compute its simulated counterpart."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+    label: str
+    measures: str
+    table: TableName
+    column: str | list[str]
+    country: str | list[str] | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    statistic: Statistic
+    denominator: str | None = None
+    dimension: str | None = None
+    category: str | list[str] | None = None
+    order: list[str] | None = None
+    low: float | None
+    high: float | None
+    documented: str
+    note: str = ""
+    weight: Annotated[float, Field(ge=0.0)] = 1.0
+    citations: Annotated[list[Citation], Field(min_length=1)]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,) if isinstance(self.column, str) else tuple(self.column)
+
+    @property
+    def countries(self) -> tuple[str, ...] | None:
+        if self.country is None:
+            return None
+        return (self.country,) if isinstance(self.country, str) else tuple(self.country)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        if self.category is None:
+            return ()
+        return (self.category,) if isinstance(self.category, str) else tuple(self.category)
+
+    @property
+    def sources(self) -> str:
+        """Source file ids, e.g. ``"004; 002"``."""
+        return "; ".join(dict.fromkeys(c.source for c in self.citations))
+
+    def contains(self, value: float) -> bool:
+        """Whether a simulated value lies inside ``[low, high]``."""
+        return interval_miss(value, self.low, self.high) == 0.0 and not math.isnan(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Target:
+        if self.low is None and self.high is None:
+            _bad("low", "give 'low', 'high' or both (null on one side makes a one-sided interval)")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            _bad("low", f"'low' ({self.low:g}) is above 'high' ({self.high:g})")
+        if self.table not in STATISTIC_TABLES[self.statistic]:
+            _bad("statistic", f"statistic '{self.statistic}' works on the tables "
+                              f"{', '.join(STATISTIC_TABLES[self.statistic])}, not '{self.table}'")
+        allowed = TABLE_COLUMNS[self.table]
+        for key, names in (("column", self.columns), ("denominator", (self.denominator,) if self.denominator else ())):
+            for name in names:
+                if name not in allowed:
+                    _bad(key, f"'{name}' is not a column of {self.table}.csv; allowed: {', '.join(allowed)}")
+        if self.statistic == "ratio" and self.denominator is None:
+            _bad("statistic", "statistic 'ratio' needs a 'denominator' column")
+        if self.statistic != "ratio" and self.denominator is not None:
+            _bad("denominator", "'denominator' is only used by statistic 'ratio'")
+        if self.statistic == "share" and (self.dimension is None or not self.categories):
+            _bad("statistic", "statistic 'share' needs 'dimension' and 'category'")
+        if self.statistic == "rank_order" and (self.dimension is None or not self.order or len(self.order) < 2):
+            _bad("statistic", "statistic 'rank_order' needs 'dimension' and an 'order' of at least two categories")
+        if self.country is not None and COUNTRY_COLUMN[self.table] is None:
+            _bad("country", f"{self.table}.csv has no country; leave 'country' out")
+        if self.table not in DATED_TABLES and (self.start or self.end):
+            _bad("start" if self.start else "end", f"{self.table}.csv covers the whole run; leave 'start' and 'end' out")
+        if self.start and self.end and self.start > self.end:
+            _bad("start", f"'start' ({self.start}) is after 'end' ({self.end})")
+        if self.statistic == "increase" and (self.start is None or self.end is None):
+            _bad("statistic", "statistic 'increase' needs 'start' and 'end'")
+        return self
+
+
+def _bad(key: str, message: str) -> None:
+    """Raise a validation error about one key; :func:`_explain` points at that key's line."""
+    raise ValueError(f"[{key}] {message}")
+
+
+class TargetSet(_Spec):
+    """All targets of a scenario, in file order."""
+
+    name: str
+    description: str = ""
+    border_counts_include_ordinary_travel: bool = True
+    targets: Annotated[list[Target], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> TargetSet:
+        seen: set[str] = set()
+        for target in self.targets:
+            if target.id in seen:
+                raise ValueError(f"target id '{target.id}' appears twice")
+            seen.add(target.id)
+        return self
+
+    def __iter__(self) -> Iterator[Target]:  # type: ignore[override]
+        return iter(self.targets)
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    @property
+    def ids(self) -> list[str]:
+        return [t.id for t in self.targets]
+
+    def __getitem__(self, target_id: str) -> Target:
+        for target in self.targets:
+            if target.id == target_id:
+                return target
+        raise KeyError(f"no target '{target_id}'; targets are {', '.join(self.ids)}")
+
+    def subset(self, ids: list[str]) -> TargetSet:
+        """The targets with the given ids, in file order."""
+        missing = sorted(set(ids) - set(self.ids))
+        if missing:
+            raise KeyError(f"no targets {', '.join(missing)}; targets are {', '.join(self.ids)}")
+        return self.model_copy(update={"targets": [t for t in self.targets if t.id in ids]})
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_targets(path: str | Path) -> TargetSet:
+    """Read and validate a targets file.
+
+    Args:
+        path: the targets YAML.
+
+    Returns:
+        The validated targets.
+
+    Raises:
+        TargetsError: the file is missing, is not YAML, or a key is missing or wrong; the
+            message names the file, the line and the key.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise TargetsError(f"{path}: cannot read the targets file ({err.strerror}).") from None
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        raise TargetsError(f"{path}{where}: not valid YAML ({getattr(err, 'problem', err)}).") from None
+    if not isinstance(data, dict):
+        raise TargetsError(f"{path}, line 1: a targets file is a mapping with 'name' and a list 'targets'.")
+    try:
+        return TargetSet.model_validate(data)
+    except ValidationError as err:
+        raise TargetsError(_explain(path, err, root, data)) from None
+
+
+def _explain(path: Path, err: ValidationError, root: yaml.Node | None, data: dict) -> str:
+    """One paragraph per problem: file, line, key, what is wrong."""
+    lines = []
+    for problem in err.errors()[:5]:
+        loc = tuple(part for part in problem["loc"] if not _is_union_tag(part))
+        message = problem["msg"].removeprefix("Value error, ")
+        keyed = re.match(r"\[(\w+)\] (.*)", message, flags=re.S)
+        if keyed:
+            loc, message = (*loc, keyed.group(1)), keyed.group(2)
+        line = _line_of(root, loc)
+        key = _key_text(loc, data)
+        lines.append(f"{path}, line {line}: {key}: {message}." if line else f"{path}: {key}: {message}.")
+    more = len(err.errors()) - len(lines)
+    return " ".join(lines) + (f" ({more} more problems.)" if more > 0 else "")
+
+
+def _is_union_tag(part: Any) -> bool:
+    """Pydantic adds the member type of a union to an error's location ('str', 'list[str]')."""
+    return isinstance(part, str) and part.startswith(("str", "list[", "float", "int", "function-"))
+
+
+def _key_text(loc: tuple, data: Any) -> str:
+    parts: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            target_id = node[part].get("id") if isinstance(node, list) and part < len(node) and isinstance(node[part], dict) else None
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{part}]" + (f" ('{target_id}')" if target_id else "")]
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        else:
+            parts.append(str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(parts) or "file"
+
+
+def _line_of(root: yaml.Node | None, loc: tuple) -> int | None:
+    """1-based line of the deepest YAML node on the path ``loc``."""
+    node, line = root, (root.start_mark.line + 1 if root is not None else None)
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            match = next(((k, v) for k, v in node.value if getattr(k, "value", None) == part), None)
+            if match is None:
+                break
+            line, node = match[0].start_mark.line + 1, match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+class _Tables:
+    """Column arrays of a run's tables, converted once per evaluation and cached."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        self.tables = tables
+        self.cache: dict[tuple[str, str], np.ndarray] = {}
+
+    def frame(self, table: str) -> pd.DataFrame:
+        try:
+            return self.tables[table]
+        except KeyError:
+            raise KeyError(f"a target needs the table '{table}', which the run's tables do not hold "
+                           f"(they hold {', '.join(self.tables)})") from None
+
+    def column(self, table: str, name: str) -> np.ndarray:
+        key = (table, name)
+        if key not in self.cache:
+            series = self.frame(table)[name]
+            if name == "date":
+                if pd.api.types.is_datetime64_any_dtype(series):
+                    series = series.dt.strftime("%Y-%m-%d")
+                self.cache[key] = series.to_numpy().astype("U10")
+            elif series.dtype.kind in "biuf":
+                self.cache[key] = series.to_numpy(dtype=np.float64)
+            else:
+                self.cache[key] = series.to_numpy().astype(str)
+        return self.cache[key]
+
+    def values(self, table: str, columns: tuple[str, ...]) -> np.ndarray:
+        total = self.column(table, columns[0])
+        for name in columns[1:]:
+            total = total + self.column(table, name)
+        return total
+
+
+def _select(target: Target, tables: _Tables) -> np.ndarray:
+    """Boolean mask of the rows a target looks at."""
+    n = len(tables.frame(target.table))
+    mask = np.ones(n, dtype=bool)
+    country_column = COUNTRY_COLUMN[target.table]
+    if target.countries is not None and country_column is not None:
+        mask &= np.isin(tables.column(target.table, country_column), target.countries)
+    if target.table in DATED_TABLES and target.statistic != "increase":
+        dates = tables.column(target.table, "date")
+        if target.start is not None:
+            mask &= dates >= target.start.isoformat()
+        if target.end is not None:
+            mask &= dates <= target.end.isoformat()
+    return mask
+
+
+def _kendall_tau(expected_order: list[str], values: Mapping[str, float]) -> float:
+    """Kendall's tau-a between a documented ranking (largest first) and simulated values."""
+    scores = [values.get(category, 0.0) for category in expected_order]
+    pairs = concordant = discordant = 0
+    for i in range(len(scores)):
+        for j in range(i + 1, len(scores)):
+            pairs += 1
+            concordant += scores[i] > scores[j]
+            discordant += scores[i] < scores[j]
+    return (concordant - discordant) / pairs
+
+
+def _profile_values(target: Target, tables: _Tables) -> dict[str, float]:
+    mask = _select(target, tables) & (tables.column("profile", "dimension") == target.dimension)
+    categories = tables.column("profile", "category")[mask]
+    counts = tables.values("profile", target.columns)[mask]
+    out: dict[str, float] = {}
+    for category, count in zip(categories, counts, strict=True):
+        out[category] = out.get(category, 0.0) + float(count)
+    return out
+
+
+def _increase(target: Target, tables: _Tables) -> float:
+    dates = tables.column("population", "date")
+    values = tables.values("population", target.columns)
+    end = target.end.isoformat()  # type: ignore[union-attr]
+    before = (target.start - dt.timedelta(days=1)).isoformat()  # type: ignore[operator]
+    at_end = dates == end
+    if not at_end.any():
+        return math.nan
+    at_before = dates == before
+    if at_before.any():
+        baseline = float(values[at_before].sum())
+    elif dates.size and before < min(dates):
+        baseline = 0.0  # the run starts after 'before': nobody had left yet
+    else:
+        return math.nan
+    return float(values[at_end].sum()) - baseline
+
+
+def target_value(target: Target, tables: Mapping[str, pd.DataFrame] | _Tables) -> float:
+    """Simulated value of one target from one run's tables (NaN when it cannot be computed)."""
+    view = tables if isinstance(tables, _Tables) else _Tables(tables)
+    statistic = target.statistic
+    if statistic == "increase":
+        return _increase(target, view)
+    if statistic in ("share", "rank_order"):
+        counts = _profile_values(target, view)
+        if statistic == "rank_order":
+            return _kendall_tau(target.order or [], counts)
+        total = sum(counts.values())
+        return sum(counts.get(c, 0.0) for c in target.categories) / total if total > 0 else math.nan
+    mask = _select(target, view)
+    values = view.values(target.table, target.columns)[mask]
+    if statistic == "sum":
+        return float(values.sum())
+    if statistic == "ratio":
+        denominator = float(view.values(target.table, (target.denominator,))[mask].sum())  # type: ignore[arg-type]
+        return float(values.sum()) / denominator if denominator > 0 else math.nan
+    if values.size == 0:
+        return math.nan
+    if statistic == "mean":
+        return float(values.mean())
+    if statistic == "max":
+        return float(values.max())
+    if statistic == "min":
+        return float(values.min())
+    # daily_mean: per day, so several countries add up before averaging
+    if target.start is not None and target.end is not None:
+        days = (target.end - target.start).days + 1
+    else:
+        days = len(np.unique(view.column(target.table, "date")[mask]))
+    return float(values.sum()) / days
+
+
+def simulated_values(targets: TargetSet, tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
+    """Simulated value of every target, keyed by target id.
+
+    Args:
+        targets: the targets.
+        tables: one run's tables by name ('daily', 'profile', 'flows', 'population',
+            optionally 'crossings'), as in ``RunResult.tables()`` or read from a run folder.
+
+    Returns:
+        ``{target id: value}``; NaN where a value cannot be computed.
+    """
+    view = _Tables(tables)
+    return {target.id: target_value(target, view) for target in targets}
+
+
+def interval_miss(value: float, low: float | None, high: float | None) -> float:
+    """0 inside ``[low, high]``, else the relative distance to the bound that is missed."""
+    if value is None or math.isnan(value):
+        return NAN_MISS
+    if low is not None and value < low:
+        return (low - value) / max(abs(low), 1e-12)
+    if high is not None and value > high:
+        return (value - high) / max(abs(high), 1e-12)
+    return 0.0
+
+
+def interval_distance(values: Mapping[str, float], targets: TargetSet) -> float:
+    """Distance of simulated values from the targets: ``sum(weight * miss**2)``.
+
+    Args:
+        values: ``{target id: simulated value}``; a missing id counts as NaN.
+        targets: the targets with their intervals and weights.
+
+    Returns:
+        0.0 when every value is inside its interval, growing with the relative misses.
+    """
+    total = 0.0
+    for target in targets:
+        miss = interval_miss(values.get(target.id, math.nan), target.low, target.high)
+        total += target.weight * miss * miss
+    return total
+
+
+def evaluate_targets(targets: TargetSet, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Each target's simulated value from one run, whether it is inside, and the distance.
+
+    Args:
+        targets: the targets.
+        tables: one run's tables by name (see :func:`simulated_values`).
+
+    Returns:
+        One row per target: id, label, value, low, high, inside, miss, weight,
+        contribution (``weight * miss**2``). The run's total distance, the sum of the
+        contributions, is in ``frame.attrs["distance"]``.
+    """
+    values = simulated_values(targets, tables)
+    rows = []
+    for target in targets:
+        value = values[target.id]
+        miss = interval_miss(value, target.low, target.high)
+        rows.append({
+            "id": target.id, "label": target.label, "value": value, "low": target.low,
+            "high": target.high, "inside": target.contains(value), "miss": miss,
+            "weight": target.weight, "contribution": target.weight * miss * miss,
+        })
+    frame = pd.DataFrame(rows)
+    frame.attrs["distance"] = float(frame["contribution"].sum())
+    return frame

@@ -1,0 +1,45 @@
+"""The ``flowsim`` command: one thin module per subcommand.
+
+Each subcommand module has ``add_parser(commands)`` and ``handle(args)``: it parses its
+arguments, calls one library function and prints. :func:`main` catches every
+:class:`~flowsim.errors.FlowsimError`, prints its paragraph after ``flowsim <command>:``
+and exits with status 2. Library modules are imported inside the handlers, so
+``flowsim check`` and ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from flowsim.cli import calibrate, check, compare, ensemble, plot, run, sensitivity, validate
+from flowsim.errors import FlowsimError
+
+EXIT_USAGE = 2
+DESCRIPTION = "The ``flowsim`` command line: wires scenario loading, runs, outputs and reports together."
+SUBCOMMANDS = (run, check, plot, validate, calibrate, ensemble, compare, sensitivity)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``flowsim`` and every subcommand."""
+    parser = argparse.ArgumentParser(prog="flowsim", description=DESCRIPTION)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for subcommand in SUBCOMMANDS:
+        subcommand.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``flowsim`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except FlowsimError as err:
+        print(f"flowsim {args.command}: {err.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"flowsim {args.command}: interrupted; files already written are complete, "
+              "nothing half-written was left.", file=sys.stderr)
+        return 130

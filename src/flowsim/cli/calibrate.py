@@ -1,0 +1,113 @@
+"""``flowsim calibrate SCENARIO --budget 30m``: ABC-SMC fit of the scenario's free parameters."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flowsim.cli.options import duration, positive_float, positive_int, rate
+
+if TYPE_CHECKING:
+    from flowsim.analysis.calibration import CalibrationResult
+
+
+def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        "calibrate", help="fit the scenario's free parameters to the documented figures (ABC-SMC)",
+        description="ABC-SMC calibration of the parameters in the scenario's 'calibration:' section against "
+                    "its targets file. Writes the posterior, the calibrated parameter file and its record.")
+    parser.add_argument("scenario", help="scenario YAML")
+    parser.add_argument("--budget", type=duration, required=True, help="wall-time budget, e.g. 30m, 90s, 1h")
+    parser.add_argument("--scale", type=positive_float, default=None,
+                        help="people per agent during calibration (default: the scenario's calibration.scale)")
+    parser.add_argument("--workers", type=positive_int, default=1, help="parallel sampling processes (default 1)")
+    parser.add_argument("--population-size", type=positive_int, default=100,
+                        help="accepted particles per population (default 100)")
+    parser.add_argument("--seed", type=int, default=None, help="root seed of the model runs (default: the scenario's)")
+    parser.add_argument("--min-acceptance-rate", type=rate, default=0.01,
+                        help="stop when a population's acceptance rate falls below this (default 0.01)")
+    parser.add_argument("--max-simulations", type=positive_int, default=None, help="stop after this many simulations")
+    parser.add_argument("--max-populations", type=positive_int, default=None, help="stop after this many populations")
+    parser.add_argument("--point", choices=("median", "best"), default="median",
+                        help="calibrated value: posterior weighted median (default) or best particle")
+    parser.add_argument("--check-runs", type=int, default=3,
+                        help="runs at scale 1 to check the calibrated values (default 3; 0 skips)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder for posterior.csv and abc.db (default outputs/<scenario>/calibration/)")
+    parser.add_argument("--calibrated-file", type=Path, default=None,
+                        help="where to write the calibrated values (default: the scenario's calibration.calibrated_file)")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.set_defaults(handler=handle)
+    return parser
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run ``flowsim calibrate``; returns the exit status."""
+    from flowsim.analysis.calibration import calibrate, check_at_scale_one, write_calibration
+    from flowsim.analysis.validation import scenario_targets
+    from flowsim.run.writing import default_out
+    from flowsim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    targets = scenario_targets(scenario)
+    out = args.out or default_out(scenario, "calibration")
+    calibrated_file = args.calibrated_file or scenario.calibrated_path or (out / "calibrated.yaml")
+    command = command_text(args)
+    result = calibrate(
+        scenario, targets, budget=args.budget, out_dir=out, scale=args.scale, workers=args.workers,
+        population_size=args.population_size, seed=args.seed, min_acceptance_rate=args.min_acceptance_rate,
+        max_simulations=args.max_simulations, max_populations=args.max_populations, point=args.point,
+        progress=not args.quiet,
+    )
+    if args.check_runs > 0:
+        result.record["validation_at_scale_1"] = check_at_scale_one(
+            scenario, result.point, targets, runs=args.check_runs, seed=result.record["seed"],
+            workers=args.workers, progress=not args.quiet)
+    else:
+        result.record["validation_at_scale_1"] = {"runs": 0, "holds": None, "note": "skipped (--check-runs 0)"}
+    files = write_calibration(result, out_dir=out, calibrated_file=calibrated_file, command=command)
+    if not args.quiet:
+        print(format_result(result))
+        for kind, path in files.items():
+            print(f"{kind:>10}: {path}")
+    return 0
+
+
+def command_text(args: argparse.Namespace) -> str:
+    """The command line that reproduces a calibration (options left at their defaults omitted)."""
+    parts = ["flowsim", "calibrate", args.scenario, "--budget", _budget_text(args.budget)]
+    for option, default in (("scale", None), ("workers", 1), ("population_size", 100), ("seed", None),
+                            ("min_acceptance_rate", 0.01), ("max_simulations", None), ("max_populations", None),
+                            ("point", "median"), ("check_runs", 3), ("out", None), ("calibrated_file", None)):
+        value = getattr(args, option, default)
+        if value != default:
+            parts += [f"--{option.replace('_', '-')}", f"{value:g}" if isinstance(value, float) else str(value)]
+    return " ".join(shlex.quote(part) for part in parts)
+
+
+def _budget_text(budget: dt.timedelta) -> str:
+    seconds = budget.total_seconds()
+    if seconds % 3600 == 0:
+        return f"{seconds / 3600:g}h"
+    return f"{seconds / 60:g}m" if seconds % 60 == 0 else f"{seconds:g}s"
+
+
+def format_result(result: CalibrationResult) -> str:
+    """The posterior summary as text for a terminal."""
+    record = result.record
+    lines = [f"\n{record['scenario']}: {record['simulations']:,} simulations in {record['wall_time_s']:.0f} s, "
+             f"{len(result.populations)} populations, final threshold {record['final_epsilon']:.3g}; "
+             f"stopped: {record['stopped_because']}.",
+             f"{'parameter':<48} {'prior':>21} {'median':>11} {'5-95 %':>23}"]
+    for prior in result.priors:
+        s = result.summary[prior.name]
+        lines.append(f"{prior.name:<48} {f'[{prior.low:.4g}, {prior.high:.4g}]':>21} {s['median']:>11.4g} "
+                     f"{f'[{s['p05']:.4g}, {s['p95']:.4g}]':>23}")
+    check = record.get("validation_at_scale_1")
+    if check and check.get("runs"):
+        lines.append(f"at scale 1 ({check['runs']} runs): {check['targets_inside']} targets hold"
+                     + (f"; outside: {', '.join(check['failing'])}" if check["failing"] else ""))
+    return "\n".join(lines)

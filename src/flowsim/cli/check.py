@@ -1,0 +1,25 @@
+"""``flowsim check SCENARIO``: validate a scenario without running it."""
+
+from __future__ import annotations
+
+import argparse
+
+from flowsim.scenario import load_scenario
+
+
+def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = commands.add_parser("check", help="validate a scenario without running it")
+    parser.add_argument("scenario", help="scenario YAML")
+    parser.set_defaults(handler=handle)
+    return parser
+
+
+def handle(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    people = sum(o.men_at_risk for o in scenario.origins)
+    print(f"{args.scenario}: OK — scenario '{scenario.name}', {scenario.calendar.start} to "
+          f"{scenario.calendar.end} ({scenario.calendar.days} days), {len(scenario.origins)} origins "
+          f"({people:,} men at risk), {len(scenario.destinations)} destinations, "
+          f"{len(scenario.crossings)} crossings, {len(scenario.onward_links)} onward links, "
+          f"{len(scenario.events)} events.")
+    return 0

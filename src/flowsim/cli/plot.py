@@ -1,0 +1,37 @@
+"""``flowsim plot RUN_DIR``: redraw the figures and report.html of a run or ensemble folder from its tables."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from flowsim.errors import UserError
+
+
+def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        "plot", help="redraw the figures and report.html of a run folder from its tables",
+        description="Redraw all figures (PNG and SVG, in RUN_DIR/figures/) and RUN_DIR/report.html from the "
+        "tables in a run folder written by 'flowsim run' or 'flowsim ensemble'.")
+    parser.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="run folder holding daily.csv etc.")
+    parser.add_argument("--no-report", action="store_true", help="write the figures only, not report.html")
+    parser.set_defaults(handler=handle)
+    return parser
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Figures, then the report."""
+    from flowsim.figures.report import write_report
+    from flowsim.figures.run_figures import plot_run
+
+    try:
+        pngs = plot_run(args.run_dir)
+        lines = [f"wrote {len(pngs)} figures (PNG + SVG) to {Path(args.run_dir) / 'figures'}"]
+        if not args.no_report:
+            lines.append(f"wrote {write_report(args.run_dir, figures=pngs)}")
+    except (KeyError, ValueError) as exc:
+        raise UserError(
+            f"the tables in '{args.run_dir}' do not have the columns the figures need ({exc}). Were they "
+            "written by this version of flowsim? Re-run 'flowsim run' to regenerate them.") from None
+    print("\n".join(lines))
+    return 0

@@ -1,0 +1,71 @@
+"""``flowsim run SCENARIO``: one run; tables, validation against the targets, figures, report, summary."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flowsim.cli.options import add_run_options
+from flowsim.errors import UserError
+
+if TYPE_CHECKING:
+    from flowsim.run.results import RunResult
+
+
+def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = commands.add_parser("run", help="run a scenario and write its tables, figures and report")
+    parser.add_argument("scenario", help="scenario YAML")
+    add_run_options(parser)
+    parser.add_argument("--agents", action="store_true", help="also write agents.parquet (one row per person)")
+    parser.add_argument("--no-figures", action="store_true", help="write the tables only")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    parser.set_defaults(handler=handle)
+    return parser
+
+
+def handle(args: argparse.Namespace) -> int:
+    from flowsim.analysis.targets import load_targets
+    from flowsim.analysis.validation import single_run_validation
+    from flowsim.run.simulate import simulate
+    from flowsim.run.writing import default_out, write_csv, write_run
+    from flowsim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    out = args.out or default_out(scenario)
+    _check_writable(out)
+    # the targets are checked before anything runs
+    targets = load_targets(scenario.targets_path) if scenario.targets_path is not None else None
+    result = simulate(scenario, seed=args.seed, scale=args.scale, progress=not args.quiet, agents=args.agents)
+    write_run(result, out)
+    if targets is not None:
+        write_csv(single_run_validation(targets, result.tables(), result.meta["seed"]), out / "validation.csv")
+    if not args.no_figures:
+        from flowsim.figures.report import write_report
+        from flowsim.figures.run_figures import plot_run
+
+        plot_run(out)
+        write_report(out)
+    if not args.quiet:
+        _print_summary(result, out)
+    return 0
+
+
+def _check_writable(out: Path) -> None:
+    probe = out
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UserError(f"--out {out}: '{probe}' is a file, not a folder. Give a folder for the run's tables.")
+
+
+def _print_summary(result: RunResult, out: Path) -> None:
+    summary = result.summary.sort_values("leavers_first_entries", ascending=False)
+    print(f"\n{result.meta['scenario']} (seed {result.meta['seed']}, scale {result.meta['scale']:g}): "
+          f"{result.meta['people_who_left']:,} people left, run took {result.meta['runtime_s']:.1f} s")
+    print(f"{'destination':<12} {'first entries':>14} {'peak entries/day':>17} {'peak date':>11} "
+          f"{'peak queue':>11} {'moved on':>9} {'returned':>9}")
+    for row in summary.itertuples():
+        print(f"{row.country:<12} {row.leavers_first_entries:>14,} {row.peak_daily_entries:>17,} "
+              f"{row.peak_date:>11} {row.peak_queue:>11,} {row.moved_on_share:>9.0%} {row.returned_share:>9.0%}")
+    print(f"tables written to {out}/")

@@ -1,0 +1,52 @@
+"""``flowsim validate SCENARIO --runs 20``: many runs held against every documented figure."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from flowsim.cli.options import add_run_options, positive_int
+from flowsim.errors import UserError
+
+
+def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        "validate", help="run a scenario many times and compare it with the documented figures",
+        description="Run a scenario --runs times (seeds spawned from --seed), compute every target of its "
+                    "targets file, print the comparison and write validation.csv to the run folder.")
+    parser.add_argument("scenario", help="scenario YAML")
+    parser.add_argument("--runs", type=positive_int, default=20, help="number of runs (default 20)")
+    add_run_options(parser, seed_help="root seed; run seeds are spawned from it (default: the scenario's)")
+    parser.add_argument("--workers", type=positive_int, default=1, help="parallel processes (default 1)")
+    parser.add_argument("--targets", type=Path, default=None,
+                        help="targets YAML (default: the one the scenario declares)")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit with status 1 when a target's median is outside its interval")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    parser.set_defaults(handler=handle)
+    return parser
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run ``flowsim validate``; returns the exit status (1 with --strict when a target fails)."""
+    from flowsim.analysis.executors import make_executor
+    from flowsim.analysis.targets import load_targets
+    from flowsim.analysis.validation import format_validation, scenario_targets, validate
+    from flowsim.run.writing import default_out, write_csv
+    from flowsim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    targets = load_targets(args.targets) if args.targets else scenario_targets(scenario)
+    seed = scenario.calendar.seed if args.seed is None else args.seed
+    out = args.out or default_out(scenario)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file, not a folder. Give a folder for validation.csv.")
+    with make_executor("process" if args.workers > 1 else "serial", args.workers) as executor:
+        frame = validate(scenario, args.runs, seed, args.scale, executor, targets=targets, progress=not args.quiet)
+    path = write_csv(frame, Path(out) / "validation.csv")
+    if not args.quiet:
+        scale = args.scale if args.scale is not None else scenario.behaviour.agent_scale
+        print(f"\n{scenario.name}: {args.runs} runs, root seed {seed}, scale {scale:g}")
+        print(format_validation(frame))
+        print(f"written to {path}")
+    return 1 if args.strict and not frame["inside"].all() else 0

@@ -1,0 +1,185 @@
+"""A scenario document as plain data: dotted paths into it, where each value came from, error text.
+
+Loading (:mod:`flowsim.scenario.loading`) turns YAML into nested dicts and lists whose
+mappings carry a ``__lines__`` record of the file and line of every key. This module
+walks such documents (:func:`get_path`, :func:`set_path`: list items are addressed by their
+``id``) and turns a pydantic validation error into one paragraph naming the file, the
+line, the key and what is allowed (:func:`explain`). It knows nothing of the schema itself:
+the model to explain against is passed in.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+
+class Located:
+    """Where each value of a parsed YAML document came from (file and line)."""
+
+    def __init__(self, lines: dict[tuple, tuple[str, int]], default_file: str) -> None:
+        self.lines = lines
+        self.default_file = default_file
+
+    @classmethod
+    def empty(cls, file: str) -> Located:
+        return cls({}, file)
+
+    def where(self, path: tuple) -> tuple[str, int | None]:
+        for cut in range(len(path), -1, -1):
+            hit = self.lines.get(tuple(path[:cut]))
+            if hit:
+                return hit
+        return self.default_file, None
+
+
+def strip_lines(data: Any) -> Any:
+    """The document without its ``__lines__`` records."""
+    if isinstance(data, dict):
+        return {k: strip_lines(v) for k, v in data.items() if k != "__lines__"}
+    if isinstance(data, list):
+        return [strip_lines(v) for v in data]
+    return data
+
+
+def line_text(line: int | None) -> str:
+    return f"line {line}" if line else "line unknown"
+
+
+def index_path(loc: tuple, data: Any) -> tuple:
+    """Turn ('crossings', 'kz_uralsk', 'x') style paths into list indices where needed."""
+    out: list = []
+    node = data
+    for part in loc:
+        if isinstance(node, list) and isinstance(part, str):
+            index = next((i for i, item in enumerate(node) if isinstance(item, dict) and item.get("id") == part), None)
+            if index is None:
+                break
+            part = index
+        out.append(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return tuple(out)
+
+
+def dotted_key(loc: tuple, data: Any) -> str:
+    """Human path: list items by their id when they have one."""
+    parts: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            item = node[part]
+            parts.append(str(item["id"]) if isinstance(item, dict) and "id" in item else str(part))
+            node = item
+            continue
+        parts.append(str(part))
+        node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def explain(err: ValidationError, located: Located, data: dict, model: type[BaseModel]) -> str:
+    """One paragraph for the first problem of ``err``: file, line, key, and what is allowed.
+
+    ``model`` is the root model ``data`` was validated against (for the allowed keys).
+    """
+    # a typo shows up twice (an unknown key and a missing one): name the typo
+    ranked = sorted(err.errors(), key=lambda e: {"extra_forbidden": 0, "missing": 2}.get(e["type"], 1))
+    first = ranked[0]
+    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    loc = tuple(p for p in loc if p not in ("str", "list[...]", "int", "constrained-int", "none"))
+    file, line = located.where(loc)
+    key = dotted_key(loc, data) or "(top level)"
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1])
+        guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f" Did you mean '{guess[0]}'?" if guess else ""
+        text = f"unknown key '{loc[-1]}'.{hint} Allowed here: {', '.join(allowed)}."
+    elif kind == "missing":
+        text = "this required key is missing."
+    elif kind == "literal_error":
+        text = f"'{first.get('input')}' is not allowed; {first['msg'][0].lower()}{first['msg'][1:]}."
+    else:
+        text = f"{first['msg']} (found {first.get('input')!r})."
+    extra = f" ({len(err.errors()) - 1} more problem(s) after this one.)" if len(err.errors()) > 1 else ""
+    return f"{file}, {line_text(line)}, key '{key}': {text}{extra}"
+
+
+def _allowed_keys(root: type[BaseModel], loc: tuple) -> list[str]:
+    model: Any = root
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if field is None:
+            return []
+        model = _inner_model(field.annotation)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [f.alias or name for name, f in model.model_fields.items()]
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    if get_origin(annotation) is None:
+        return None
+    return None
+
+
+def _step(node: Any, part: str) -> Any:
+    if isinstance(node, list):
+        for item in node:
+            if isinstance(item, dict) and item.get("id") == part:
+                return item
+        if part.isdigit() and int(part) < len(node):
+            return node[int(part)]
+        raise KeyError(f"no item with id '{part}'")
+    if isinstance(node, dict):
+        if part in node:
+            return node[part]
+        raise KeyError(f"no key '{part}'")
+    raise KeyError(f"'{part}' is below a plain value")
+
+
+def get_path(data: Any, parts: list[str]) -> Any:
+    node = data
+    for part in parts:
+        node = _step(node, part)
+    return node
+
+
+def set_path(data: Any, parts: list[str], value: Any) -> None:
+    parent = get_path(data, parts[:-1])
+    last = parts[-1]
+    if isinstance(parent, dict):
+        if last not in parent and not (len(parts) >= 2 and parts[-2] == "appeal"):
+            raise KeyError(f"no key '{last}'")
+        parent[last] = value
+    elif isinstance(parent, list):
+        target = _step(parent, last)
+        parent[parent.index(target)] = value
+    else:
+        raise KeyError(f"'{last}' is below a plain value")
+
+
+def path_tuple(data: Any, parts: list[str]) -> tuple:
+    out: list = []
+    node = data
+    for part in parts:
+        if isinstance(node, list):
+            index = next((i for i, item in enumerate(node) if isinstance(item, dict) and item.get("id") == part), None)
+            out.append(index if index is not None else part)
+            node = node[index] if index is not None else None
+        else:
+            out.append(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return tuple(out)
