@@ -1,0 +1,153 @@
+"""Calibration and forecast of network scenarios (imported Flee cases) with ABC-SMC.
+
+The rule parameters listed in the scenario's ``calibration.parameters`` are fitted with
+pyabc's ABC-SMC; the distance of a simulation is Flee's ARD over the days up to
+``fit_until`` (all days if not set). The calibrated values (posterior weighted median) go to
+the scenario's ``calibration.calibrated_file``, with ``fit_until``, so ``flowsim validate``
+then reports the ARD on the fit period and on the rest (the forecast), with bands over runs.
+
+Reference: Toni, T. et al. (2009). Approximate Bayesian computation scheme for parameter
+inference and model selection in dynamical systems. J. R. Soc. Interface 6, 187–202.
+doi:10.1098/rsif.2008.0172
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from flowsim.analysis.flee_score import ard
+from flowsim.engine.network import NetworkModel
+from flowsim.flee.scenario import NetworkScenario
+
+try:
+    from flowsim.errors import CalibrationError
+except ImportError:  # pragma: no cover - only before the Layout merge
+    from flowsim.scenario import ScenarioError as CalibrationError
+
+
+@dataclass
+class NetworkCalibration:
+    """What a calibration returns."""
+
+    values: dict[str, float]
+    posterior: pd.DataFrame
+    populations: int
+    simulations: int
+    fit_ard: float
+    fit_until: str | None
+
+
+def _fit_days(scenario: NetworkScenario) -> int:
+    if scenario.fit_until is None:
+        return scenario.days
+    return (scenario.fit_until - scenario.start).days + 1
+
+
+def fit_distance(scenario: NetworkScenario, values: dict[str, float], seed: int | np.random.Generator) -> float:
+    """ARD over the fit period of one run with ``values`` applied (the ABC distance)."""
+    candidate = scenario.with_overrides(values)
+    days = _fit_days(scenario)
+    run = NetworkModel(candidate, rng=seed, days=days).run()
+    return ard(run.simulated, run.observed)
+
+
+def calibrate_network(
+    scenario: NetworkScenario,
+    *,
+    budget: dt.timedelta,
+    out_dir: Path,
+    population_size: int = 30,
+    max_populations: int = 8,
+    scale: int | None = None,
+    seed: int | None = None,
+    min_acceptance_rate: float = 0.01,
+) -> NetworkCalibration:
+    """ABC-SMC fit of the scenario's ``calibration.parameters`` to the camp series up to ``fit_until``.
+
+    Raises:
+        CalibrationError: the scenario lists no parameters, or pyabc is not installed.
+    """
+    try:
+        import pyabc
+    except ImportError:  # pragma: no cover - pyabc is the calibrate extra
+        raise CalibrationError("flowsim calibrate needs pyabc: pip install 'flowsim[calibrate]'.") from None
+    parameters = scenario.calibration.parameters
+    if not parameters:
+        raise CalibrationError(f"{scenario.source_path}: calibration.parameters is empty; list the rule settings to fit (name, low, high, scale).")
+    scale = scale or scenario.calibration.scale or max(scenario.scale, 10)
+    base = scenario.with_overrides({"agent_scale": int(scale)})
+    keys = [f"p{i}" for i in range(len(parameters))]
+    priors = {}
+    for key, p in zip(keys, parameters):
+        if p.scale == "log":
+            priors[key] = pyabc.RV("uniform", math.log10(p.low), math.log10(p.high) - math.log10(p.low))
+        else:
+            priors[key] = pyabc.RV("uniform", p.low, p.high - p.low)
+
+    def to_values(particle: dict) -> dict[str, float]:
+        return {p.name: (10 ** float(particle[k]) if p.scale == "log" else float(particle[k])) for k, p in zip(keys, parameters)}
+
+    seeds = np.random.SeedSequence(scenario.calendar.seed if seed is None else seed)
+
+    def model(particle: dict) -> dict:
+        child = np.random.default_rng(seeds.spawn(1)[0])  # a fresh child seed for every simulation
+        return {"ard": fit_distance(base, to_values(particle), child)}
+
+    def distance(x: dict, x0: dict) -> float:
+        return abs(x["ard"] - x0["ard"])
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    np.random.seed(int(seeds.generate_state(1)[0]))  # pyabc draws from numpy's global generator
+    abc = pyabc.ABCSMC(model, pyabc.Distribution(**priors), distance, population_size=population_size, sampler=pyabc.sampler.SingleCoreSampler())
+    db = out_dir / "abc.db"
+    if db.exists():
+        db.unlink()
+    abc.new(f"sqlite:///{db}", {"ard": 0.0})
+    history = abc.run(max_nr_populations=max_populations, max_walltime=budget, min_acceptance_rate=min_acceptance_rate)
+    frame, weights = history.get_distribution()
+    posterior = pd.DataFrame({p.name: (10 ** frame[k] if p.scale == "log" else frame[k]).to_numpy() for k, p in zip(keys, parameters)})
+    posterior["weight"] = weights
+    values = {name: _weighted_median(posterior[name].to_numpy(), weights) for name in posterior.columns if name != "weight"}
+    fit = fit_distance(base, values, np.random.default_rng(0))
+    return NetworkCalibration(
+        values=values,
+        posterior=posterior,
+        populations=int(history.max_t + 1),
+        simulations=int(history.total_nr_simulations),
+        fit_ard=fit,
+        fit_until=scenario.fit_until.isoformat() if scenario.fit_until else None,
+    )
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
+
+
+def write_network_calibration(result: NetworkCalibration, scenario: NetworkScenario, out_dir: Path, calibrated_file: Path) -> list[Path]:
+    """posterior.csv in ``out_dir`` and the calibrated file (values + fit_until) the scenario applies on load."""
+    try:
+        from flowsim.run.writing import write_atomic, write_csv
+    except ImportError:  # pragma: no cover - only before the Layout merge
+        from flowsim.outputs import write_atomic, write_csv
+    written = [write_csv(result.posterior, out_dir / "posterior.csv")]
+    document = {"parameters": {k: float(v) for k, v in result.values.items()}}
+    if result.fit_until:
+        document["parameters"]["fit_until"] = result.fit_until
+    header = (
+        f"# Calibrated by flowsim calibrate (ABC-SMC, {result.populations} populations, {result.simulations} simulations),\n"
+        f"# fitted on days up to {result.fit_until or 'the end'}; ARD on the fit period at these values: {result.fit_ard:.3f}.\n"
+    )
+    text = header + yaml.safe_dump(document, sort_keys=False)
+    calibrated_file.parent.mkdir(parents=True, exist_ok=True)
+    written.append(write_atomic(calibrated_file, lambda p: p.write_text(text, encoding="utf-8")))
+    return written
+

@@ -1,0 +1,96 @@
+"""``flowsim run``, ``validate`` and ``calibrate`` on a network scenario (an imported Flee case).
+
+The subcommand modules call :func:`is_network` first and hand network scenarios to these
+handlers; the options are the subcommands' own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+
+def is_network(path: str) -> bool:
+    from flowsim.flee.scenario import is_network_file
+
+    return is_network_file(path)
+
+
+def _out(args: argparse.Namespace, scenario, *parts: str) -> Path:
+    out = getattr(args, "out", None)
+    return Path(out) if out else Path("outputs").joinpath(scenario.name, *parts)
+
+
+def _scale(args: argparse.Namespace) -> int | None:
+    scale = getattr(args, "scale", None)
+    return int(round(scale)) if scale is not None else None
+
+
+def run(args: argparse.Namespace) -> int:
+    """One run: camps.csv, daily.csv, flee_score.json, figure and report."""
+    from flowsim.flee.scenario import load_network_scenario
+    from flowsim.run.network_run import simulate_network, write_network_run
+
+    scenario = load_network_scenario(args.scenario)
+    out = _out(args, scenario)
+    result = simulate_network(scenario, seed=args.seed, scale=_scale(args))
+    write_network_run(result, out, figures=not getattr(args, "no_figures", False))
+    if not getattr(args, "quiet", False):
+        _print_score(result, out)
+    return 0
+
+
+def validate(args: argparse.Namespace) -> int:
+    """Several runs: camp series with bands, ARD mean and sd, and the forecast ARD after fit_until."""
+    from flowsim.flee.scenario import load_network_scenario
+    from flowsim.run.network_run import simulate_network_runs, write_network_run
+
+    scenario = load_network_scenario(args.scenario)
+    out = _out(args, scenario, "validation")
+    result = simulate_network_runs(scenario, args.runs, seed=args.seed, scale=_scale(args), workers=args.workers or 1)
+    write_network_run(result, out)
+    if not getattr(args, "quiet", False):
+        _print_score(result, out)
+    return 0
+
+
+def calibrate(args: argparse.Namespace) -> int:
+    """ABC-SMC fit of the rule parameters on the series up to --fit-until."""
+    from flowsim.analysis.network_calibration import calibrate_network, write_network_calibration
+    from flowsim.flee.scenario import load_network_scenario
+
+    scenario = load_network_scenario(args.scenario)
+    fit_until = getattr(args, "fit_until", None)
+    if fit_until is not None:
+        scenario = scenario.with_overrides({"fit_until": fit_until.isoformat() if isinstance(fit_until, dt.date) else fit_until})
+    out = _out(args, scenario, "calibration")
+    budget = args.budget if isinstance(args.budget, dt.timedelta) else dt.timedelta(minutes=30)
+    result = calibrate_network(
+        scenario, budget=budget, out_dir=out, population_size=getattr(args, "population_size", 30) or 30,
+        max_populations=getattr(args, "max_populations", None) or 8, scale=_scale(args), seed=args.seed,
+    )
+    calibrated = getattr(args, "calibrated_file", None)
+    if calibrated is None:
+        target = scenario.calibration.calibrated_file or "calibrated.yaml"
+        calibrated = (scenario.source_path.parent / target) if scenario.source_path else out / "calibrated.yaml"
+    write_network_calibration(result, scenario, out, Path(calibrated))
+    if not getattr(args, "quiet", False):
+        print(f"{scenario.name}: {result.populations} populations, {result.simulations} simulations; "
+              f"ARD on the fit period (to {result.fit_until or 'the end'}) at the calibrated values: {result.fit_ard:.3f}")
+        for name, value in result.values.items():
+            print(f"  {name} = {value:.4g}")
+        print(f"calibrated values written to {calibrated}; `flowsim validate {args.scenario}` reports the forecast ARD")
+    return 0
+
+
+def _print_score(result, out: Path) -> None:
+    score = result.score
+    line = f"{result.meta['scenario']} (rules: {result.meta['rules']}, {result.meta['scale']} people per agent): ARD {score['ard']:.3f}"
+    if "ard_sd" in score:
+        line += f" ± {score['ard_sd']:.3f} over {score['runs']} runs"
+    line += f", rescaled {score['ard_rescaled']:.3f}"
+    if "ard_forecast" in score:
+        line += f"; fit (to {score['fit_until']}) {score['ard_fit']:.3f}, forecast {score['ard_forecast']:.3f}"
+    print(line)
+    print(f"tables written to {out}/")
