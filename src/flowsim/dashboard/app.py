@@ -101,19 +101,20 @@ def _chart(model: DashboardModel, name: str) -> None:
     events, calendar = model.events(), _calendar(model)
 
     def draw() -> Figure:
-        b = base if base is not None else None
+        daily, population, crossings = (None, None, None) if base is None else (
+            base.daily, base.population, base.crossings)
         if name == "entries":
-            return panels.entries_exits(today.daily, calendar, events, baseline=b and b.daily)
+            return panels.entries_exits(today.daily, calendar, events, baseline=daily)
         if name == "states":
-            return panels.people_by_state(today.population, calendar, events, baseline=b and b.population)
+            return panels.people_by_state(today.population, calendar, events, baseline=population)
         if name == "stocks":
-            return panels.stocks_abroad(today.daily, calendar, events, baseline=b and b.daily,
+            return panels.stocks_abroad(today.daily, calendar, events, baseline=daily,
                                         names=_names(model, "destination"))
         if name == "rent":
-            return panels.rent_index(today.daily, calendar, events, baseline=b and b.daily,
+            return panels.rent_index(today.daily, calendar, events, baseline=daily,
                                      names=_names(model, "destination"))
         if name == "queues":
-            return panels.queues(today.crossings, calendar, events, baseline=b and b.crossings,
+            return panels.queues(today.crossings, calendar, events, baseline=crossings,
                                  names=_names(model, "crossing"))
         last = today.daily["date"].iloc[-1]
         stocks = today.daily[today.daily["date"] == last].set_index("country")["wave_stock"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,6 +43,9 @@ def serve(scenario_file: str | None = None, *, host: str = "127.0.0.1", port: in
         announce: called with the page's address once the server is about to listen.
     """
     check_port(host, port)
+    # served over plain http on a numeric address, Solara warns on every page load that it
+    # cannot set the cookie it would want inside an iframe; the page is not embedded
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
     os.environ["SOLARA_APP"] = APP
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
