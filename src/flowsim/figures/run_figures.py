@@ -34,7 +34,7 @@ FIGURE_CAPTIONS: dict[str, str] = {
     "05_rent_index": "Rent index per destination (1.0 = level before 21 September).",
     "06_where_people_went": "Where people went: origin region, first destination, "
     "then onward destination, return home, or stayed.",
-    "07_map": "Schematic map: origins, crossings and destinations at their real coordinates; "
+    "07_map": "Map: origins, crossings and destinations on coastlines and country borders; "
     "arrows scaled by first-entry flows.",
     "08_fit_to_sources": "Fit to the sources: each documented interval against the simulated value "
     "(ratio to the documented midpoint).",
