@@ -158,7 +158,8 @@ def test_recovers_known_parameters_fast(tmp_path):
     """Small budget (about 30 s): the accepted particles bracket the truth."""
     scenario = load_scenario(TINY)
     result = calibrate(scenario, truth_targets(0.10), budget=dt.timedelta(seconds=30), out_dir=tmp_path,
-                       workers=2, population_size=40, seed=3, min_acceptance_rate=0.02, progress=False)
+                       workers=2, population_size=40, seed=3, min_acceptance_rate=0.02, progress=False,
+                       prior_draws=0)
     check_recovery(result, quantiles=False)
     record = result.record
     assert record["simulations"] > 0 and record["populations"] and record["wall_time_s"] < 45
@@ -195,9 +196,17 @@ def test_command_line_calibration(tmp_path, capsys):
         f"targets: {TINY.parents[2] / 'scenarios' / 'targets' / 'mobilization_2022.yaml'}")
     (work / "tiny.yaml").write_text(text.replace("calibration:\n", "calibration:\n  calibrated_file: cal/tiny.yaml\n"))
     status = main(["calibrate", str(work / "tiny.yaml"), "--budget", "8s", "--population-size", "15",
-                   "--max-populations", "2", "--check-runs", "1", "--out", str(tmp_path / "out"), "--quiet"])
+                   "--max-populations", "2", "--check-runs", "1", "--prior-draws", "6",
+                   "--out", str(tmp_path / "out"), "--quiet"])
     assert status == 0, capsys.readouterr().err
     record = yaml.safe_load((work / "cal" / "tiny.record.yaml").read_text())
+    informativeness = {row["id"]: row for row in record["informativeness"]["targets"]}
+    assert record["informativeness"]["prior_draws"] == 6 and "F14" in informativeness
+    assert all(0 <= row["prior_share_inside"] <= 1 for row in informativeness.values() if row["prior_share_inside"] == row["prior_share_inside"])
+    assert {row["parameter"] for row in record["identifiability"]} == set(record["calibrated_values"])
+    assert record["provenance"]["calibrated"] == list(record["calibrated_values"])
+    assert (work / "cal" / "tiny.posterior.csv").is_file()
+    assert (tmp_path / "out" / "figures" / "posterior_pairs.png").stat().st_size > 10_000
     assert record["validation_at_scale_1"]["runs"] == 1
     assert record["validation_at_scale_1"]["holds"] is False
     assert "--max-populations 2" in record["command"]

@@ -104,7 +104,8 @@ def format_result(result: CalibrationResult) -> str:
     """The posterior summary as text for a terminal."""
     record = result.record
     lines = [f"\n{record['scenario']}: {record['simulations']:,} simulations in {record['wall_time_s']:.0f} s, "
-             f"{len(result.populations)} populations, final threshold {record['final_epsilon']:.3g}; "
+             f"{len(result.populations)} populations, final threshold {record['final_epsilon']:.3g}, "
+             f"effective sample {record.get('effective_sample_size', float('nan')):.0f} of {len(result.posterior)}; "
              f"stopped: {record['stopped_because']}.",
              f"{'parameter':<48} {'prior':>21} {'median':>11} {'5-95 %':>23}"]
     for prior in result.priors:

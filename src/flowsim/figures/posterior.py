@@ -52,10 +52,10 @@ def pair_plot(particles: pd.DataFrame, priors: Sequence[PriorRange], title: str)
             prior_x = priors.get(col_name)
             log_x = prior_x is not None and prior_x.scale == "log"
             if i == j:
-                values = values[:, j]
+                column = values[:, j]
                 bins = (np.geomspace(prior_x.low, prior_x.high, 21) if log_x
                         else np.linspace(prior_x.low, prior_x.high, 21)) if prior_x else 20
-                ax.hist(values, bins=bins, weights=weights, color="#4c72b0", alpha=0.85)
+                ax.hist(column, bins=bins, weights=weights, color="#4c72b0", alpha=0.85)
                 ax.set_yticks([])
             elif i > j:
                 ax.scatter(values[:, j], values[:, i], s=5, linewidths=0, rasterized=True,
