@@ -442,20 +442,21 @@ class NetworkModel(Roads, mesa.Model):
     def _choose_routes(self, here: np.ndarray, cap: np.ndarray) -> np.ndarray:
         """Flee's ``selectRoute`` for many people at once: one weighted draw each among their place's routes.
 
-        Every place's cumulative weights, scaled to end at 1 and shifted by the place's index,
-        form one sorted array, so one ``searchsorted`` serves everyone.
+        Each place's cumulative weights are scaled to end at 1; a person's pick is the number
+        of his place's cumulative weights at or below his uniform draw (inverse CDF, one
+        column at a time: places have few candidate routes).
         """
         weights = self._weights(cap)
         cumulative = np.cumsum(weights, axis=1)
         total = cumulative[:, -1:]
-        scaled = np.where(total > 0, cumulative / np.where(total > 0, total, 1.0), 1.0)
-        scaled[np.arange(self.n_places), np.maximum(self.candidate_count - 1, 0)] = 1.0
-        width = scaled.shape[1]
-        flat = (scaled + np.arange(self.n_places)[:, None]).ravel()
-        picks = np.searchsorted(flat, here + self.rng.random(len(here)), side="right") - here * width
-        picks = np.minimum(picks, np.maximum(self.candidate_count[here] - 1, 0))
-        out = self.candidate_ids[here, picks]
-        return np.where(self.candidate_count[here] > 0, out, NO_ROUTE)
+        scaled = np.where(total > 0, cumulative / np.where(total > 0, total, 1.0), 1.0).astype(np.float32)
+        draws = self.rng.random(len(here), dtype=np.float32)
+        picks = np.zeros(len(here), dtype=np.int64)
+        for column in range(scaled.shape[1] - 1):
+            picks += scaled[here, column] <= draws
+        count = self.candidate_count[here]
+        picks = np.minimum(picks, np.maximum(count - 1, 0))
+        return np.where(count > 0, self.candidate_ids[here, picks], NO_ROUTE)
 
     def _weights(self, cap: np.ndarray) -> np.ndarray:
         """Route weights of every place's candidates (places × candidates; 0 past a place's last)."""
