@@ -95,8 +95,8 @@ FLOWSIM_DRIVER = textwrap.dedent(
     r'''
     import json, resource, sys, time
     sys.path.insert(0, sys.argv[5])
-    from flowsim.flee.importer import import_flee
-    from flowsim.flee.scenario import load_network_scenario
+    from flowsim.scenario.flee_import import import_flee
+    from flowsim.scenario.network import load_network_scenario
     from flowsim.engine.network import NetworkModel
 
     case, settings, seed, hasten, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[6]

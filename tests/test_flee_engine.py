@@ -10,9 +10,11 @@ import pytest
 from flowsim.analysis.flee_score import ard, ard_rescaled, score_camps
 from flowsim.engine import flee_rules as fr
 from flowsim.engine.network import NetworkModel
-from flowsim.flee.importer import import_flee
-from flowsim.flee.scenario import load_network_scenario
-from flowsim.run.network_run import simulate_network, simulate_network_runs, write_network_run
+from flowsim.scenario.flee_import import import_flee
+from flowsim.scenario.network import load_network_scenario
+from flowsim.analysis.network_validation import scored_run, validation_runs
+from flowsim.figures.camps import write_network_figures
+from flowsim.run.network_run import write_network_tables
 from test_flee_reader import BASE, make_case
 
 DATA = Path(__file__).parent / "data" / "flee"
@@ -101,8 +103,9 @@ def test_country_closure_holds_people_until_it_ends(tmp_path):
 def test_location_closure_and_camp_capacity(tmp_path):
     scenario = tiny(tmp_path, {"input_csv/locations.csv": BASE["input_csv/locations.csv"].replace("camp,,\n", "camp,,100\n")})
     run = NetworkModel(scenario, rng=4).run()
-    # people see the camp's occupancy at the start of each round of moves, so a day's batch may overshoot a little
-    assert run.simulated.max() <= 100 + 15
+    # people see the camp's occupancy at the start of each round of moves (Flee: one person at a time),
+    # so one round's batch may overshoot; uncapped, the camp ends with several times the capacity
+    assert run.simulated.max() <= 100 + 30
     scenario = tiny(tmp_path, {"input_csv/closures.csv": "#h\nlocation,C,,0,-1\n"})
     assert NetworkModel(scenario, rng=4).run().simulated.sum() == 0
 
@@ -156,9 +159,9 @@ def test_ard_as_flee_computes_it():
 def test_vendored_cases_import_run_and_score(tmp_path, case, ard_range):
     out = import_flee(DATA / case, tmp_path / f"{case}.yaml")
     scenario = load_network_scenario(out)
-    result = simulate_network(scenario, seed=1, scale=20)
+    result = scored_run(scenario, seed=1, scale=20)
     assert ard_range[0] < result.score["ard"] < ard_range[1]
-    written = write_network_run(result, tmp_path / "run", figures=False)
+    written = write_network_tables(result, tmp_path / "run")
     assert {p.name for p in written} == {"camps.csv", "daily.csv", "flee_score.json", "meta.json"}
     assert set(result.camps.columns) == {"date", "camp", "simulated", "observed"}
     assert score_camps(result.camps)["ard"] == pytest.approx(result.score["ard"])
@@ -168,8 +171,9 @@ def test_several_runs_give_bands_and_forecast_scores(tmp_path):
     out = import_flee(DATA / "tigray2020", tmp_path / "t.yaml")
     out.write_text(out.read_text().replace("days: 300", "days: 120") + "fit_until: 2020-12-31\n")
     scenario = load_network_scenario(out)
-    result = simulate_network_runs(scenario, 2, seed=2, scale=40)
+    result = validation_runs(scenario, 2, seed=2, scale=40)
     assert (result.camps["simulated_p05"] <= result.camps["simulated_p95"]).all()
     assert {"ard", "ard_sd", "ard_fit", "ard_forecast"} <= set(result.score)
-    write_network_run(result, tmp_path / "v")
+    write_network_tables(result, tmp_path / "v")
+    write_network_figures(tmp_path / "v")
     assert (tmp_path / "v" / "figures" / "camps.png").exists() and (tmp_path / "v" / "report.html").exists()

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flowsim.flee.importer import import_flee
-from flowsim.flee.reader import FleeFormatError, add_series, interpolate_daily, location_kind, read_case
-from flowsim.flee.scenario import is_network_file, load_network_scenario
-from flowsim.flee.settings import read_simsetting
+from flowsim.scenario.flee_import import import_flee
+from flowsim.scenario.flee_reader import FleeFormatError, location_kind, read_case
+from flowsim.scenario.flee_series import add_series, interpolate_daily
+from flowsim.scenario.network import is_network_file, load_network_scenario
+from flowsim.scenario.flee_settings import read_simsetting
 
 BASE = {
     "input_csv/locations.csv": (

@@ -24,12 +24,9 @@ import yaml
 
 from flowsim.analysis.flee_score import ard
 from flowsim.engine.network import NetworkModel
-from flowsim.flee.scenario import NetworkScenario
+from flowsim.scenario.network import NetworkScenario
 
-try:
-    from flowsim.errors import CalibrationError
-except ImportError:  # pragma: no cover - only before the Layout merge
-    from flowsim.scenario import ScenarioError as CalibrationError
+from flowsim.errors import CalibrationError
 
 
 @dataclass
@@ -134,10 +131,8 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 
 def write_network_calibration(result: NetworkCalibration, scenario: NetworkScenario, out_dir: Path, calibrated_file: Path) -> list[Path]:
     """posterior.csv in ``out_dir`` and the calibrated file (values + fit_until) the scenario applies on load."""
-    try:
-        from flowsim.run.writing import write_atomic, write_csv
-    except ImportError:  # pragma: no cover - only before the Layout merge
-        from flowsim.outputs import write_atomic, write_csv
+    from flowsim.run.writing import write_atomic, write_csv
+
     written = [write_csv(result.posterior, out_dir / "posterior.csv")]
     document = {"parameters": {k: float(v) for k, v in result.values.items()}}
     if result.fit_until:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flowsim.cli.options import duration, positive_int, rate, scale_value, seed_value, whole_number
+from flowsim.errors import UserError
 
 if TYPE_CHECKING:
     from flowsim.analysis.calibration import CalibrationResult
@@ -20,7 +21,10 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="ABC-SMC calibration of the parameters in the scenario's 'calibration:' section against "
                     "its targets file. Writes the posterior, the calibrated parameter file and its record.")
     parser.add_argument("scenario", help="scenario YAML")
-    parser.add_argument("--budget", type=duration, required=True, help="wall-time budget, e.g. 30m, 90s, 1h")
+    parser.add_argument("--budget", type=duration, default=None,
+                        help="wall-time budget, e.g. 30m, 90s, 1h (required, except for network scenarios: 10m)")
+    parser.add_argument("--fit-until", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                        help="network scenarios: fit the camp series up to this date; validate then scores the rest")
     parser.add_argument("--scale", type=scale_value, default=None,
                         help="people per agent during calibration (default: the scenario's calibration.scale)")
     parser.add_argument("--workers", type=positive_int, default=1, help="parallel sampling processes (default 1)")
@@ -49,6 +53,12 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``flowsim calibrate``; returns the exit status."""
+    from flowsim.cli import network
+
+    if network.is_network(args.scenario):  # an imported Flee case (kind: network)
+        return network.calibrate(args)
+    if args.budget is None:
+        raise UserError("--budget is required: the wall time the calibration may take, e.g. --budget 30m.")
     from flowsim.analysis.calibration import calibrate, check_at_scale_one, write_calibration
     from flowsim.analysis.validation import scenario_targets
     from flowsim.run.writing import check_out_folder, default_out

@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 def is_network(path: str) -> bool:
-    from flowsim.flee.scenario import is_network_file
+    from flowsim.scenario.network import is_network_file
 
     return is_network_file(path)
 
@@ -29,13 +29,18 @@ def _scale(args: argparse.Namespace) -> int | None:
 
 def run(args: argparse.Namespace) -> int:
     """One run: camps.csv, daily.csv, flee_score.json, figure and report."""
-    from flowsim.flee.scenario import load_network_scenario
-    from flowsim.run.network_run import simulate_network, write_network_run
+    from flowsim.analysis.network_validation import scored_run
+    from flowsim.run.network_run import write_network_tables
+    from flowsim.scenario.network import load_network_scenario
 
     scenario = load_network_scenario(args.scenario)
     out = _out(args, scenario)
-    result = simulate_network(scenario, seed=args.seed, scale=_scale(args))
-    write_network_run(result, out, figures=not getattr(args, "no_figures", False))
+    result = scored_run(scenario, seed=args.seed, scale=_scale(args))
+    write_network_tables(result, out)
+    if not getattr(args, "no_figures", False):
+        from flowsim.figures.camps import write_network_figures
+
+        write_network_figures(out)
     if not getattr(args, "quiet", False):
         _print_score(result, out)
     return 0
@@ -43,13 +48,16 @@ def run(args: argparse.Namespace) -> int:
 
 def validate(args: argparse.Namespace) -> int:
     """Several runs: camp series with bands, ARD mean and sd, and the forecast ARD after fit_until."""
-    from flowsim.flee.scenario import load_network_scenario
-    from flowsim.run.network_run import simulate_network_runs, write_network_run
+    from flowsim.analysis.network_validation import validation_runs
+    from flowsim.figures.camps import write_network_figures
+    from flowsim.run.network_run import write_network_tables
+    from flowsim.scenario.network import load_network_scenario
 
     scenario = load_network_scenario(args.scenario)
     out = _out(args, scenario, "validation")
-    result = simulate_network_runs(scenario, args.runs, seed=args.seed, scale=_scale(args), workers=args.workers or 1)
-    write_network_run(result, out)
+    result = validation_runs(scenario, args.runs, seed=args.seed, scale=_scale(args), workers=args.workers or 1)
+    write_network_tables(result, out)
+    write_network_figures(out)
     if not getattr(args, "quiet", False):
         _print_score(result, out)
     return 0
@@ -58,14 +66,14 @@ def validate(args: argparse.Namespace) -> int:
 def calibrate(args: argparse.Namespace) -> int:
     """ABC-SMC fit of the rule parameters on the series up to --fit-until."""
     from flowsim.analysis.network_calibration import calibrate_network, write_network_calibration
-    from flowsim.flee.scenario import load_network_scenario
+    from flowsim.scenario.network import load_network_scenario
 
     scenario = load_network_scenario(args.scenario)
     fit_until = getattr(args, "fit_until", None)
     if fit_until is not None:
         scenario = scenario.with_overrides({"fit_until": fit_until.isoformat() if isinstance(fit_until, dt.date) else fit_until})
     out = _out(args, scenario, "calibration")
-    budget = args.budget if isinstance(args.budget, dt.timedelta) else dt.timedelta(minutes=30)
+    budget = args.budget if isinstance(args.budget, dt.timedelta) else dt.timedelta(minutes=10)
     result = calibrate_network(
         scenario, budget=budget, out_dir=out, population_size=getattr(args, "population_size", 30) or 30,
         max_populations=getattr(args, "max_populations", None) or 8, scale=_scale(args), seed=args.seed,

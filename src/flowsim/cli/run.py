@@ -24,6 +24,10 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from flowsim.cli import network
+
+    if network.is_network(args.scenario):  # an imported Flee case (kind: network)
+        return network.run(args)
     from flowsim.analysis.targets import load_targets
     from flowsim.analysis.validation import single_run_validation
     from flowsim.run.simulate import check_memory, simulate

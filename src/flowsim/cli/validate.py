@@ -30,6 +30,10 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``flowsim validate``; returns the exit status (1 with --strict when a target fails)."""
+    from flowsim.cli import network
+
+    if network.is_network(args.scenario):  # an imported Flee case (kind: network)
+        return network.validate(args)
     from flowsim.analysis.executors import make_executor
     from flowsim.analysis.targets import load_targets
     from flowsim.analysis.validation import format_validation, scenario_targets, validate, write_validation

@@ -1,7 +1,7 @@
 """The general network engine: places of any kind joined by routes, people moving along them.
 
 :class:`NetworkModel` (a ``mesa.Model``; one step is one day) runs a network scenario
-(:mod:`flowsim.flee.scenario`): conflict zones, towns, camps, markers and forwarding hubs
+(:mod:`flowsim.scenario.network`): conflict zones, towns, camps, markers and forwarding hubs
 joined by two-way routes with distances; closures of countries, locations and camps by date;
 conflict zones that start and end by date with an intensity; camp capacities. People are
 rows of per-person numpy arrays (location, link, progress on the link, planned route,
@@ -33,7 +33,8 @@ import mesa
 import numpy as np
 
 from flowsim.engine import flee_rules as fr
-from flowsim.flee.scenario import NetworkScenario
+from flowsim.engine.network_roads import Roads
+from flowsim.scenario.network import NetworkScenario
 
 NO_ROUTE = -1
 NOT_TRAVELLING = -1
@@ -55,7 +56,7 @@ class NetworkRun:
     scale: int
 
 
-class NetworkModel(mesa.Model):
+class NetworkModel(Roads, mesa.Model):
     """A network scenario as a Mesa model; ``step()`` simulates one day.
 
     Args:
@@ -137,108 +138,6 @@ class NetworkModel(mesa.Model):
             fr.MARKER: 1.0,
             fr.OTHER: 1.0,
         }
-
-    def _build_links(self) -> None:
-        src, dst, dist, speed, walk = [], [], [], [], []
-        for route in self.case.routes:
-            a, b = self.place_index[route.name1], self.place_index[route.name2]
-            if route.forced_redirection == 2:
-                a, b = b, a
-            # Flee 3.1 links a route flagged 1 twice (its flag steers nobody), doubling its weight.
-            copies = 2 if route.forced_redirection == 1 else 1
-            link_speed = float(route.attributes.get("max_move_speed") or self.max_speed)
-            walk_probability = float(route.attributes.get("walk_probability") or 0.0)
-            for _ in range(copies):
-                for s, d in ((a, b), (b, a)):
-                    src.append(s)
-                    dst.append(d)
-                    dist.append(route.distance)
-                    speed.append(link_speed if self.flee_rules else self.max_speed)
-                    walk.append(walk_probability)
-        self.link_src = np.array(src, dtype=np.int64)
-        self.link_dst = np.array(dst, dtype=np.int64)
-        self.link_distance = np.array(dist, dtype=float)
-        self.link_speed = np.array(speed, dtype=np.float32)
-        self.link_walk = np.array(walk)
-        self.link_open = np.ones(len(src), dtype=bool)
-        self.uniform_speed = np.float32(self.link_speed[0]) if len(src) and (self.link_speed == self.link_speed[0]).all() else None
-        self.any_walking = bool((self.link_walk > 0).any())
-        mr = self.network_scenario.flee.move_rules
-        self.start_on_foot = self.flee_rules and mr.start_on_foot
-        self.avoid_short_stints = self.flee_rules and mr.avoid_short_stints
-        self.link_order = np.arange(len(src))  # Flee appends a reopened link at the end of the list
-        self._next_order = len(src)
-        self._route_registry: dict[tuple[int, ...], int] = {}
-        self._route_nodes: list[tuple[int, ...]] = []
-        self._rebuild_routes()
-
-    def _awareness(self) -> int:
-        if self.flee_rules:
-            return self.network_scenario.flee.move_rules.awareness_level
-        return self.network_scenario.flowsim_rules.awareness_level
-
-    def _rebuild_routes(self) -> None:
-        """Candidate routes from every place over open links, enumerated as Flee's recursion does."""
-        n = self.n_places
-        order = np.argsort(self.link_order, kind="stable")
-        out_links: list[list[int]] = [[] for _ in range(n)]
-        for link in order:
-            if self.link_open[link]:
-                out_links[self.link_src[link]].append(int(link))
-        self.first_link = np.full((n, n), -1, dtype=np.int64)
-        for place in range(n):
-            for link in reversed(out_links[place]):
-                self.first_link[place, self.link_dst[link]] = link
-        awareness = self._awareness()
-        self.candidates: list[tuple[np.ndarray, np.ndarray]] = []
-        for place in range(n):
-            ids: list[int] = []
-            dists: list[float] = []
-            if awareness == 0:
-                for link in out_links[place]:
-                    ids.append(self._route_id((int(self.link_dst[link]),)))
-                    dists.append(0.0)
-            else:
-                for link in out_links[place]:
-                    self._enumerate(out_links, link, 0.0, (place,), (), 1, awareness, ids, dists)
-            self.candidates.append((np.array(ids, dtype=np.int64), np.array(dists)))
-        if not self._route_nodes:
-            self._route_id((0,))  # keeps the tables non-empty in a world without links
-        self.route_next = np.full((len(self._route_nodes), max(len(r) for r in self._route_nodes)), -1, dtype=np.int64)
-        for rid, nodes in enumerate(self._route_nodes):
-            self.route_next[rid, : len(nodes)] = nodes
-        self.route_length = np.array([len(r) for r in self._route_nodes], dtype=np.int64)
-        self.route_end = np.array([r[-1] for r in self._route_nodes], dtype=np.int64)
-        width = max(1, max(len(ids) for ids, _ in self.candidates))
-        self.candidate_ids = np.full((n, width), -1, dtype=np.int64)
-        self.candidate_distance = np.zeros((n, width))
-        self.candidate_count = np.zeros(n, dtype=np.int64)
-        for place, (ids, dists) in enumerate(self.candidates):
-            self.candidate_ids[place, : len(ids)] = ids
-            self.candidate_distance[place, : len(ids)] = dists
-            self.candidate_count[place] = len(ids)
-        self.candidate_valid = self.candidate_ids >= 0
-
-    def _enumerate(self, out_links, link, prior, origins, path, step, awareness, ids, dists) -> None:
-        end = int(self.link_dst[link])
-        distance = prior + self.link_distance[link]
-        if not self.is_marker[end]:
-            ids.append(self._route_id(path + (end,)))
-            dists.append(distance)
-        else:
-            step -= 1
-        if awareness > step:
-            for onward in out_links[end]:
-                if int(self.link_dst[onward]) in origins:
-                    continue
-                self._enumerate(out_links, onward, distance, origins + (end,), path + (end,), step + 1, awareness, ids, dists)
-
-    def _route_id(self, nodes: tuple[int, ...]) -> int:
-        rid = self._route_registry.get(nodes)
-        if rid is None:
-            rid = self._route_registry[nodes] = len(self._route_nodes)
-            self._route_nodes.append(nodes)
-        return rid
 
     def _build_series(self) -> None:
         case, n_days = self.case, self.days
@@ -384,60 +283,6 @@ class NetworkModel(mesa.Model):
         counts = self.rng.multinomial(k, weights / total)
         self._add_people(np.repeat(np.arange(self.n_places), counts))
         self.spawned[t] = k
-
-    # closures -------------------------------------------------------------
-
-    def _apply_closures(self, t: int) -> None:
-        changed = False
-        for closure in self.case.closures:
-            if closure.start == t:
-                changed |= self._close(closure, closing=True)
-            if closure.end == t:
-                changed |= self._close(closure, closing=False)
-        if changed:
-            self._rebuild_routes()
-
-    def _close(self, closure, *, closing: bool) -> bool:
-        kind = closure.kind
-        if kind == "country":
-            a = self.country[self.link_src] == closure.name1
-            b = self.country[self.link_dst] == closure.name2
-            c = self.country[self.link_src] == closure.name2
-            d = self.country[self.link_dst] == closure.name1
-            return self._set_links((a & b) | (c & d), closing)
-        if kind == "location":
-            place = self.place_index[closure.name1]
-            return self._set_links((self.link_src == place) | (self.link_dst == place), closing)
-        if kind == "link":
-            p, q = self.place_index[closure.name1], self.place_index[closure.name2]
-            return self._set_links(((self.link_src == p) & (self.link_dst == q)) | ((self.link_src == q) & (self.link_dst == p)), closing)
-        if kind in ("camp", "idpcamp"):
-            place = self.place_index[closure.name1]
-            mc = self._movechances()
-            if closing:  # the camp becomes a town
-                self._set_movechance(place, mc[fr.TOWN], self.today)
-                self.is_camp[place] = self.is_idpcamp[place] = False
-                self.is_town[place] = True
-            else:
-                idp = kind == "idpcamp"
-                self._set_movechance(place, mc[fr.IDPCAMP if idp else fr.CAMP], self.today)
-                self.is_camp[place] = True
-                self.is_idpcamp[place] = idp
-                self.is_town[place] = False
-            self.conflict[place] = -1.0
-            return False
-        return False  # remove_forced_redirection: the flag steers nobody in Flee 3.1
-
-    def _set_links(self, mask: np.ndarray, closing: bool) -> bool:
-        target = mask & (self.link_open if closing else ~self.link_open)
-        if not target.any():
-            return False
-        self.link_open[target] = not closing
-        if not closing:
-            for link in np.flatnonzero(target):
-                self.link_order[link] = self._next_order
-                self._next_order += 1
-        return True
 
     # moving ---------------------------------------------------------------
 
@@ -597,20 +442,21 @@ class NetworkModel(mesa.Model):
     def _choose_routes(self, here: np.ndarray, cap: np.ndarray) -> np.ndarray:
         """Flee's ``selectRoute`` for many people at once: one weighted draw each among their place's routes.
 
-        Every place's cumulative weights, scaled to end at 1 and shifted by the place's index,
-        form one sorted array, so one ``searchsorted`` serves everyone.
+        Each place's cumulative weights are scaled to end at 1; a person's pick is the number
+        of his place's cumulative weights at or below his uniform draw (inverse CDF, one
+        column at a time: places have few candidate routes).
         """
         weights = self._weights(cap)
         cumulative = np.cumsum(weights, axis=1)
         total = cumulative[:, -1:]
-        scaled = np.where(total > 0, cumulative / np.where(total > 0, total, 1.0), 1.0)
-        scaled[np.arange(self.n_places), np.maximum(self.candidate_count - 1, 0)] = 1.0
-        width = scaled.shape[1]
-        flat = (scaled + np.arange(self.n_places)[:, None]).ravel()
-        picks = np.searchsorted(flat, here + self.rng.random(len(here)), side="right") - here * width
-        picks = np.minimum(picks, np.maximum(self.candidate_count[here] - 1, 0))
-        out = self.candidate_ids[here, picks]
-        return np.where(self.candidate_count[here] > 0, out, NO_ROUTE)
+        scaled = np.where(total > 0, cumulative / np.where(total > 0, total, 1.0), 1.0).astype(np.float32)
+        draws = self.rng.random(len(here), dtype=np.float32)
+        picks = np.zeros(len(here), dtype=np.int64)
+        for column in range(scaled.shape[1] - 1):
+            picks += scaled[here, column] <= draws
+        count = self.candidate_count[here]
+        picks = np.minimum(picks, np.maximum(count - 1, 0))
+        return np.where(count > 0, self.candidate_ids[here, picks], NO_ROUTE)
 
     def _weights(self, cap: np.ndarray) -> np.ndarray:
         """Route weights of every place's candidates (places × candidates; 0 past a place's last)."""

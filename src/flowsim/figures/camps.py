@@ -1,15 +1,21 @@
-"""Simulated against observed camp series (Flee-format network runs)."""
+"""Simulated against observed camp series of network runs (imported Flee cases), and their report."""
 
 from __future__ import annotations
 
+import base64
+import html
+import io
+import json
 import math
+from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
+
+from flowsim.run.writing import write_atomic
 
 ATTRIBUTION = "Observed: UNHCR; ACLED; via djgroen/FabFlee"
 
@@ -48,3 +54,45 @@ def plot_camps(camps: pd.DataFrame, *, title: str = "", fit_until: str | None = 
     fig.autofmt_xdate()
     fig.tight_layout(rect=(0, 0.02, 1, 0.97))
     return fig
+
+
+def write_network_figures(out: Path) -> list[Path]:
+    """``figures/camps.png`` and ``report.html`` of a network run folder, from its tables alone."""
+    out = Path(out)
+    camps = pd.read_csv(out / "camps.csv")
+    meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    score_path = out / "flee_score.json"
+    score = json.loads(score_path.read_text(encoding="utf-8")) if score_path.exists() else {}
+    fig = plot_camps(camps, title=f"{meta['scenario']}: people in camps, simulated and observed", fit_until=score.get("fit_until"))
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    png = buffer.getvalue()
+    (out / "figures").mkdir(exist_ok=True)
+    report = _report_html(meta, score, camps, png)
+    return [
+        write_atomic(out / "figures" / "camps.png", lambda p: p.write_bytes(png)),
+        write_atomic(out / "report.html", lambda p: p.write_text(report, encoding="utf-8")),
+    ]
+
+
+def _report_html(meta: dict, score: dict, camps: pd.DataFrame, png: bytes) -> str:
+    def cell(value) -> str:
+        return f"{value:.4f}" if isinstance(value, float) else html.escape(str(value))
+
+    rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{cell(v)}</td></tr>" for k, v in score.items())
+    last = camps[camps["date"] == camps["date"].max()]
+    camp_rows = "".join(f"<tr><td>{html.escape(str(r.camp))}</td><td>{r.simulated:,.0f}</td><td>{r.observed:,.0f}</td></tr>" for r in last.itertuples())
+    image = base64.b64encode(png).decode()
+    runs = f"{meta['runs']} runs" if "runs" in meta else f"seed {meta.get('seed')}"
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(meta['scenario'])}</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}td{{padding:2px 10px}}</style></head><body>
+<h1>{html.escape(meta['scenario'])}</h1>
+<p>Network scenario, <b>rules: {html.escape(str(meta['rules']))}</b>, {html.escape(runs)}, {meta['scale']} people per agent. Case: {html.escape(str(meta['case']))}.</p>
+<h2>Score against the observed camp counts</h2>
+<p>ARD (Flee's averaged relative difference): for each day, Σ|simulated − observed| / Σ observed over camps, averaged over days;
+rescaled: each day's simulated camp total is first scaled to the observed total. With <code>fit_until</code>, "fit" and "forecast" split the days.</p>
+<table>{rows}</table>
+<h2>Camps</h2><img src="data:image/png;base64,{image}" style="max-width:100%">
+<h3>Last day</h3><table><tr><th>camp</th><th>simulated</th><th>observed</th></tr>{camp_rows}</table>
+<p style="color:grey">{html.escape(ATTRIBUTION)}</p></body></html>"""

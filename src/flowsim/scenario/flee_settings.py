@@ -42,10 +42,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-try:
-    from flowsim.errors import ScenarioError
-except ImportError:  # pragma: no cover - only before the Layout merge
-    from flowsim.scenario import ScenarioError
+from flowsim.errors import ScenarioError
 
 IGNORED_BY_FLEE_31 = {
     ("spawn_rules", "sum_from_camps"): "Flee 3.1 spawns from the total series (refugees.csv) whatever this says",

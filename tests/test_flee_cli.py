@@ -1,0 +1,55 @@
+"""The command line on Flee cases: import-flee, run, validate and calibrate on a network scenario."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from flowsim.cli import main
+
+DATA = Path(__file__).parent / "data" / "flee"
+
+
+def test_import_run_validate(tmp_path, capsys):
+    scenario = tmp_path / "scenarios" / "tigray2020.yaml"
+    assert main(["import-flee", str(DATA / "tigray2020"), "--out", str(scenario)]) == 0
+    assert "55 locations, 4 camps" in capsys.readouterr().out
+    text = scenario.read_text().replace("days: 300", "days: 90")
+    scenario.write_text(text + "fit_until: 2020-12-15\n")
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--scale", "50", "--out", str(out), "--quiet"]) == 0
+    for name in ("camps.csv", "daily.csv", "flee_score.json", "meta.json", "report.html", "figures/camps.png"):
+        assert (out / name).exists(), name
+    score = json.loads((out / "flee_score.json").read_text())
+    assert {"ard", "ard_rescaled", "ard_fit", "ard_forecast"} <= set(score)
+    header = (out / "camps.csv").read_text().splitlines()[0]
+    assert header == "date,camp,simulated,observed"
+    assert main(["validate", str(scenario), "--runs", "2", "--scale", "50", "--out", str(tmp_path / "v")]) == 0
+    assert "ARD" in capsys.readouterr().out
+    assert json.loads((tmp_path / "v" / "flee_score.json").read_text())["runs"] == 2
+
+
+def test_malformed_case_exits_2_with_one_paragraph(tmp_path, capsys):
+    case = tmp_path / "case"
+    (case / "input_csv").mkdir(parents=True)
+    (case / "source_data").mkdir()
+    (case / "input_csv" / "locations.csv").write_text("#h\nA,R,C,1,2,town\n")
+    (case / "input_csv" / "routes.csv").write_text("")
+    assert main(["import-flee", str(case), "--out", str(tmp_path / "x.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("flowsim import-flee: ") and "locations.csv, line 2" in err
+    assert not (tmp_path / "x.yaml").exists()
+
+
+@pytest.mark.slow
+def test_calibrate_then_forecast(tmp_path, capsys):
+    scenario = tmp_path / "mali.yaml"
+    main(["import-flee", str(DATA / "burundi2015"), "--out", str(scenario)])
+    assert main(["calibrate", str(scenario), "--fit-until", "2015-09-30", "--budget", "2m", "--population-size", "10",
+                 "--max-populations", "2", "--scale", "50", "--out", str(tmp_path / "cal")]) == 0
+    assert (tmp_path / "calibrated" / "burundi2015.yaml").exists()
+    assert main(["validate", str(scenario), "--runs", "2", "--scale", "50", "--out", str(tmp_path / "v")]) == 0
+    score = json.loads((tmp_path / "v" / "flee_score.json").read_text())
+    assert score["fit_until"] == "2015-09-30" and "ard_forecast" in score
