@@ -19,6 +19,7 @@ import contextlib
 import copy
 import datetime as dt
 import io
+import json
 import math
 import os
 import random
@@ -410,6 +411,7 @@ def mutate_odd_key(rng: random.Random) -> Mutant:
 
 
 def mutate_huge_list(rng: random.Random) -> Mutant:
+    """A list grown to thousands of items (written as text: building 20,000 dicts is slow)."""
     text, data = base(BASELINE_NAME)
     main = f"scenarios/fuzz_{rng.getrandbits(40):010x}.yaml"
     section = rng.choice(["origins", "destinations", "crossings", "events", "onward_links",
@@ -417,21 +419,27 @@ def mutate_huge_list(rng: random.Random) -> Mutant:
     count = rng.choice([600, 2000, 20_000])
     unique = rng.random() < 0.7
     if section == "entry_documents":
-        data["destinations"][0]["entry_documents"] = ["foreign_passport"] * count
+        data["destinations"][0]["entry_documents"] = "__HUGE__"
+        item, indent = "foreign_passport", "    "
     elif section == "event_crossings":
         data["events"].append({"id": "many", "date": data["calendar"]["end"], "kind": "close_crossing",
-                               "label": "x", "crossing": [data["crossings"][0]["id"]] * count})
+                               "label": "x", "crossing": "__HUGE__"})
+        item, indent = data["crossings"][0]["id"], "    "
     elif section == "parameters":
-        data["calibration"]["parameters"] = data["calibration"]["parameters"] * (count // 9)
+        item = json.dumps(data["calibration"]["parameters"][0], default=str)
+        data["calibration"]["parameters"], indent = "__HUGE__", "    "
     else:
-        items = data[section]
-        template = items[-1]
-        for i in range(count):
-            item = copy.deepcopy(template)
-            if unique:
-                item["id"] = f"{template['id']}_{i}"
-            items.append(item)
-    return _structured("huge_list", rng, data, f"{section} x{count} unique={unique}", main)
+        template = data[section][-1]
+        item = json.dumps(template, default=str)
+        data[section], indent = "__HUGE__", "  "
+    lines = []
+    for i in range(count):
+        line = item
+        if unique and line.startswith("{"):
+            line = line.replace('"id": "', f'"id": "x{i}_', 1)
+        lines.append(f"{indent}- {line}\n")
+    body = dump(data).decode().replace(" __HUGE__\n", "\n" + "".join(lines), 1)
+    return Mutant("huge_list", f"{section} x{count} unique={unique}", main, {main: body.encode()})
 
 
 def mutate_nesting(rng: random.Random) -> Mutant:

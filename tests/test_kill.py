@@ -23,8 +23,8 @@ import pytest
 
 from conftest import ROOT, TINY
 
-SCALE = "50"
-KILLS = 6
+SCALE = "100"
+KILLS = 5
 
 
 def start(*args: str) -> subprocess.Popen:
@@ -58,59 +58,62 @@ def complete(name: str, data: bytes) -> bool:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict:
-    """Two complete runs of the tiny world (seeds 1 and 2) and how long one takes."""
+    """An earlier complete run (seed 1, with figures), the new run's tables (seed 2), their durations."""
     folder = tmp_path_factory.mktemp("kill")
-    done = {}
-    for seed in (1, 2):
+    done = {"folder": folder}
+    for seed, figures in ((1, []), (2, ["--no-figures"])):
         out = folder / f"seed{seed}"
         began = time.perf_counter()
-        code, err = finish(start("run", TINY, "--scale", SCALE, "--seed", seed, "--out", out, "--quiet"))
+        code, err = finish(start("run", TINY, "--scale", SCALE, "--seed", seed, "--out", out, "--quiet", *figures))
         assert code == 0, err
         done[seed] = snapshot(out)
-        done["seconds"] = time.perf_counter() - began
-    done["folder"] = folder
+        done["seconds", bool(figures)] = time.perf_counter() - began
     return done
+
+
+def kill_at_random(runs: dict, out: Path, moment: float, *figures: str) -> dict[str, bytes]:
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(runs["folder"] / "seed1", out)
+    process = start("run", TINY, "--scale", SCALE, "--seed", 2, "--out", out, "--quiet", *figures)
+    time.sleep(moment)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return snapshot(out)
 
 
 def test_a_run_killed_at_random_moments_leaves_old_or_new_files(runs):
     old, new = runs[1], runs[2]
     rng = random.Random(12)
     out = runs["folder"] / "target"
-    moments = []
-    for kill in range(KILLS):
-        if out.exists():
-            shutil.rmtree(out)
-        shutil.copytree(runs["folder"] / "seed1", out)
-        process = start("run", TINY, "--scale", SCALE, "--seed", 2, "--out", out, "--quiet")
-        moment = rng.uniform(0.3, runs["seconds"] * 1.1)
-        time.sleep(moment)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        moments.append(round(moment, 2))
-        now = snapshot(out)
-        strays = sorted(set(now) - set(old) - set(new))
+    tables_only, with_figures = runs["seconds", True], runs["seconds", False]
+    plan = [(rng.uniform(0.2, tables_only * 1.2), "--no-figures") for _ in range(KILLS)]
+    plan.append((rng.uniform(tables_only, with_figures), ""))  # while drawing the figures
+    for moment, figures in plan:
+        now = kill_at_random(runs, out, moment, *([figures] if figures else []))
+        strays = sorted(set(now) - set(old))
         assert not strays, f"kill at {moment:.2f} s left {strays}"
-        assert set(old) <= set(now), "no file of the earlier run disappeared"
+        assert set(now) == set(old), "no file of the earlier run disappeared"
         for name, data in now.items():
             if data in (old.get(name), new.get(name)):
                 continue
             assert complete(name, data), f"kill at {moment:.2f} s: {name} is neither the old nor the new file"
-    # and a run after all that completes, with the new files
-    code, err = finish(start("run", TINY, "--scale", SCALE, "--seed", 2, "--out", out, "--quiet"))
+    # and a run after all that completes, with the new tables
+    code, err = finish(start("run", TINY, "--scale", SCALE, "--seed", 2, "--out", out, "--quiet", "--no-figures"))
     assert code == 0, err
     final = snapshot(out)
     assert {n: d for n, d in final.items() if n.endswith(".csv")} == {n: d for n, d in new.items()
                                                                         if n.endswith(".csv")}
-    print("killed at", moments)
+    print("killed at", [round(m, 2) for m, _ in plan])
 
 
 def test_a_second_run_on_the_same_out_is_told_and_does_not_interleave(runs):
     out = runs["folder"] / "shared"
-    first = start("run", TINY, "--scale", SCALE, "--seed", 1, "--out", out, "--quiet")
+    first = start("run", TINY, "--scale", SCALE, "--seed", 1, "--out", out, "--quiet")  # with figures: slow
     deadline = time.monotonic() + 30
     while not out.exists() and time.monotonic() < deadline:
         time.sleep(0.02)
-    second = start("run", TINY, "--scale", SCALE, "--seed", 2, "--out", out, "--quiet")
+    second = start("run", TINY, "--scale", SCALE, "--seed", 2, "--out", out, "--quiet", "--no-figures")
     (code1, err1), (code2, err2) = finish(first), finish(second)
     assert code1 == 0, err1
     assert code2 == 2 and "another flowsim" in err2 and err2.count("\n") == 1, err2

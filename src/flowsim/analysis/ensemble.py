@@ -51,6 +51,7 @@ RUN_TABLES = ("daily", "crossings", "flows", "profile", "population", "summary")
 PERCENTILES = (5, 25, 50, 75, 95)
 BAND_KEYS = {"daily": ("date", "country"), "crossings": ("date", "crossing")}
 DONE_MARKER = "done.json"
+MAX_RUNS = 100_000
 
 __all__ = [
     "EnsembleResult", "PERCENTILES", "band_columns", "outputs_bands", "percentile_bands", "read_run_table",
@@ -291,8 +292,8 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
         ScenarioError: the scenario cannot be loaded.
     """
     sc = as_scenario(scenario)
-    if runs < 1:
-        raise EnsembleError(f"--runs must be at least 1 (got {runs}).")
+    if not 1 <= runs <= MAX_RUNS:
+        raise EnsembleError(f"--runs must be a whole number from 1 to {MAX_RUNS:,} (got {runs}).")
     if scale is not None and not (math.isfinite(scale) and AGENT_SCALE_MIN <= scale <= AGENT_SCALE_MAX):
         raise EnsembleError(f"--scale must be a number of people per agent from {AGENT_SCALE_MIN:g} to "
                             f"{AGENT_SCALE_MAX:g} (got {scale}).")

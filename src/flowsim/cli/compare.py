@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from flowsim.cli.options import RUNS, add_execution_options, add_uncertainty_options, posterior_draws
+from flowsim.cli.options import add_execution_options, add_uncertainty_options, posterior_draws
 from flowsim.errors import UserError
 
 
@@ -16,7 +16,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                     "difference of key outputs (median and 5-95%) as compare.csv and compare.png.")
     parser.add_argument("base", help="base scenario YAML")
     parser.add_argument("whatif", help="what-if scenario YAML")
-    parser.add_argument("--runs", type=RUNS, default=50, help="runs per scenario (default 50)")
+    parser.add_argument("--runs", type=int, default=50, help="runs per scenario (default 50)")
     parser.add_argument("--resume", action="store_true", help="keep finished runs of both ensembles")
     add_execution_options(parser)
     add_uncertainty_options(parser)

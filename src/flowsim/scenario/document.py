@@ -87,7 +87,7 @@ def explain(err: ValidationError, located: Located, data: dict, model: type[Base
     ``model`` is the root model ``data`` was validated against (for the allowed keys).
     """
     # a typo shows up twice (an unknown key and a missing one): name the typo
-    ranked = sorted(err.errors(), key=lambda e: {"extra_forbidden": 0, "missing": 2}.get(e["type"], 1))
+    ranked = sorted(err.errors(), key=lambda e: {"extra_forbidden": 0, "too_long": 0, "missing": 2}.get(e["type"], 1))
     first = ranked[0]
     loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     loc = tuple(p for p in loc if p not in ("str", "list[...]", "int", "constrained-int", "none"))

@@ -119,6 +119,10 @@ def safe_resolve(path: Path) -> Path:
         return Path(os.path.abspath(path))
 
 
+class _TooBig(yaml.MarkedYAMLError):
+    """Valid YAML, but nested too deeply or too big once aliases are expanded."""
+
+
 class _LimitedComposer(yaml.composer.Composer):
     """Composes YAML nodes refusing deep nesting and documents too big once aliases are expanded.
 
@@ -138,14 +142,14 @@ class _LimitedComposer(yaml.composer.Composer):
             node = self.anchors.get(event.anchor)
             if node is not None:
                 if id(node) not in self._sizes:
-                    raise yaml.MarkedYAMLError(
+                    raise _TooBig(
                         problem=f"the alias *{event.anchor} is used inside its own anchor &{event.anchor} (a loop)",
                         problem_mark=event.start_mark)
                 self._count(self._sizes[id(node)], event.start_mark)
             return super().compose_node(parent, index)
         self._depth += 1
         if self._depth > MAX_NESTING:
-            raise yaml.MarkedYAMLError(
+            raise _TooBig(
                 problem=f"values nested more than {MAX_NESTING} deep; a scenario needs a few levels",
                 problem_mark=event.start_mark)
         before = self._values
@@ -159,7 +163,7 @@ class _LimitedComposer(yaml.composer.Composer):
     def _count(self, values: int, mark) -> None:
         self._values += values
         if self._values > MAX_VALUES:
-            raise yaml.MarkedYAMLError(
+            raise _TooBig(
                 problem=f"more than {MAX_VALUES:,} values once aliases (*name) are expanded; a scenario "
                         "has a few thousand — is this an alias bomb or a runaway list?",
                 problem_mark=mark)
@@ -269,6 +273,10 @@ def _read_yaml(path: Path, *, what: str = "a scenario", asked_by: str = "") -> A
     loader.name = str(path)
     try:
         data = loader.get_single_data()
+    except _TooBig as err:
+        mark = err.problem_mark
+        raise ScenarioError(f"{asked_by}{path}, line {mark.line + 1}, column {mark.column + 1}: {err.problem}.") \
+            from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
