@@ -316,12 +316,13 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
     check_out_folder(out)
     with lock_folder(out):
         return _run_ensemble(sc, runs, seed, scale, out, seeds, manifest, executor, resume, workers, scheduler,
-                             worker, progress)
+                             worker, progress, uncertainty)
 
 
 def _run_ensemble(sc: Scenario, runs: int, seed: int, scale: float | None, out: Path, seeds: list[int],
                   manifest: dict, executor: Executor | str | None, resume: bool, workers: int | None,
-                  scheduler: str | None, worker: Callable[..., dict], progress: bool) -> EnsembleResult:
+                  scheduler: str | None, worker: Callable[..., dict], progress: bool,
+                  uncertainty: Uncertainty) -> EnsembleResult:
     manifest_path = out / "manifest.json"
     if resume:
         _check_resumable(manifest_path, manifest)
