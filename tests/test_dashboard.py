@@ -117,9 +117,12 @@ def test_step_advances_the_model_one_day():
     button(rc, "Step").click()
     assert model.value is first and first.days_run == 1
     assert first.date == first.flow.config.calendar.start
+    drawn = [bytes(i.value) for i in rc.find(widgets.Image).widgets]
     button(rc, "Step").click()
     assert first.days_run == 2
     assert len(first.tables().population) == 2
+    redrawn = [bytes(i.value) for i in rc.find(widgets.Image).widgets]
+    assert len(redrawn) == len(drawn) == 4 and all(a != b for a, b in zip(drawn, redrawn))  # every chart moved on
 
 
 def test_reset_restores_day_0():

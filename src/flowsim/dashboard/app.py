@@ -102,11 +102,11 @@ def make_chart(model: DashboardModel, name: str) -> panels.LiveChart:
 
 
 @solara.component
-def Chart(model: DashboardModel, name: str) -> None:
-    """One chart, redrawn once per simulated day (not on every render of the page)."""
+def Chart(model: DashboardModel, name: str, day: int) -> None:
+    """One chart, redrawn once per simulated ``day`` (not on every render of the page)."""
     chart = solara.use_memo(lambda: make_chart(model, name), dependencies=[id(model), name])
     image = solara.use_memo(lambda: chart.png(model.tables(), model.tables("baseline")),
-                            dependencies=[id(model), model.days_run, name])
+                            dependencies=[id(model), day, name])
     solara.Image(image, width="100%")
 
 
@@ -117,7 +117,7 @@ def _chart(model: DashboardModel, name: str) -> None:
     elif model.tables() is None:
         solara.Text("Press Step or ▶ to run the first day.")
     else:
-        Chart(model, name)
+        Chart(model, name, model.days_run)
 
 
 def _panel(name: str):
