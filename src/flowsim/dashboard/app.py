@@ -76,7 +76,9 @@ def _calendar(model: DashboardModel) -> tuple[Any, Any]:
 
 def _markdown(text: str) -> None:
     """Markdown rendered here into HTML (Solara's own Markdown would fetch KaTeX from a CDN)."""
-    solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]),
+    html = markdown.markdown(text, extensions=["tables"])
+    html = html.replace("<td", '<td style="padding: 1px 8px"').replace("<th", '<th style="padding: 1px 8px"')
+    solara.HTML(tag="div", unsafe_innerHTML=html,
                 classes=["flowsim-text"], style="font-size: 0.9rem")
 
 
@@ -145,7 +147,8 @@ def TodayPanel(model: DashboardModel) -> None:
         date = model.date.strftime("%-d %B %Y") if model.date else "before the first day"
         solara.Text(f"Day {model.days_run} of {model.total_days} · {date}", classes=["flowsim-today"],
                     style={"font-size": "1.25rem", "font-weight": "500"})
-        run = f"**{model.flow.config.name}**, seed {model.seed}, {model.scale:g} people per agent"
+        each = "one agent per person" if model.scale == 1 else f"{model.scale:g} people per agent"
+        run = f"**{model.flow.config.name}**, seed {model.seed}, {each}"
         if model.baseline is not None:
             run += f"; faint lines: **{model.baseline.config.name}**, same seed"
         _markdown(run)
