@@ -17,15 +17,14 @@ The parameters apply when Reset is pressed, as in every Mesa page. Solara serves
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import markdown
 import numpy as np
 import pandas as pd
 import solara
-from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
@@ -59,13 +58,6 @@ def initial_arguments(params: dict[str, Any]) -> dict[str, Any]:
             for name, spec in params.items()}
 
 
-def png(fig: Figure) -> bytes:
-    """A figure as PNG bytes, compressed lightly (the page redraws it every day)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=fig.dpi, pil_kwargs={"compress_level": 1})
-    return buffer.getvalue()
-
-
 # --------------------------------------------------------------------------- panels
 
 
@@ -82,47 +74,52 @@ def _calendar(model: DashboardModel) -> tuple[Any, Any]:
     return calendar.start, calendar.end
 
 
+def _markdown(text: str) -> None:
+    """Markdown rendered here into HTML (Solara's own Markdown would fetch KaTeX from a CDN)."""
+    html = markdown.markdown(text, extensions=["tables"])
+    html = html.replace("<td", '<td style="padding: 1px 8px"').replace("<th", '<th style="padding: 1px 8px"')
+    solara.HTML(tag="div", unsafe_innerHTML=html,
+                classes=["flowsim-text"], style="font-size: 0.9rem")
+
+
+def make_chart(model: DashboardModel, name: str) -> panels.LiveChart:
+    """The live chart ``name`` of this model's run (made once per model, redrawn every day)."""
+    common = {"compare": model.baseline is not None}
+    calendar, events = _calendar(model), model.events()
+    if name == "entries":
+        return panels.EntriesChart(calendar, events, **common)
+    if name == "states":
+        return panels.StatesChart(calendar, events, **common)
+    if name == "stocks":
+        return panels.CountryLinesChart(calendar, events, column="wave_stock", ylabel="People present",
+                                        title="People of the exodus present in each country",
+                                        names=_names(model, "destination"), **common)
+    if name == "rent":
+        return panels.CountryLinesChart(calendar, events, column="rent_index", ylabel="Rent index",
+                                        title="Rent index (1.0 = before 21 September)",
+                                        names=_names(model, "destination"), **common)
+    if name == "queues":
+        return panels.QueuesChart(calendar, events, names=_names(model, "crossing"), **common)
+    return panels.MapChart(calendar, events, places=model.places(), **common)
+
+
 @solara.component
-def Figure_(draw: Any, model: DashboardModel, key: str) -> None:
-    """One chart, redrawn once per simulated day (not on every render of the page)."""
-    image = solara.use_memo(lambda: png(draw()), dependencies=[id(model), model.days_run, key])
+def Chart(model: DashboardModel, name: str, day: int) -> None:
+    """One chart, redrawn once per simulated ``day`` (not on every render of the page)."""
+    chart = solara.use_memo(lambda: make_chart(model, name), dependencies=[id(model), name])
+    image = solara.use_memo(lambda: chart.png(model.tables(), model.tables("baseline")),
+                            dependencies=[id(model), day, name])
     solara.Image(image, width="100%")
 
 
 def _chart(model: DashboardModel, name: str) -> None:
-    """Draw panel ``name`` for the days run so far, or say why there is nothing to draw."""
+    """Draw chart ``name`` for the days run so far, or say why there is nothing to draw."""
     if model.error is not None or model.flow is None:
         solara.Text("Nothing to draw: see the message above.")
-        return
-    today, base = model.tables(), model.tables("baseline")
-    if today is None:
+    elif model.tables() is None:
         solara.Text("Press Step or ▶ to run the first day.")
-        return
-    events, calendar = model.events(), _calendar(model)
-
-    def draw() -> Figure:
-        daily, population, crossings = (None, None, None) if base is None else (
-            base.daily, base.population, base.crossings)
-        if name == "entries":
-            return panels.entries_exits(today.daily, calendar, events, baseline=daily)
-        if name == "states":
-            return panels.people_by_state(today.population, calendar, events, baseline=population)
-        if name == "stocks":
-            return panels.stocks_abroad(today.daily, calendar, events, baseline=daily,
-                                        names=_names(model, "destination"))
-        if name == "rent":
-            return panels.rent_index(today.daily, calendar, events, baseline=daily,
-                                     names=_names(model, "destination"))
-        if name == "queues":
-            return panels.queues(today.crossings, calendar, events, baseline=crossings,
-                                 names=_names(model, "crossing"))
-        last = today.daily["date"].iloc[-1]
-        stocks = today.daily[today.daily["date"] == last].set_index("country")["wave_stock"]
-        crossings_today = today.crossings[today.crossings["date"] == last]
-        return panels.route_map(model.places(), today.flows, crossings_today, stocks,
-                                day=pd.Timestamp(last).strftime("%-d %b %Y"))
-
-    Figure_(draw, model, name)
+    else:
+        Chart(model, name, model.days_run)
 
 
 def _panel(name: str):
@@ -150,15 +147,16 @@ def TodayPanel(model: DashboardModel) -> None:
         date = model.date.strftime("%-d %B %Y") if model.date else "before the first day"
         solara.Text(f"Day {model.days_run} of {model.total_days} · {date}", classes=["flowsim-today"],
                     style={"font-size": "1.25rem", "font-weight": "500"})
-        run = f"**{model.flow.config.name}**, seed {model.seed}, {model.scale:g} people per agent"
+        each = "one agent per person" if model.scale == 1 else f"{model.scale:g} people per agent"
+        run = f"**{model.flow.config.name}**, seed {model.seed}, {each}"
         if model.baseline is not None:
             run += f"; faint lines: **{model.baseline.config.name}**, same seed"
-        solara.Markdown(run)
+        _markdown(run)
         for note in model.notes:
             solara.Warning(note, dense=True)
         today = model.tables()
         if today is None:
-            solara.Markdown("Press **Step** (one day) or **▶** (play) in the sidebar.")
+            _markdown("Press **Step** (one day) or **▶** (play) in the sidebar.")
             return
         now = today.population.iloc[-1]
         left = int(now[["queued", "in_transit", "abroad", "returned"]].sum())
@@ -167,7 +165,7 @@ def TodayPanel(model: DashboardModel) -> None:
                 ("crossed a border so far", crossed), ("queued at a border now", int(now["queued"])),
                 ("on the way now", int(now["in_transit"])), ("abroad now", int(now["abroad"])),
                 ("back in Russia", int(now["returned"]))]
-        solara.Markdown("\n".join(["| today | people |", "|---|---:|"]
+        _markdown("\n".join(["| today | people |", "|---|---:|"]
                                   + [f"| {label} | {value:,} |" for label, value in rows]))
 
 
@@ -185,7 +183,7 @@ def EventsPanel(model: DashboardModel) -> None:
         past = today is not None and e["date"] <= today
         text = f"**{e['label']}**" if past else e["label"]
         lines.append(f"| {number} | {e['date']:%-d %b} | {text} | {e['country'] or 'all'} |")
-    solara.Markdown("\n".join(lines))
+    _markdown("\n".join(lines))
 
 
 @solara.component
@@ -205,7 +203,7 @@ def CrossingsPanel(model: DashboardModel) -> None:
              "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(rows[c]) else "---" for c in columns) + "|"]
     for _, row in rows.iterrows():
         lines.append("| " + " | ".join(_cell(row[c]) for c in columns) + " |")
-    solara.Markdown("\n".join(lines))
+    _markdown("\n".join(lines))
 
 
 def _cell(value: Any) -> str:
@@ -243,7 +241,7 @@ def PersonPanel(model: DashboardModel) -> None:
             model.follow(index)
             set_picks(picks + 1)
 
-    solara.Markdown(f"#### One person · {people:,} agents of the exodus so far"
+    _markdown(f"#### One person · {people:,} agents of the exodus so far"
                     + (f" (each {model.scale:g} people)" if model.scale != 1 else ""))
     with solara.Row():
         solara.Button("Pick someone", on_click=pick_random, disabled=people == 0, color="primary", outlined=True)
@@ -265,7 +263,7 @@ def PersonPanel(model: DashboardModel) -> None:
     if model.trajectory:
         lines += ["", f"**Followed day by day** (since {model.trajectory[0][0] or 'day 0'})", ""]
         lines += [f"- {date}: {state.replace('_', ' ')} · {where}" for date, state, where in model.trajectory]
-    solara.Markdown("\n".join(lines))
+    _markdown("\n".join(lines))
 
 
 COMPONENTS = [
