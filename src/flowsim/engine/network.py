@@ -313,7 +313,29 @@ class NetworkModel(Roads, mesa.Model):
         mv = np.zeros(len(ids), dtype=np.float32)
         rt = np.concatenate([self.route[tr].astype(np.int64), route[ok]])
         st = np.concatenate([self.route_step[tr].astype(np.int64), step[ok]])
-        on_road = []
+        on_road: list = []
+        order = np.argsort(ids, kind="stable")  # Flee finishes travel person by person, in the order they joined
+        for chunk in np.array_split(order, self._chunks(len(ids))):
+            self._travel_rounds(ids[chunk], lk[chunk], pr[chunk], mv[chunk], rt[chunk], st[chunk], t, settled, on_road)
+        self._write_back(settled, on_road, t)
+
+    def _chunks(self, active: int) -> int:
+        """How many groups finish their travel one after another today.
+
+        Flee moves people one at a time, so a camp filling up is seen by the next person;
+        here groups move together. On a day when no camp can come near its capacity the
+        whole day is one group; otherwise up to 32 groups of at least 512 people, in Flee's
+        order, approximate it.
+        """
+        room = self.capacity >= 1
+        groups = min(32, active // 512)
+        if not room.any() or groups <= 1:
+            return 1
+        near = self.occupancy[room] + active > self._buffer() * self.capacity[room]
+        return groups if near.any() else 1
+
+    def _travel_rounds(self, ids, lk, pr, mv, rt, st, t: int, settled: list, on_road: list) -> None:
+        """Flee's ``finish_travel`` (and the moves it chains) for one group, in rounds."""
         while len(ids):
             cap = self._capacity()
             sp = self._speeds(ids, lk)
@@ -354,7 +376,6 @@ class NetworkModel(Roads, mesa.Model):
             settled.append((ids[rest], place[rest], rt[rest], st[rest], mv[rest]))
             ids, lk, mv, rt, st = ids[going], lk[going], mv[going], rt[going], st[going]
             pr = np.zeros(len(ids), dtype=np.float32)
-        self._write_back(settled, on_road, t)
 
     def _capacity(self) -> np.ndarray:
         return fr.capacity_multiplier(self.occupancy, self.capacity, self._buffer())
@@ -443,17 +464,15 @@ class NetworkModel(Roads, mesa.Model):
         """Flee's ``selectRoute`` for many people at once: one weighted draw each among their place's routes.
 
         Each place's cumulative weights are scaled to end at 1; a person's pick is the number
-        of his place's cumulative weights at or below his uniform draw (inverse CDF, one
-        column at a time: places have few candidate routes).
+        of his place's cumulative weights at or below his uniform draw (inverse CDF; places
+        have few candidate routes).
         """
         weights = self._weights(cap)
         cumulative = np.cumsum(weights, axis=1)
         total = cumulative[:, -1:]
         scaled = np.where(total > 0, cumulative / np.where(total > 0, total, 1.0), 1.0).astype(np.float32)
         draws = self.rng.random(len(here), dtype=np.float32)
-        picks = np.zeros(len(here), dtype=np.int64)
-        for column in range(scaled.shape[1] - 1):
-            picks += scaled[here, column] <= draws
+        picks = (scaled[here, :-1] <= draws[:, None]).sum(axis=1)
         count = self.candidate_count[here]
         picks = np.minimum(picks, np.maximum(count - 1, 0))
         return np.where(count > 0, self.candidate_ids[here, picks], NO_ROUTE)
