@@ -15,6 +15,10 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from flowsim.cli import network
+
+    if network.is_network(args.scenario):  # an imported Flee case (kind: network)
+        return network.check(args)
     scenario = load_scenario(args.scenario)
     people = sum(o.men_at_risk for o in scenario.origins)
     print(f"{args.scenario}: OK — scenario '{scenario.name}', {scenario.calendar.start} to "

@@ -21,7 +21,12 @@ With ``rules: flee`` a day is Flee 3.1's day (``runscripts/run.py`` and ``Ecosys
 
 The one deliberate difference from Flee is order within a day: Flee moves people one at a
 time, so a camp filling up mid-day is seen by the next person; here people move in rounds and
-see camp occupancy as of the start of each round.
+see camp occupancy as of the start of each round; on days when a camp can fill, travel is
+finished in groups in Flee's order, so the filling is seen as in Flee.
+
+The module has a little over 500 lines: the day's steps all read and write the same
+per-person arrays, and are kept together so that ``step()`` and what it calls read as one day
+(the roads and their closures are in :mod:`flowsim.engine.network_roads`).
 """
 
 from __future__ import annotations
