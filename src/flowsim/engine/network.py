@@ -328,16 +328,17 @@ class NetworkModel(Roads, mesa.Model):
         """How many groups finish their travel one after another today.
 
         Flee moves people one at a time, so a camp filling up is seen by the next person;
-        here groups move together. On a day when no camp can come near its capacity the
-        whole day is one group; otherwise up to 32 groups of at least 512 people, in Flee's
-        order, approximate it.
+        here groups move together. Only on a day when a camp that is not yet full can come
+        near its capacity does the order matter; then up to 8 groups of at least 512 people,
+        in Flee's order, approximate it. Otherwise the whole day is one group.
         """
+        groups = min(8, active // 512)
         room = self.capacity >= 1
-        groups = min(32, active // 512)
-        if not room.any() or groups <= 1:
+        if groups <= 1 or not room.any():
             return 1
-        near = self.occupancy[room] + active > self._buffer() * self.capacity[room]
-        return groups if near.any() else 1
+        occupancy, capacity = self.occupancy[room], self.capacity[room]
+        filling = (occupancy < capacity) & (occupancy + active > self._buffer() * capacity)
+        return groups if filling.any() else 1
 
     def _travel_rounds(self, ids, lk, pr, mv, rt, st, t: int, settled: list, on_road: list) -> None:
         """Flee's ``finish_travel`` (and the moves it chains) for one group, in rounds."""
