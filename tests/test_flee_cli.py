@@ -29,6 +29,10 @@ def test_import_run_validate(tmp_path, capsys):
     assert main(["validate", str(scenario), "--runs", "2", "--scale", "50", "--out", str(tmp_path / "v")]) == 0
     assert "ARD" in capsys.readouterr().out
     assert json.loads((tmp_path / "v" / "flee_score.json").read_text())["runs"] == 2
+    assert main(["check", str(scenario)]) == 0
+    assert "network scenario 'tigray2020'" in capsys.readouterr().out
+    (out / "report.html").unlink()
+    assert main(["plot", str(out)]) == 0 and (out / "report.html").exists()
 
 
 def test_malformed_case_exits_2_with_one_paragraph(tmp_path, capsys):

@@ -15,6 +15,10 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from flowsim.cli import network
+
+    if network.is_network(args.scenario):  # an imported Flee case (kind: network)
+        return network.check(args)
     from flowsim.run.simulate import check_memory
 
     scenario = load_scenario(args.scenario)

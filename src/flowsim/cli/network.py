@@ -27,6 +27,18 @@ def _scale(args: argparse.Namespace) -> int | None:
     return int(round(scale)) if scale is not None else None
 
 
+def check(args: argparse.Namespace) -> int:
+    """Read the scenario and its case, and say what is in it."""
+    from flowsim.scenario.network import load_network_scenario
+
+    scenario = load_network_scenario(args.scenario)
+    case = scenario.network_case
+    print(f"{args.scenario}: OK — network scenario '{scenario.name}' (rules: {scenario.rules}), case {scenario.case_dir}: "
+          f"{len(case.locations)} locations, {len(case.camp_names)} camps, {len(case.routes)} routes, "
+          f"{len(case.closures)} closures, from {case.start_date} for {scenario.days} days.")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """One run: camps.csv, daily.csv, flee_score.json, figure and report."""
     from flowsim.analysis.network_validation import scored_run

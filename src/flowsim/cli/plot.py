@@ -21,6 +21,11 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Figures, then the report."""
+    if (Path(args.run_dir) / "camps.csv").exists():  # a network run (imported Flee case)
+        from flowsim.figures.camps import write_network_figures
+
+        print("\n".join(f"wrote {p}" for p in write_network_figures(Path(args.run_dir))))
+        return 0
     from flowsim.figures.report import write_report
     from flowsim.figures.run_figures import plot_run
 

@@ -21,7 +21,12 @@ With ``rules: flee`` a day is Flee 3.1's day (``runscripts/run.py`` and ``Ecosys
 
 The one deliberate difference from Flee is order within a day: Flee moves people one at a
 time, so a camp filling up mid-day is seen by the next person; here people move in rounds and
-see camp occupancy as of the start of each round.
+see camp occupancy as of the start of each round; on days when a camp can fill, travel is
+finished in groups in Flee's order, so the filling is seen as in Flee.
+
+The module has a little over 500 lines: the day's steps all read and write the same
+per-person arrays, and are kept together so that ``step()`` and what it calls read as one day
+(the roads and their closures are in :mod:`flowsim.engine.network_roads`).
 """
 
 from __future__ import annotations
@@ -313,7 +318,30 @@ class NetworkModel(Roads, mesa.Model):
         mv = np.zeros(len(ids), dtype=np.float32)
         rt = np.concatenate([self.route[tr].astype(np.int64), route[ok]])
         st = np.concatenate([self.route_step[tr].astype(np.int64), step[ok]])
-        on_road = []
+        on_road: list = []
+        order = np.argsort(ids, kind="stable")  # Flee finishes travel person by person, in the order they joined
+        for chunk in np.array_split(order, self._chunks(len(ids))):
+            self._travel_rounds(ids[chunk], lk[chunk], pr[chunk], mv[chunk], rt[chunk], st[chunk], t, settled, on_road)
+        self._write_back(settled, on_road, t)
+
+    def _chunks(self, active: int) -> int:
+        """How many groups finish their travel one after another today.
+
+        Flee moves people one at a time, so a camp filling up is seen by the next person;
+        here groups move together. Only on a day when a camp that is not yet full can come
+        near its capacity does the order matter; then up to 8 groups of at least 512 people,
+        in Flee's order, approximate it. Otherwise the whole day is one group.
+        """
+        groups = min(8, active // 512)
+        room = self.capacity >= 1
+        if groups <= 1 or not room.any():
+            return 1
+        occupancy, capacity = self.occupancy[room], self.capacity[room]
+        filling = (occupancy < capacity) & (occupancy + active > self._buffer() * capacity)
+        return groups if filling.any() else 1
+
+    def _travel_rounds(self, ids, lk, pr, mv, rt, st, t: int, settled: list, on_road: list) -> None:
+        """Flee's ``finish_travel`` (and the moves it chains) for one group, in rounds."""
         while len(ids):
             cap = self._capacity()
             sp = self._speeds(ids, lk)
@@ -354,7 +382,6 @@ class NetworkModel(Roads, mesa.Model):
             settled.append((ids[rest], place[rest], rt[rest], st[rest], mv[rest]))
             ids, lk, mv, rt, st = ids[going], lk[going], mv[going], rt[going], st[going]
             pr = np.zeros(len(ids), dtype=np.float32)
-        self._write_back(settled, on_road, t)
 
     def _capacity(self) -> np.ndarray:
         return fr.capacity_multiplier(self.occupancy, self.capacity, self._buffer())
@@ -443,17 +470,15 @@ class NetworkModel(Roads, mesa.Model):
         """Flee's ``selectRoute`` for many people at once: one weighted draw each among their place's routes.
 
         Each place's cumulative weights are scaled to end at 1; a person's pick is the number
-        of his place's cumulative weights at or below his uniform draw (inverse CDF, one
-        column at a time: places have few candidate routes).
+        of his place's cumulative weights at or below his uniform draw (inverse CDF; places
+        have few candidate routes).
         """
         weights = self._weights(cap)
         cumulative = np.cumsum(weights, axis=1)
         total = cumulative[:, -1:]
         scaled = np.where(total > 0, cumulative / np.where(total > 0, total, 1.0), 1.0).astype(np.float32)
         draws = self.rng.random(len(here), dtype=np.float32)
-        picks = np.zeros(len(here), dtype=np.int64)
-        for column in range(scaled.shape[1] - 1):
-            picks += scaled[here, column] <= draws
+        picks = (scaled[here, :-1] <= draws[:, None]).sum(axis=1)
         count = self.candidate_count[here]
         picks = np.minimum(picks, np.maximum(count - 1, 0))
         return np.where(count > 0, self.candidate_ids[here, picks], NO_ROUTE)

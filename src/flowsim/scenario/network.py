@@ -26,6 +26,9 @@ calibrate. This module is the only one that reads such a file; it returns a
 
 from __future__ import annotations
 
+import os
+import stat
+
 import datetime as dt
 import difflib
 from pathlib import Path
@@ -155,14 +158,22 @@ class NetworkScenario(_Spec):
 
 
 def is_network_file(path: str | Path) -> bool:
-    """Whether a YAML file is a network scenario (``kind: network``), read cheaply."""
+    """Whether a YAML file is a network scenario (``kind: network``), read cheaply.
+
+    Only a regular file is opened (a FIFO or a device would block), and only its first
+    megabyte is read, bytes that are not UTF-8 replaced: anything odd is left to the
+    scenario loader, which explains it.
+    """
     try:
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("kind:"):
-                    return line.split(":", 1)[1].split("#")[0].strip() == "network"
-    except OSError:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        with open(path, "rb") as handle:
+            head = handle.read(1 << 20).decode("utf-8", errors="replace")
+    except (OSError, ValueError):
         return False
+    for line in head.splitlines():
+        if line.startswith("kind:"):
+            return line.split(":", 1)[1].split("#")[0].strip() == "network"
     return False
 
 
