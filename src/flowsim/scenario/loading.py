@@ -35,7 +35,7 @@ from flowsim.scenario.schema import Scenario, validate_document
 
 MAX_FILE_BYTES = 10_000_000
 MAX_NESTING = 40
-MAX_VALUES = 200_000
+MAX_VALUES = 100_000
 
 _NOT_ALLOWED_IN_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _BOMS = ((b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe\x00\x00", "UTF-32"), (b"\xfe\xff", "UTF-16"),
