@@ -198,7 +198,7 @@ CALIBRATED_TEXTS: list[str] = [
     "parameters:\n  behaviour.leaving.shock_hazard: fast\n",
     "parameters:\n  behaviour.leaving.shock_hazard: [1, 2]\n",
     "parameters:\n  behaviour.leaving.shock_hazard: {a: 1}\n",
-    "parameters:\n  behaviour.leaving.shock_decay_days: 1e308\n",
+    "parameters:\n  behaviour.leaving.shock_hazard: 1e308\n",
     "parameters:\n  behaviour.after_arrival.registration_after_days: .inf\n",
     "parameters:\n  behaviour.after_arrival.registration_after_days: 1e300\n",
     "parameters:\n  nowhere.at_all: 1\n",

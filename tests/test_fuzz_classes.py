@@ -77,9 +77,9 @@ def test_a_nul_byte_names_its_line(tmp_path, capsys):
 
 def test_an_undecodable_byte_names_its_line(tmp_path, capsys):
     raw = GOOD.encode()
-    at = raw.index(b"shock_decay_days")
+    at = raw.index(b"shock_hazard")
     path = write(tmp_path, raw[:at] + b"\xff" + raw[at:])
-    refused(path, capsys, line=GOOD[:GOOD.index("shock_decay_days")].count("\n") + 1)
+    refused(path, capsys, line=GOOD[:GOOD.index("shock_hazard")].count("\n") + 1)
 
 
 def test_utf16_is_refused_with_the_encoding_named(tmp_path, capsys):
@@ -197,8 +197,8 @@ def test_a_broken_calibrated_file_names_its_line(tmp_path, capsys, content, need
     ("men_at_risk: 120000", "men_at_risk: 10000000000000000", "men_at_risk"),
     ("men_at_risk: 120000", "men_at_risk: " + "9" * 400, "men_at_risk"),
     ("daily_capacity: 600}", "daily_capacity: 18446744073709551616}", "daily_capacity"),
-    ("shock_decay_days: 5", "shock_decay_days: .nan", "shock_decay_days"),
-    ("shock_decay_days: 5", "shock_decay_days: .inf", "shock_decay_days"),
+    ("shock_hazard: 0.01", "shock_hazard: .nan", "shock_hazard"),
+    ("shock_hazard: 0.01", "shock_hazard: .inf", "shock_hazard"),
     ("agent_scale: 1", "agent_scale: 1e-300", "agent_scale"),
     ("seed: 7}", "seed: -1}", "seed"),
 ])

@@ -17,6 +17,8 @@ The parameters apply when Reset is pressed, as in every Mesa page. Solara serves
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,7 +79,8 @@ def _calendar(model: DashboardModel) -> tuple[Any, Any]:
 def _markdown(text: str) -> None:
     """Markdown rendered here into HTML (Solara's own Markdown would fetch KaTeX from a CDN)."""
     html = markdown.markdown(text, extensions=["tables"])
-    html = html.replace("<td", '<td style="padding: 1px 8px"').replace("<th", '<th style="padding: 1px 8px"')
+    # only the cell tags: "<th" would also match "<thead>"
+    html = re.sub(r"<(td|th)(?=[\s>])", r'<\1 style="padding: 1px 8px"', html)
     solara.HTML(tag="div", unsafe_innerHTML=html,
                 classes=["flowsim-text"], style="font-size: 0.9rem")
 
