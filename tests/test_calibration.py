@@ -195,7 +195,7 @@ def test_command_line_calibration(tmp_path, capsys):
         "targets: ../../scenarios/targets/mobilization_2022.yaml",
         f"targets: {TINY.parents[2] / 'scenarios' / 'targets' / 'mobilization_2022.yaml'}")
     (work / "tiny.yaml").write_text(text.replace("calibration:\n", "calibration:\n  calibrated_file: cal/tiny.yaml\n"))
-    status = main(["calibrate", str(work / "tiny.yaml"), "--budget", "30s", "--population-size", "15",
+    status = main(["calibrate", str(work / "tiny.yaml"), "--budget", "3m", "--population-size", "15",
                    "--max-populations", "2", "--check-runs", "1", "--prior-draws", "6",
                    "--out", str(tmp_path / "out"), "--quiet"])
     assert status == 0, capsys.readouterr().err
