@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import shutil
 import sys
 import time
@@ -42,10 +41,9 @@ from flowsim.analysis.targets import load_targets
 from flowsim.analysis.validation import validation_from_run_folders, write_validation
 from flowsim.errors import EnsembleError
 from flowsim.figures.tables import read_table
-from flowsim.run.simulate import check_memory
+from flowsim.run.simulate import check_memory, check_run_options
 from flowsim.run.writing import check_out_folder, default_out, lock_folder, write_csv, write_text
 from flowsim.scenario import Scenario, as_scenario
-from flowsim.scenario.schema import AGENT_SCALE_MAX, AGENT_SCALE_MIN, SEED_MAX
 
 RUN_TABLES = ("daily", "crossings", "flows", "profile", "population", "summary")
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -294,11 +292,7 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
     sc = as_scenario(scenario)
     if not 1 <= runs <= MAX_RUNS:
         raise EnsembleError(f"--runs must be a whole number from 1 to {MAX_RUNS:,} (got {runs}).")
-    if scale is not None and not (math.isfinite(scale) and AGENT_SCALE_MIN <= scale <= AGENT_SCALE_MAX):
-        raise EnsembleError(f"--scale must be a number of people per agent from {AGENT_SCALE_MIN:g} to "
-                            f"{AGENT_SCALE_MAX:g} (got {scale}).")
-    if seed is not None and not 0 <= int(seed) <= SEED_MAX:
-        raise EnsembleError(f"--seed must be a whole number from 0 to 2**63 - 1 (got {seed}).")
+    check_run_options(scale, seed)
     check_memory(sc, scale)
     seed = sc.calendar.seed if seed is None else int(seed)
     out = Path(out_dir) if out_dir is not None else default_out(sc, "ensemble")

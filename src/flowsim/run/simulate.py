@@ -67,6 +67,19 @@ def check_memory(scenario: Scenario, scale: float | None = None, *, option: str 
     return need
 
 
+def check_run_options(scale: float | None, seed: int | None) -> None:
+    """The agent scale and seed a run accepts (None: the scenario's own).
+
+    Raises:
+        UserError: naming the option and what is allowed.
+    """
+    if scale is not None and not (math.isfinite(scale) and AGENT_SCALE_MIN <= scale <= AGENT_SCALE_MAX):
+        raise UserError(f"--scale {scale}: people per agent must be a number from {AGENT_SCALE_MIN:g} to "
+                        f"{AGENT_SCALE_MAX:g}.")
+    if seed is not None and not 0 <= int(seed) <= SEED_MAX:
+        raise UserError(f"--seed {seed}: a seed is a whole number from 0 to 2**63 - 1.")
+
+
 def simulate(
     scenario: Scenario,
     *,
@@ -94,11 +107,7 @@ def simulate(
     from flowsim.engine.model import FlowModel
     from flowsim.run.results import collect_results
 
-    if scale is not None and not (math.isfinite(scale) and AGENT_SCALE_MIN <= scale <= AGENT_SCALE_MAX):
-        raise UserError(f"--scale {scale}: people per agent must be a number from {AGENT_SCALE_MIN:g} to "
-                        f"{AGENT_SCALE_MAX:g}.")
-    if seed is not None and not 0 <= int(seed) <= SEED_MAX:
-        raise UserError(f"--seed {seed}: a seed is a whole number from 0 to 2**63 - 1.")
+    check_run_options(scale, seed)
     check_memory(scenario, scale)
     seed = scenario.calendar.seed if seed is None else int(seed)
     began = time.perf_counter()
