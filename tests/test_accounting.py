@@ -105,3 +105,23 @@ def test_every_road_crossing_is_open_to_men_from_every_region():
     model = FlowModel(load_scenario(BASELINE), rng=1, scale=200)
     road = ~model.crossing_air
     assert model.approach_allowed[:, road].all()
+
+
+def test_a_man_moving_on_does_not_go_back_to_a_country_he_has_left():
+    """Onward flows run one way (KZ-N6: Kazakhstan on to Uzbekistan and Kyrgyzstan, not back).
+
+    Two countries joined both ways and everyone restless: each man moves on at most once,
+    because the only other country is the one he came from. Before the fix people shuttled
+    between the two (Kazakhstan's late-October entries were a third onward arrivals).
+    """
+    world = one_road_world(people=400, capacity=1000)
+    world["behaviour"]["after_arrival"].update(onward_daily_hazard=0.5, onward_decay_days=1000)
+    world["onward_links"] = [
+        {"id": "tr_kz", "from": "turkey", "to": "kazakhstan", "mode": "air", "travel_days": 1, "cost_usd": 10},
+        {"id": "kz_tr", "from": "kazakhstan", "to": "turkey", "mode": "air", "travel_days": 1, "cost_usd": 10},
+    ]
+    model = FlowModel(build(world), rng=4, scale=1)
+    model.run()
+    moves = model.people.moves[: model.people.n]
+    assert (moves == 1).sum() > 300
+    assert moves.max() == 1

@@ -502,6 +502,7 @@ class FlowModel(mesa.Model):
         p.crossed_day[crossed] = self.day
         p.arrived_day[crossed] = self.day
         p.registered[crossed] = False
+        p.visited[crossed] = np.left_shift(np.uint64(1), dest.astype(np.uint64))
         self._schedule_after_arrival(crossed)
         self.destination_today["wave_entries"] += self._people(np.bincount(dest, minlength=self.n_destinations))
         np.add.at(self.first_entries_by_origin, (p.origin[crossed], dest), self.scale)
@@ -513,6 +514,7 @@ class FlowModel(mesa.Model):
         p.arrived_day[arriving] = self.day
         # a man registers once in a country: coming back to it he keeps his number (F8)
         p.registered[arriving] = (p.registered_in[arriving] >> p.location[arriving].astype(np.uint64)) & 1 == 1
+        p.visited[arriving] |= np.left_shift(np.uint64(1), p.location[arriving].astype(np.uint64))
         self._schedule_after_arrival(arriving)
         self.destination_today["wave_entries"] += self._people(np.bincount(p.location[arriving], minlength=self.n_destinations))
         home = np.flatnonzero((p.state == State.GOING_HOME) & (p.act_day <= self.day))
@@ -600,7 +602,10 @@ class FlowModel(mesa.Model):
                    + beta.ties * (p.tie_destination[idx][:, None] == to[None, :]))
         docs = p.documents[idx][:, None]
         needed = self.dest_documents[to][None, :]
-        allowed = (self.link_from[None, :] == here[:, None]) & ((docs & needed) == needed)
+        # a man moving on does not go back to a country he has already left: the pack's onward
+        # flows run one way (KZ-N6: Kazakhstan on to Uzbekistan and Kyrgyzstan; GE-11 transit)
+        been = ((p.visited[idx][:, None] >> to.astype(np.uint64)[None, :]) & np.uint64(1)) == 1
+        allowed = (self.link_from[None, :] == here[:, None]) & ((docs & needed) == needed) & ~been
         choice = rules.choose_options(utility.astype(np.float32), allowed, self.rng)
         go = choice >= 0
         movers, link = idx[go], choice[go]

@@ -61,6 +61,7 @@ _FIELDS: dict[str, type] = {
     "arrived_day": np.int16,
     "registered": np.bool_,  # registered in the country he is in now
     "registered_in": np.uint64,  # bit d set: registered in destination d (once per country)
+    "visited": np.uint64,  # bit d set: has been in destination d (he does not move back to it)
     "returned_day": np.int16,
     "stopped_reason": np.int8,  # 0 none, 1 turned back, 2 gave up in a queue, 3 found no route
 }
