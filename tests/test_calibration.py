@@ -24,7 +24,7 @@ from flowsim.analysis.calibration import (
     weighted_quantile,
     write_calibration,
 )
-from flowsim.analysis.targets import TargetSet, load_targets, simulated_values
+from flowsim.analysis.targets import TargetSet, load_targets, series_values, simulated_values
 from flowsim.errors import CalibrationError
 from flowsim.run import simulate
 from flowsim.scenario import load_scenario
@@ -72,10 +72,10 @@ def test_model_runs_the_scenario_with_overrides_and_reproduces():
     parameters = {priors[0].key: -2.0, priors[1].key: math.log10(0.03), priors[2].key: 1.0}
     assert model.overrides(parameters) == pytest.approx(TRUTH)
     first = model(parameters)
-    assert set(first) == set(targets.ids)
+    assert set(first) == set(targets.ids) | {"series:" + point.id for point in targets.series}
     assert model(parameters) == first  # the seed follows from the parameters
-    expected = simulated_values(targets, simulate(scenario, seed=model.run_seed(parameters)).tables())
-    assert first == expected
+    tables = simulate(scenario, seed=model.run_seed(parameters)).tables()
+    assert first == {**simulated_values(targets, tables), **series_values(targets, tables)}
     expired = TargetModel(scenario, targets, priors, None, seed=5, deadline=0.0)
     assert EXPIRED in expired(parameters)
     assert TargetDistance(targets)(expired(parameters), {}) == math.inf

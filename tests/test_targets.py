@@ -12,10 +12,12 @@ import yaml
 
 from flowsim.analysis.targets import (
     TargetSet,
+    calibration_distance,
     evaluate_targets,
     interval_distance,
     interval_miss,
     load_targets,
+    series_values,
     simulated_values,
 )
 from flowsim.analysis.series import averaged_relative_difference, series_table
@@ -286,8 +288,8 @@ def test_distance_grows_with_the_miss_and_is_weighted():
     assert interval_distance({"A": 12, "B": 3}, targets) == 0.0
     steps = [interval_distance({"A": a, "B": 3}, targets) for a in (21, 25, 30, 50)]
     assert steps == sorted(steps) and steps[0] > 0
-    assert interval_distance({"A": 30, "B": 3}, targets) == pytest.approx(0.25)
-    assert interval_distance({"A": 15, "B": 0.5}, targets) == pytest.approx(4 * 0.25)
+    assert interval_distance({"A": 30, "B": 3}, targets) == pytest.approx(0.5)
+    assert interval_distance({"A": 15, "B": 0.5}, targets) == pytest.approx(4 * 0.5)
     assert interval_distance({"A": 15}, targets) == pytest.approx(4.0)  # B missing = NaN = miss 1
 
 
@@ -302,7 +304,7 @@ def test_evaluate_targets_table(tables):
     assert list(frame["inside"]) == [True, False, False]
     assert frame["value"].tolist() == pytest.approx([110, 110, 1.3])
     assert frame["miss"].tolist() == pytest.approx([0, 0.5, 0.1 / 1.2])
-    assert frame.attrs["distance"] == pytest.approx(0.25 + (0.1 / 1.2) ** 2)
+    assert frame.attrs["distance"] == pytest.approx(0.5 + 0.1 / 1.2)
 
 
 def test_shipped_targets_evaluate_on_a_run_of_the_tiny_world():
@@ -339,3 +341,34 @@ def test_series_points_are_scored_as_daily_means_with_flees_averaged_relative_di
     assert ard["kazakhstan"] == pytest.approx(0.2)
     assert ard["georgia"] == pytest.approx(0.25)
     assert ard["all"] == pytest.approx(0.225)
+
+
+def test_calibration_adds_the_weighted_series_term_to_the_interval_misses():
+    """Where data are daily or weekly, the distance uses the series, not only an interval (issue 9)."""
+    targets = TargetSet.model_validate({
+        "name": "t", "series_weight": 0.5, "targets": [{
+            "id": "A", "label": "a", "measures": "a", "table": "daily", "column": "entries_total",
+            "statistic": "sum", "low": 100, "high": 300, "documented": "d",
+            "citations": [{"source": "002", "publication": "p", "date": "2022-11", "quote": "q"}]}],
+        "series": [
+            {"id": "kz", "country": "kazakhstan", "column": "entries_total", "start": "2022-09-21",
+             "end": "2022-09-22", "daily_mean": 100, "source": "KZ-05"},
+            {"id": "ge", "country": "georgia", "column": "exits_total", "start": "2022-09-21",
+             "end": "2022-09-21", "daily_mean": 40, "source": "002"}]})
+    daily = pd.DataFrame({
+        "date": ["2022-09-21", "2022-09-22", "2022-09-21", "2022-09-22"],
+        "country": ["kazakhstan", "kazakhstan", "georgia", "georgia"],
+        "entries_total": [90, 150, 5, 5], "exits_total": [0, 0, 50, 1000]})
+    values = {**simulated_values(targets, {"daily": daily}), **series_values(targets, {"daily": daily})}
+    assert values["series:kz"] == 120.0 and values["series:ge"] == 50.0
+    inside_every_interval = interval_distance(values, targets)
+    assert inside_every_interval == 0.0
+    # (0.2^2 + 0.25^2) / 2 points, weighted 0.5
+    assert calibration_distance(values, targets) == pytest.approx(0.5 * (0.04 + 0.0625) / 2)
+    unweighted = targets.model_copy(update={"series_weight": 0.0})
+    assert calibration_distance(values, unweighted) == 0.0
+
+
+def test_the_shipped_targets_calibrate_on_their_series_too():
+    targets = load_targets(TARGETS)
+    assert targets.series and targets.series_weight > 0

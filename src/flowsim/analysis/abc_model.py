@@ -1,8 +1,9 @@
 """The model pyABC calibrates: free parameters with their priors, and one run's distance to the targets.
 
 Each particle's parameters become dotted-path overrides of the scenario; the run's target
-values are its summary statistics; the distance is the interval distance of the
-calibration targets (:func:`flowsim.analysis.targets.interval_distance`).
+values (and its documented series points) are its summary statistics; the distance is
+:func:`flowsim.analysis.targets.calibration_distance`: the interval misses of the calibration
+targets plus the weighted series term.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flowsim.analysis.targets import TargetSet, interval_distance, simulated_values
+from flowsim.analysis.targets import TargetSet, calibration_distance, series_values, simulated_values
 from flowsim.errors import CalibrationError
 from flowsim.scenario import Scenario
 
@@ -120,7 +121,8 @@ class TargetModel:
             return {EXPIRED: 1.0}
         scenario = self.scenario.with_overrides(self.overrides(parameters))
         result = simulate(scenario, seed=self.run_seed(parameters), scale=self.scale)
-        return simulated_values(self.targets, result.tables())
+        tables = result.tables()
+        return {**simulated_values(self.targets, tables), **series_values(self.targets, tables)}
 
 
 class TargetDistance:
@@ -132,7 +134,7 @@ class TargetDistance:
     def __call__(self, simulated: dict[str, float], observed: dict[str, float] | None = None) -> float:
         if EXPIRED in simulated:
             return math.inf
-        return interval_distance(simulated, self.targets)
+        return calibration_distance(simulated, self.targets)
 
 
 # --------------------------------------------------------------------------- running
