@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from flowsim.analysis.targets import (
+    OUTSIDE,
     TargetSet,
     calibration_distance,
     evaluate_targets,
@@ -251,7 +252,7 @@ def test_values_that_cannot_be_computed_are_nan_and_count_as_a_full_miss(tables,
     targets = targets_of(target(**fields))
     value = simulated_values(targets, tables)["X"]
     assert math.isnan(value)
-    assert interval_distance({"X": value}, targets) == 1.0
+    assert interval_distance({"X": value}, targets) == OUTSIDE + 1.0
 
 
 def test_date_column_as_datetimes_gives_the_same_values(tables):
@@ -288,9 +289,11 @@ def test_distance_grows_with_the_miss_and_is_weighted():
     assert interval_distance({"A": 12, "B": 3}, targets) == 0.0
     steps = [interval_distance({"A": a, "B": 3}, targets) for a in (21, 25, 30, 50)]
     assert steps == sorted(steps) and steps[0] > 0
-    assert interval_distance({"A": 30, "B": 3}, targets) == pytest.approx(0.5)
-    assert interval_distance({"A": 15, "B": 0.5}, targets) == pytest.approx(4 * 0.5)
-    assert interval_distance({"A": 15}, targets) == pytest.approx(4.0)  # B missing = NaN = miss 1
+    assert interval_distance({"A": 30, "B": 3}, targets) == pytest.approx(OUTSIDE + 0.5)
+    assert interval_distance({"A": 15, "B": 0.5}, targets) == pytest.approx(4 * (OUTSIDE + 0.5))
+    assert interval_distance({"A": 15}, targets) == pytest.approx(4 * (OUTSIDE + 1.0))  # B missing = NaN = miss 1
+    # a hair outside costs the fixed OUTSIDE: thresholds below it accept only runs inside every interval
+    assert interval_distance({"A": 20.0001, "B": 3}, targets) > OUTSIDE
 
 
 def test_evaluate_targets_table(tables):
@@ -304,7 +307,7 @@ def test_evaluate_targets_table(tables):
     assert list(frame["inside"]) == [True, False, False]
     assert frame["value"].tolist() == pytest.approx([110, 110, 1.3])
     assert frame["miss"].tolist() == pytest.approx([0, 0.5, 0.1 / 1.2])
-    assert frame.attrs["distance"] == pytest.approx(0.5 + 0.1 / 1.2)
+    assert frame.attrs["distance"] == pytest.approx(OUTSIDE + 0.5 + OUTSIDE + 0.1 / 1.2)
 
 
 def test_shipped_targets_evaluate_on_a_run_of_the_tiny_world():

@@ -3,7 +3,7 @@
 :func:`calibrate` (``flowsim calibrate SCENARIO --budget 30m``) draws the free parameters named in the
 scenario's ``calibration:`` section from their priors (uniform, on a log scale where asked),
 simulates at the calibration scale, computes the targets and keeps the draws whose
-distance (:func:`flowsim.analysis.targets.calibration_distance`: interval misses plus the
+distance (:func:`flowsim.analysis.targets.calibration_distance`: targets missed and by how much, plus the
 targets file's weighted series term) falls under a threshold that shrinks population after
 population (approximate Bayesian computation with sequential Monte Carlo, pyABC). It stops
 at the first of: distance 0 (every accepted run inside every interval and, with a series
@@ -62,8 +62,8 @@ __all__ = ["EXPIRED", "CalibrationResult", "Prior", "TargetDistance", "TargetMod
            "calibrated_file_text", "check_at_scale_one", "parse_duration", "scenario_priors",
            "weighted_quantile", "write_calibration"]
 
-LOCAL_FRACTION = 0.25
-"""Share of the particles whose covariance shapes each particle's perturbation kernel."""
+TRANSITION_SCALING = 2.0
+"""Width of ABC-SMC's perturbation kernel relative to Silverman's rule."""
 
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
 
@@ -202,11 +202,10 @@ def calibrate(
     sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers, check_max_eval=True) if workers > 1
                else pyabc.sampler.SingleCoreSampler(check_max_eval=True))
     sampler.show_progress = progress
-    # a local kernel (each particle perturbed with the covariance of its nearest quarter):
-    # one global Gaussian, even widened, left two or three particles with nearly all the
-    # weight once the threshold was small (effective samples of 1.5-8 of 100 in 14
-    # dimensions), and a posterior of three points says nothing about uncertainty
-    transition = pyabc.LocalTransition(k_fraction=LOCAL_FRACTION)
+    # a kernel wider than Silverman's default: with a dozen parameters and a hundred particles
+    # the default leaves a few particles with nearly all the weight (an effective sample of
+    # 2 of 100 was seen); a local kernel (LocalTransition) did no better and was slower
+    transition = pyabc.MultivariateNormalTransition(scaling=TRANSITION_SCALING)
     abc = pyabc.ABCSMC(model, prior, TargetDistance(targets), population_size=population_size, sampler=sampler,
                        transitions=transition)
     out_dir = Path(out_dir)

@@ -29,7 +29,8 @@ Rows are selected by ``country`` (one id, a list, or all when omitted; flows sel
 ``first_destination``) and by the dates ``start``..``end``, both inclusive. A ``column``
 may be a list of columns, which are added row by row.
 
-The distance of a run is ``sum(weight * miss)`` over calibration targets, where ``miss`` is 0 inside
+The distance of a run is ``sum(weight * (OUTSIDE + miss))`` over the calibration targets
+outside their intervals, where ``miss`` is 0 inside
 ``[low, high]`` and the relative miss ``(low - x) / |low|`` or ``(x - high) / |high|``
 outside. A value that cannot be computed (no arrivals, a zero denominator) counts as a miss
 of 1, as far off as zero against a lower bound.
@@ -490,12 +491,18 @@ def interval_miss(value: float, low: float | None, high: float | None) -> float:
     return 0.0
 
 
+OUTSIDE = 0.05
+"""Fixed cost of a calibration target outside its interval, on top of its relative miss."""
+
+
 def interval_distance(values: Mapping[str, float], targets: TargetSet) -> float:
     """Distance of simulated values from the calibration targets: ``sum(weight * miss)``.
 
-    The relative misses are summed as they are, not squared: what a calibrated run is held to
-    is whether each target is inside, and squares let a dozen near-misses of 5 % pass as
-    nearly nothing (0.0025 each) while the posterior drifts along their edges.
+    Each target outside its interval costs ``OUTSIDE`` plus its relative miss: what a
+    calibrated run is held to is whether each target is inside, and squared misses let a
+    dozen near-misses of 5 % pass as nearly nothing (0.0025 each) while the posterior sat on
+    their edges. With the fixed cost, a threshold below ``OUTSIDE`` accepts only runs inside
+    every interval, and ABC's shrinking thresholds first count the targets missed.
 
     Checks (``role: check``) are left out: a figure that nearly every prior draw satisfies
     says nothing about the parameters, and one the model cannot move is reported, not fitted.
@@ -511,7 +518,8 @@ def interval_distance(values: Mapping[str, float], targets: TargetSet) -> float:
     for target in targets:
         if target.role != "calibration":
             continue
-        total += target.weight * interval_miss(values.get(target.id, math.nan), target.low, target.high)
+        miss = interval_miss(values.get(target.id, math.nan), target.low, target.high)
+        total += target.weight * (OUTSIDE + miss) if miss > 0.0 else 0.0
     return total
 
 
@@ -564,7 +572,7 @@ def evaluate_targets(targets: TargetSet, tables: Mapping[str, pd.DataFrame]) -> 
 
     Returns:
         One row per target: id, label, value, low, high, inside, miss, weight,
-        contribution (``weight * miss`` for a calibration target, 0 for a check). The run's
+        contribution (``weight * (OUTSIDE + miss)`` for a calibration target outside, else 0). The run's
         interval distance, the sum of the contributions, is in ``frame.attrs["distance"]``.
     """
     values = simulated_values(targets, tables)
@@ -576,7 +584,8 @@ def evaluate_targets(targets: TargetSet, tables: Mapping[str, pd.DataFrame]) -> 
             "id": target.id, "label": target.label, "value": value, "low": target.low,
             "high": target.high, "inside": target.contains(value), "miss": miss,
             "weight": target.weight,
-            "contribution": target.weight * miss if target.role == "calibration" else 0.0,
+            "contribution": (target.weight * (OUTSIDE + miss) if target.role == "calibration" and miss > 0.0
+                             else 0.0),
         })
     frame = pd.DataFrame(rows)
     frame.attrs["distance"] = float(frame["contribution"].sum())
