@@ -65,6 +65,9 @@ __all__ = ["EXPIRED", "CalibrationResult", "Prior", "TargetDistance", "TargetMod
 TRANSITION_SCALING = 2.0
 """Width of ABC-SMC's perturbation kernel relative to Silverman's rule."""
 
+KERNEL_FLOOR = 0.02
+"""Smallest standard deviation of the perturbation kernel, as a share of each prior's width."""
+
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
 
 
@@ -202,10 +205,7 @@ def calibrate(
     sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers, check_max_eval=True) if workers > 1
                else pyabc.sampler.SingleCoreSampler(check_max_eval=True))
     sampler.show_progress = progress
-    # a kernel wider than Silverman's default: with a dozen parameters and a hundred particles
-    # the default leaves a few particles with nearly all the weight (an effective sample of
-    # 2 of 100 was seen); a local kernel (LocalTransition) did no better and was slower
-    transition = pyabc.MultivariateNormalTransition(scaling=TRANSITION_SCALING)
+    transition = _ridged_transition(pyabc, priors)
     abc = pyabc.ABCSMC(model, prior, TargetDistance(targets), population_size=population_size, sampler=sampler,
                        transitions=transition)
     out_dir = Path(out_dir)
@@ -285,6 +285,22 @@ def calibrate(
         }
     record["provenance"] = value_provenance(scenario)
     return CalibrationResult(posterior, populations, priors, values, summary, record)
+
+
+def _ridged_transition(pyabc, priors: list[Prior]):
+    """pyABC's Gaussian perturbation kernel, widened, with a floor under each parameter's spread.
+
+    With a dozen parameters the weighted covariance of a population whose weight sits on a
+    few particles is singular; pyABC then evaluates the kernel density as zero off that
+    subspace, the importance weight of a particle proposed there is infinite, and the next
+    population has an effective sample of one or two (seen: 1.1-8 of 100, with pyABC's
+    "divide by zero" warnings). A ridge of ``KERNEL_FLOOR`` × the prior's width on every
+    parameter's standard deviation keeps the kernel full-rank.
+    """
+    from flowsim.analysis.abc_kernel import RidgedNormalTransition
+
+    floor = {p.key: (KERNEL_FLOOR * (p.upper - p.lower)) ** 2 for p in priors}
+    return RidgedNormalTransition(floor, scaling=TRANSITION_SCALING)
 
 
 def _plain(value: Any, integer: bool = False) -> Any:
