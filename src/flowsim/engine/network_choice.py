@@ -25,52 +25,104 @@ NOT_TRAVELLING = -1
 class Choice:
     """Outcome tables and draws (mixed into :class:`~flowsim.engine.network.NetworkModel`)."""
 
-    def _table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """This round's outcome edges per row, and each outcome's first link and route after it.
+    def _table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+        """This round's outcome edges per row, each outcome's first link and route after it, and the stay edges.
 
-        Rebuilt only when the capacity multipliers or the day change (scores, closures and
-        move chances change only between days); while no camp is past its buffer, every
-        multiplier is 1 and the check is one comparison.
+        What changes only between days (scores, closures, move chances) is prepared once a
+        day (:meth:`_day_table`); a round rebuilds the rows only when a camp's capacity
+        multiplier has changed, found by comparing the camps' occupancies clipped below at
+        their buffers.
         """
-        cached = getattr(self, "_table_cache", None)
+        day = self._day_table_cache
+        if day is None or day["today"] != self.today:
+            day = self._day_table_cache = self._day_table()
+            self._round_table = None
         capped = self._capped
-        below = not (self.occupancy[capped] > self._buffer() * self.capacity[capped]).any()
-        if cached is not None and cached[0] == self.today and below and cached[1] is None:
-            return cached[2]
+        key = np.maximum(self.occupancy[capped], day["cap_floor"])
+        if self._round_table is not None and np.array_equal(key, self._round_table[0]):
+            return self._round_table[1]
+        n, width, count = self.n_places, day["width"], day["count"]
         cap = fr.capacity_multiplier(self.occupancy, self.capacity, self._buffer())
-        if cached is not None and cached[0] == self.today and cached[1] is not None and np.array_equal(cached[1], cap):
-            return cached[2]
-        n = self.n_places
-        weights = self._weights(cap)  # places × candidates
-        ids = np.where(self.candidate_valid, self.candidate_ids, 0)
-        end = self.route_end[ids]
-        first_node = self.route_next[ids, 0]
-        link = self.first_link[np.arange(n)[:, None], np.maximum(first_node, 0)]
-        blocked = ~self.candidate_valid | (link < 0) | (first_node < 0) | (self.is_camp[end] & (cap[end] < fr.FULL_CAMP_THRESHOLD))
-        total = weights.sum(axis=1, keepdims=True)
-        share = np.where(total > 0, weights / np.where(total > 0, total, 1.0), 0.0)
-        movechance = np.concatenate([np.minimum(self.movechance, 1.0), np.ones(n), np.zeros(1)])
-        stay_edge = (1.0 - movechance).astype(np.float32)
-        has = np.concatenate([self.candidate_count > 0] * 2 + [np.zeros(1, dtype=bool)])
-        movechance = np.where(has, movechance, 0.0)  # nowhere to go: "decides" and stays
-        share = np.vstack([share, share, np.zeros((1, share.shape[1]))])
-        probs = np.hstack([(1.0 - movechance)[:, None], movechance[:, None] * share])
-        width = -(-probs.shape[1] // 8) * 8
-        probs = np.hstack([probs, np.zeros((len(probs), width - probs.shape[1]))])
+        end = day["end"]
+        weights = day["base"] * day["cap_factor"](cap)[end]
+        # Flee: when every weight is zero, the routes are equally likely
+        weights = np.where((weights.sum(axis=1) <= 0.0)[:, None] & day["valid"], 1.0, weights)
+        share = weights / np.maximum(weights.sum(axis=1, keepdims=True), np.finfo(float).tiny)
+        probs = day["probs"]
+        probs[:n, 1 : 1 + count] = day["movechance"][:, None] * share
+        probs[n : 2 * n, 1 : 1 + count] = day["has"][:, None] * share
         cumulative = np.cumsum(probs, axis=1)
         # the last outcome with any chance takes everything up to 1 (and past float rounding)
         edges = np.where(cumulative >= cumulative[:, -1:], 2.0, cumulative).astype(np.float32)
-        out_link = np.full((2 * n + 1, width), NOT_TRAVELLING, dtype=np.int32)
-        out_link[: 2 * n, 1 : 1 + link.shape[1]] = np.vstack([np.where(blocked, NOT_TRAVELLING, link)] * 2)
+        blocked = day["no_link"] | (day["camp_end"] & (cap[end] < fr.FULL_CAMP_THRESHOLD))
+        out_link = day["out_link"].copy()
+        out_link[:n, 1 : 1 + count] = out_link[n : 2 * n, 1 : 1 + count] = np.where(blocked, NOT_TRAVELLING, day["link"])
         out_route = None
         if self.multi_step:
-            after = np.where(self.route_length[ids] > 1, ids, NO_ROUTE)
             out_route = np.full((2 * n + 1, width), NO_ROUTE, dtype=np.int32)
-            out_route[: 2 * n, 1 : 1 + link.shape[1]] = np.vstack([np.where(blocked, NO_ROUTE, after)] * 2)
+            out_route[:n, 1 : 1 + count] = out_route[n : 2 * n, 1 : 1 + count] = np.where(blocked, NO_ROUTE, day["after"])
             out_route = out_route.ravel()
-        table = (edges, out_link.ravel(), out_route, stay_edge)
-        self._table_cache = (self.today, None if below else cap, table)
+        table = (edges, out_link.ravel(), out_route, day["stay_edge"])
+        self._round_table = (key, table)
         return table
+
+    _day_table_cache: dict | None = None
+    _round_table: tuple | None = None
+
+    def _day_table(self) -> dict:
+        """The parts of the outcome table that change only between days.
+
+        Route weights are (base weight × capacity multiplier of the end)^power, Flee's
+        ``calculateLinkWeight``, so the base is computed once a day and a round multiplies in
+        the capacity factors.
+        """
+        n = self.n_places
+        valid = self.candidate_valid
+        ids = np.where(valid, self.candidate_ids, 0)
+        end = self.route_end[ids]
+        first_node = self.route_next[ids, 0]
+        link = self.first_link[np.arange(n)[:, None], np.maximum(first_node, 0)].astype(np.int32)
+        count = ids.shape[1]
+        width = -(-(count + 1) // 8) * 8
+        has = self.candidate_count > 0
+        movechance = np.minimum(self.movechance, 1.0)
+        # rows: places with their move chance, places with a move chance of 1, "stay"
+        stay_edge = np.concatenate([1.0 - movechance, np.zeros(n), np.ones(1)]).astype(np.float32)
+        movechance = np.where(has, movechance, 0.0)  # nowhere to go: "decides" and stays
+        probs = np.zeros((2 * n + 1, width))
+        probs[:n, 0] = 1.0 - movechance
+        probs[n : 2 * n, 0] = 1.0 - has
+        probs[2 * n, 0] = 1.0
+        if self.flee_rules and self._awareness() > 0:
+            power = self.network_scenario.flee.move_rules.weight_power
+
+            def cap_factor(cap: np.ndarray) -> np.ndarray:
+                return cap**power
+        else:
+
+            def cap_factor(cap: np.ndarray) -> np.ndarray:
+                return cap if self._awareness() > 0 else np.ones_like(cap)
+
+        capped = self._capped
+        return {
+            "today": self.today,
+            "valid": valid,
+            "end": end,
+            "link": link,
+            "count": count,
+            "width": width,
+            "base": self._weights(np.ones(n)),
+            "cap_factor": cap_factor,
+            "cap_floor": np.floor(self._buffer() * self.capacity[capped]).astype(self.occupancy.dtype),
+            "no_link": ~valid | (link < 0) | (first_node < 0),
+            "camp_end": self.is_camp[end],
+            "movechance": movechance,
+            "has": has.astype(float),
+            "probs": probs,
+            "stay_edge": stay_edge,
+            "out_link": np.full((2 * n + 1, width), NOT_TRAVELLING, dtype=np.int32),
+            "after": np.where(self.route_length[ids] > 1, ids, NO_ROUTE).astype(np.int32),
+        }
 
     def _choose(self, table, row: np.ndarray, u: np.ndarray, here: np.ndarray, route: np.ndarray | None, step: np.ndarray | None):
         """Each person's outcome: the link he steps onto (-1: he stays) and his route afterwards.
@@ -81,8 +133,8 @@ class Choice:
         edges, out_link, out_route, stay_edge = table
         width = edges.shape[1]
         hits = np.take(edges, row, axis=0) <= u[:, None]
-        picks = np.bitwise_count(hits.view(np.uint64))
-        picks = picks.sum(axis=1, dtype=np.int32) if width > 8 else picks.ravel().astype(np.int32)
+        picks = np.bitwise_count(hits.view(np.uint64))  # a byte per edge, 0 or 1: popcount of 8 at once
+        picks = picks.sum(axis=1, dtype=np.int32) if width > 8 else picks.ravel()
         outcome = row * width + picks
         link = out_link[outcome]
         if route is None:
@@ -120,7 +172,11 @@ class Choice:
         return self.network_scenario.flee.move_rules.capacity_buffer
 
     def _weights(self, cap: np.ndarray) -> np.ndarray:
-        """Route weights of every place's candidates (places × candidates; 0 past a place's last)."""
+        """Route weights of every place's candidates (places × candidates; 0 past a place's last).
+
+        Flee's fallback to equal weights when all of a place's are zero is the caller's (after
+        the capacity multipliers).
+        """
         ids, valid = self.candidate_ids, self.candidate_valid
         end = self.route_end[np.where(valid, ids, 0)]
         if self._awareness() == 0:
@@ -138,7 +194,4 @@ class Choice:
                 self.candidate_distance, self.is_camp[end], self.foreign[end], self.conflict[end], cap[end],
                 per_100km=fs.distance_per_100km, camp=fs.camp, foreign=fs.foreign, conflict=fs.conflict,
             )
-        weights = np.where(valid, weights, 0.0)
-        # Flee: when every weight is zero, the routes are equally likely
-        empty = (weights.sum(axis=1) <= 0.0)[:, None] & valid
-        return np.where(empty, 1.0, weights)
+        return np.where(valid, weights, 0.0)

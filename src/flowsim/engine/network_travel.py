@@ -62,7 +62,7 @@ class Travel:
         deciders = np.flatnonzero(queue[LINK] < 0)
         if len(deciders):
             self._depart(t, queue, deciders)
-        queue = queue[:, np.flatnonzero(queue[LINK] >= 0)]
+        queue = np.take(queue, np.flatnonzero(queue[LINK] >= 0), axis=1)
         window = self._window(queue.shape[1])
         people: np.ndarray | None = None
         start = 0
@@ -90,7 +90,7 @@ class Travel:
         self.occupancy -= np.bincount(here[go], minlength=self.n_places)
         stay = np.flatnonzero(~go)
         if len(stay):
-            settled = queue[:, deciders[stay]]
+            settled = np.take(queue, deciders[stay], axis=1)
             settled[LINK] = here[stay]
             self._finish(settled)
 
@@ -119,52 +119,51 @@ class Travel:
         ids, lk = people[ID], people[LINK]
         sp = self._speeds(ids, lk)
         distance = self.link_distance32[lk]
-        reach = _floats(people, PROGRESS) + sp
+        progress, mv = _floats(people, PROGRESS), _floats(people, MOVED)
+        reach = progress + sp
         arrive = reach > distance
-        if not arrive.all():
-            road = np.flatnonzero(~arrive)
-            ahead = people[:, road]
-            _floats(ahead, PROGRESS)[:] = reach[road]
-            _floats(ahead, MOVED)[:] += sp[road] if np.ndim(sp) else sp
-            self._finish(ahead, on_road=True)
-            there = np.flatnonzero(arrive)
-            if not len(there):
-                return None
-            people, distance = people[:, there], distance[there]
-            ids, lk = people[ID], people[LINK]
-            if np.ndim(sp):
-                sp = sp[there]
-        mv = _floats(people, MOVED)
-        mv += distance - _floats(people, PROGRESS)
+        everyone = bool(arrive.all())
+        # km moved today: to the end of the link, or a day's distance for who is still on it
+        mv += (distance - progress) if everyone else np.where(arrive, distance - progress, sp)
         if self.start_on_foot:
-            self.travelled[ids] = True
+            self.travelled[ids[arrive]] = True
         here = self.link_end[lk]
-        self.occupancy += np.bincount(here, minlength=self.n_places)
+        # the round's choices see its arrivals (as Flee's next person sees the last one's)
+        self.occupancy += np.bincount(here if everyone else here[arrive], minlength=self.n_places)
         row = here
         if self.avoid_short_stints:
             row = here + self._town_shift[here] * (mv < _floats(people, BUDGET))
-        # who arrives with no distance to spare (or by a closed link) stays: a draw below 0 means "stay"
+        # who arrives with no distance to spare (or by a closed link), or has not arrived, stays
+        # where he is: a draw below 0 means "stay"
         done = mv >= sp if self._all_open else ~(self.link_open[lk] & (mv < sp))
+        if not everyone:
+            done |= ~arrive
         u = self.rng.random(len(ids), dtype=np.float32) - done
         route, step = (people[ROUTE], people[STEP]) if self.multi_step else (None, None)
         link, route, step = self._choose(self._table(), row, u, here, route, step)
+        go = link >= 0
+        onward = bool(go.all())
+        if not everyone:
+            road = np.flatnonzero(~arrive)
+            ahead = np.take(people, road, axis=1)
+            _floats(ahead, PROGRESS)[:] = reach[road]
+            self._finish(ahead, on_road=True)
         people[LINK] = link
         people[PROGRESS] = 0  # 0 as float32 too
         if self.multi_step:
             people[ROUTE], people[STEP] = route, step
-        go = link >= 0
-        if go.all():
+        if onward:
             self.occupancy -= np.bincount(here, minlength=self.n_places)
             return people
-        rest = np.flatnonzero(~go)
-        settled = people[:, rest]
+        rest = np.flatnonzero(~go if everyone else arrive & ~go)
+        settled = np.take(people, rest, axis=1)
         settled[LINK] = here[rest]
         self._finish(settled)
-        onward = np.flatnonzero(go)
-        if not len(onward):
+        going = np.flatnonzero(go)
+        if not len(going):
             return None
-        self.occupancy -= np.bincount(here[onward], minlength=self.n_places)
-        return people[:, onward]
+        self.occupancy -= np.bincount(here[going], minlength=self.n_places)
+        return np.take(people, going, axis=1)
 
     def _speeds(self, ids: np.ndarray, links: np.ndarray) -> np.ndarray | np.float32:
         """Today's speed of each person on a road (a scalar when every road has the same)."""
