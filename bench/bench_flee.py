@@ -2,8 +2,9 @@
 
 For each case this script runs Flee 3.1 (in its own Python 3.11 venv, made on first use with
 ``pip install flee==3.1``) and flowsim on the same case and agent count, each run in a
-subprocess so its peak memory is its own, and prints for each: wall time, peak memory,
-agent-steps per second and ARD (plain and rescaled, as Flee computes them). With ``--seeds N``
+subprocess so its peak memory is its own, and prints for each: wall time, CPU time (the
+process's own, so the ratio holds on a shared machine), peak memory, agent-steps per second
+and ARD (plain and rescaled, as Flee computes them). With ``--seeds N``
 it also compares the daily camp series: flowsim's mean over N seeds against Flee's own
 seed-to-seed spread, per camp.
 
@@ -59,7 +60,7 @@ FLEE_DRIVER = textwrap.dedent(
     if not os.path.exists(period):
         period = os.path.join(inp, "conflict_period.csv")
     start_date, end_time = read_period.read_conflict_period(period)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     e = flee.Ecosystem()
     ig = InputGeography.InputGeography()
     ig.ReadConflictInputCSV(SimulationSettings.ConflictInputFile)
@@ -84,9 +85,9 @@ FLEE_DRIVER = textwrap.dedent(
         e.evolve()
         sim.append([lm[c].numAgents for c in camps])
         obs.append([d.get_field(c, t) for c in camps])
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    json.dump({"camps": camps, "simulated": sim, "observed": obs, "seconds": elapsed, "peak_mb": peak,
+    json.dump({"camps": camps, "simulated": sim, "observed": obs, "seconds": elapsed, "cpu_seconds": cpu, "peak_mb": peak,
                "agent_steps": steps, "agents": len(e.agents), "scale": hasten}, open(out, "w"))
     '''
 )
@@ -105,12 +106,12 @@ FLOWSIM_DRIVER = textwrap.dedent(
     scenario = load_network_scenario(yaml_path)
     if hasten > 0:
         scenario = scenario.with_overrides({"agent_scale": hasten})
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     run = NetworkModel(scenario, rng=seed).run()
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     json.dump({"camps": run.camp_names, "simulated": (run.simulated // run.scale).tolist(),
-               "observed": (run.observed // run.scale).tolist(), "seconds": elapsed, "peak_mb": peak,
+               "observed": (run.observed // run.scale).tolist(), "seconds": elapsed, "cpu_seconds": cpu, "peak_mb": peak,
                "agent_steps": run.agent_steps, "agents": run.agents, "scale": run.scale}, open(out, "w"))
     '''
 )
@@ -195,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             print_case(name, flee_runs, flowsim_runs, flee_hasten)
             sys.stdout.flush()
     if args.json:
-        args.json.write_text(json.dumps({k: {m: [{x: r[x] for x in ("seconds", "peak_mb", "agent_steps", "agents", "scale")} | {"ard": ard(r["simulated"], r["observed"]), "ard_rescaled": ard(r["simulated"], r["observed"], rescaled=True)} for r in v[m]] for m in v} for k, v in results.items()}, indent=1))
+        args.json.write_text(json.dumps({k: {m: [{x: r[x] for x in ("seconds", "cpu_seconds", "peak_mb", "agent_steps", "agents", "scale")} | {"ard": ard(r["simulated"], r["observed"]), "ard_rescaled": ard(r["simulated"], r["observed"], rescaled=True)} for r in v[m]] for m in v} for k, v in results.items()}, indent=1))
     return 0
 
 
@@ -204,6 +205,8 @@ def summary(runs: list[dict]) -> dict:
         "seconds": np.mean([r["seconds"] for r in runs]),
         "peak_mb": max(r["peak_mb"] for r in runs),
         "steps_per_s": np.mean([r["agent_steps"] / r["seconds"] for r in runs]),
+        "cpu_seconds": np.mean([r["cpu_seconds"] for r in runs]),
+        "steps_per_cpu_s": np.mean([r["agent_steps"] / r["cpu_seconds"] for r in runs]),
         "ard": np.mean([ard(r["simulated"], r["observed"]) for r in runs]),
         "ard_sd": np.std([ard(r["simulated"], r["observed"]) for r in runs]),
         "ard_rescaled": np.mean([ard(r["simulated"], r["observed"], rescaled=True) for r in runs]),
@@ -215,16 +218,17 @@ def summary(runs: list[dict]) -> dict:
 
 def print_case(name: str, flee_runs: list[dict], flowsim_runs: list[dict], flee_hasten: int) -> None:
     print(f"\n### {name}\n")
-    print("| model | people/agent | agents | wall s | peak MB | agent-steps/s | ARD | ARD rescaled |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| model | people/agent | agents | wall s | CPU s | peak MB | agent-steps/s (wall) | agent-steps/CPU-s | ARD | ARD rescaled |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for label, runs in (("Flee 3.1", flee_runs), ("flowsim rules: flee", flowsim_runs)):
         if not runs:
             continue
         s = summary(runs)
-        print(f"| {label} ({len(runs)} seeds) | {s['scale']} | {s['agents']} | {s['seconds']:.1f} | {s['peak_mb']:.0f} | {s['steps_per_s']:.3g} | {s['ard']:.3f} ± {s['ard_sd']:.3f} | {s['ard_rescaled']:.3f} |")
+        print(f"| {label} ({len(runs)} seeds) | {s['scale']} | {s['agents']} | {s['seconds']:.1f} | {s['cpu_seconds']:.1f} | {s['peak_mb']:.0f} | {s['steps_per_s']:.3g} | {s['steps_per_cpu_s']:.3g} | {s['ard']:.3f} ± {s['ard_sd']:.3f} | {s['ard_rescaled']:.3f} |")
     if flee_runs and flowsim_runs:
         ratio = summary(flowsim_runs)["steps_per_s"] / summary(flee_runs)["steps_per_s"]
-        print(f"\nspeed ratio (agent-steps/s): {ratio:.0f}x")
+        cpu_ratio = summary(flowsim_runs)["steps_per_cpu_s"] / summary(flee_runs)["steps_per_cpu_s"]
+        print(f"\nspeed ratio (agent-steps per wall second): {ratio:.0f}x; per CPU second: {cpu_ratio:.0f}x")
         if len(flee_runs) > 1 and flee_runs[0]["scale"] == flowsim_runs[0]["scale"]:
             print("\n| camp | days flowsim mean within Flee mean ± 2 sd | within Flee min–max | final Flee mean | final flowsim mean | gap |")
             print("|---|---|---|---|---|---|")

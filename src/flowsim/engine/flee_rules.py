@@ -151,6 +151,18 @@ def spawn_weights(population: np.ndarray, conflict: np.ndarray, decay: np.ndarra
     return np.where(conflict > 0.0, population * conflict * decay, 0.0)
 
 
-def decayed_recent_travel(recent: np.ndarray, last_day: np.ndarray, today: int) -> np.ndarray:
-    """Flee halves each person's recent-travel index every day; stored lazily, read here for ``today``."""
-    return recent * np.exp2(-(today - 1 - last_day).astype(np.float32))
+def recent_travel(log_index: np.ndarray, today: int) -> np.ndarray:
+    """Each person's recent-travel index at the end of yesterday, from its stored form.
+
+    Flee halves everyone's index every day and adds half of the day's km / max speed. The
+    index is stored as log2(index) + the day it was last updated (−inf for 0), so that the
+    days without travel need no update: at the end of day ``today - 1`` it is
+    2^(stored − (today − 1)).
+    """
+    return np.exp2(log_index - np.float32(today - 1))
+
+
+def stored_recent_travel(index: np.ndarray, today: int) -> np.ndarray:
+    """The stored form (see :func:`recent_travel`) of an index updated at the end of ``today``."""
+    with np.errstate(divide="ignore"):
+        return np.log2(index) + np.float32(today)

@@ -38,6 +38,7 @@ class Roads:
         self.link_src = np.array(src, dtype=np.int64)
         self.link_dst = np.array(dst, dtype=np.int64)
         self.link_distance = np.array(dist, dtype=float)
+        self.link_distance32 = self.link_distance.astype(np.float32)
         self.link_speed = np.array(speed, dtype=np.float32)
         self.link_walk = np.array(walk)
         self.link_open = np.ones(len(src), dtype=bool)
@@ -51,6 +52,9 @@ class Roads:
         self._route_registry: dict[tuple[int, ...], int] = {}
         self._route_nodes: list[tuple[int, ...]] = []
         self._rebuild_routes()
+        # every route there will ever be is known now (closures only remove links): do people
+        # ever carry a route of several steps (markers, awareness above 1)?
+        self.multi_step = bool((self.route_length > 1).any())
 
     def _awareness(self) -> int:
         if self.flee_rules:
@@ -65,6 +69,9 @@ class Roads:
         for link in order:
             if self.link_open[link]:
                 out_links[self.link_src[link]].append(int(link))
+        # where someone arriving on a link ends up: its end, or its start if it has closed
+        self._all_open = bool(self.link_open.all())
+        self.link_end = np.where(self.link_open, self.link_dst, self.link_src).astype(np.int32)
         self.first_link = np.full((n, n), -1, dtype=np.int64)
         for place in range(n):
             for link in reversed(out_links[place]):
@@ -121,6 +128,10 @@ class Roads:
         return rid
 
     def _apply_closures(self, t: int) -> None:
+        if not hasattr(self, "_closure_days"):  # days with a closure starting or ending, found once
+            self._closure_days = {c.start for c in self.case.closures} | {c.end for c in self.case.closures}
+        if t not in self._closure_days:
+            return
         changed = False
         for closure in self.case.closures:
             if closure.start == t:
