@@ -50,7 +50,7 @@ import yaml
 from flowsim.analysis.abc_model import EXPIRED, Prior, TargetDistance, TargetModel, scenario_priors
 from flowsim.analysis.diagnostics import posterior_diagnostics, prior_informativeness, value_provenance
 from flowsim.analysis.executors import make_executor
-from flowsim.analysis.targets import TargetSet
+from flowsim.analysis.targets import OUTSIDE, TargetSet
 from flowsim.analysis.validation import validate
 from flowsim.errors import CalibrationError
 from flowsim.figures.posterior import pair_plot
@@ -63,7 +63,7 @@ __all__ = ["EXPIRED", "CalibrationResult", "Prior", "TargetDistance", "TargetMod
            "weighted_quantile", "write_calibration"]
 
 TRANSITION_SCALING = 2.0
-"""Width of ABC-SMC's perturbation kernel relative to Silverman's rule."""
+"""Covariance of ABC-SMC's perturbation kernel as a multiple of the population's (Beaumont et al. 2009)."""
 
 KERNEL_FLOOR = 0.02
 """Smallest standard deviation of the perturbation kernel, as a share of each prior's width."""
@@ -205,7 +205,7 @@ def calibrate(
     sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers, check_max_eval=True) if workers > 1
                else pyabc.sampler.SingleCoreSampler(check_max_eval=True))
     sampler.show_progress = progress
-    transition = _ridged_transition(pyabc, priors)
+    transition = _perturbation_kernel(priors)
     abc = pyabc.ABCSMC(model, prior, TargetDistance(targets), population_size=population_size, sampler=sampler,
                        transitions=transition)
     out_dir = Path(out_dir)
@@ -265,7 +265,7 @@ def calibrate(
         "seconds_per_run": round(seconds_per_run, 3),
         "simulations": int(history.total_nr_simulations),
         "final_epsilon": float(last["epsilon"]),
-        "distance": ("sum over calibration targets of weight x relative miss^2"
+        "distance": (f"sum over calibration targets outside their interval of weight x ({OUTSIDE:g} + relative miss)"
                      + (f" + {targets.series_weight:g} x mean squared relative difference over "
                         f"{len(targets.series)} documented series points" if targets.series_weight > 0 else "")),
         "effective_sample_size": round(1.0 / float(np.sum(posterior["weight"].to_numpy() ** 2)), 1),
@@ -287,20 +287,17 @@ def calibrate(
     return CalibrationResult(posterior, populations, priors, values, summary, record)
 
 
-def _ridged_transition(pyabc, priors: list[Prior]):
-    """pyABC's Gaussian perturbation kernel, widened, with a floor under each parameter's spread.
+def _perturbation_kernel(priors: list[Prior]):
+    """The ABC-SMC perturbation kernel: ``TRANSITION_SCALING`` × the population's spread.
 
-    With a dozen parameters the weighted covariance of a population whose weight sits on a
-    few particles is singular; pyABC then evaluates the kernel density as zero off that
-    subspace, the importance weight of a particle proposed there is infinite, and the next
-    population has an effective sample of one or two (seen: 1.1-8 of 100, with pyABC's
-    "divide by zero" warnings). A ridge of ``KERNEL_FLOOR`` × the prior's width on every
-    parameter's standard deviation keeps the kernel full-rank.
+    See :mod:`flowsim.analysis.abc_kernel` for why not pyABC's weighted covariance. A floor of
+    ``KERNEL_FLOOR`` × the prior's width under each parameter's standard deviation keeps the
+    kernel full-rank when the particles agree on a parameter.
     """
-    from flowsim.analysis.abc_kernel import RidgedNormalTransition
+    from flowsim.analysis.abc_kernel import PopulationSpreadTransition
 
     floor = {p.key: (KERNEL_FLOOR * (p.upper - p.lower)) ** 2 for p in priors}
-    return RidgedNormalTransition(floor, scaling=TRANSITION_SCALING)
+    return PopulationSpreadTransition(floor, scaling=TRANSITION_SCALING)
 
 
 def _plain(value: Any, integer: bool = False) -> Any:
