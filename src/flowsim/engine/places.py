@@ -25,6 +25,8 @@ class PlaceModel(Protocol):
     def today(self) -> dt.date: ...
 
     destination_today: dict[str, np.ndarray]
+
+    def table_numbers(self, kind: str, column: str) -> list[int | float]: ...
     crossing_today: dict[str, np.ndarray]
     rent_index: np.ndarray
     crossing_open: np.ndarray
@@ -43,7 +45,7 @@ class DestinationPlace(mesa.Agent):
         self.name = name
 
     def _today(self, column: str) -> int | float:
-        return self.model.as_table_number(self.model.destination_today[column][self.index])
+        return self.model.table_numbers("destination", column)[self.index]
 
     @property
     def date(self) -> str:
@@ -104,7 +106,7 @@ class CrossingPlace(mesa.Agent):
         self.mode = mode
 
     def _today(self, column: str) -> int | float:
-        return self.model.as_table_number(self.model.crossing_today[column][self.index])
+        return self.model.table_numbers("crossing", column)[self.index]
 
     @property
     def date(self) -> str:
