@@ -1,7 +1,10 @@
 """Benchmark: how long one click on Step takes in the dashboard, day by day, at full scale.
 
 The page is rendered in this process as the server renders it (Solara's ``AppLayout`` around
-the dashboard) and its Step button is clicked for every day of the calendar. One click is
+the dashboard, inside a virtual kernel of Solara's server) and its Step button is clicked for
+every day of the calendar. The kernel matters: in the server, every component that listens to
+Mesa's step counter re-renders in one pass per click; without a kernel Solara renders once per
+listener (seven passes here), which an earlier version of this benchmark measured. One click is
 the simulated day (``FlowModel.step``, and the baseline's with ``--compare``) plus the redraw
 of the visible tab: Solara re-renders its components, the charts are drawn and encoded as
 PNG. Sending the images to the browser and painting them are not included (a few
@@ -36,6 +39,8 @@ def main() -> None:
 
     import ipyvuetify as v
     import solara
+    import solara.server.starlette  # noqa: F401  (Solara then ties listeners to the kernel, as when serving)
+    from solara.server.kernel_context import create_dummy_context
 
     from flowsim.dashboard import app
     from flowsim.dashboard.model import DashboardModel, model_params, scenario_choices
@@ -49,6 +54,8 @@ def main() -> None:
         with solara.AppLayout():
             app.Dashboard(model, params)
 
+    kernel = create_dummy_context()
+    kernel.__enter__()
     _box, rc = solara.render(Served(), handle_error=False)
     rc.find(v.Tabs).widget.v_model = args.page
     step = rc.find(v.Btn, children=["Step"]).widget

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import mesa
 import numpy as np
@@ -155,6 +155,27 @@ class DayTables:
     crossings: pd.DataFrame  # date, crossing and the crossings' columns (any new ones included)
     population: pd.DataFrame  # date and the people in each state, summed over origins
     flows: pd.DataFrame  # origin, first_destination, count: everyone who has crossed so far
+    _split: dict[tuple[str, str], dict[str, PlaceRows]] = field(default_factory=dict, repr=False, compare=False)
+
+    def by(self, table: str, key: str) -> dict[str, PlaceRows]:
+        """The rows of ``table`` ("daily" or "crossings") per value of ``key``, with their days.
+
+        Split once per day and shared by every chart: each chart used to filter the whole
+        table (and parse its dates) once per country per day.
+        """
+        if (table, key) not in self._split:
+            frame = getattr(self, table)
+            self._split[table, key] = {
+                str(name): PlaceRows(rows["date"].to_numpy(dtype="datetime64[D]"), rows)
+                for name, rows in frame.groupby(key, sort=False)}
+        return self._split[table, key]
+
+
+class PlaceRows(NamedTuple):
+    """One place's rows of a day table: the days as ``datetime64[D]`` (for the time axes) and the rows."""
+
+    days: np.ndarray
+    rows: pd.DataFrame
 
 
 class DashboardModel(mesa.Model):
