@@ -280,6 +280,9 @@ def _read_yaml(path: Path, *, what: str = "a scenario", asked_by: str = "") -> A
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
+        if "nesting depth" in str(err.problem):  # libyaml (PyYAML >= 6.0.3) stops at its own depth, before ours
+            raise ScenarioError(f"{asked_by}{path}, {line}: values nested more than {MAX_NESTING} deep; a scenario "
+                                "needs a few levels.") from None
         context = ""
         if err.context and err.context_mark and err.problem_mark and err.context_mark.line != mark.line:
             context = f", {err.context} that starts at line {err.context_mark.line + 1}"
