@@ -350,16 +350,15 @@ class MapChart(LiveChart):
         queued.set_sizes(np.where(waiting > 0, 10 + 300 * waiting / max(waiting.max(initial=0.0), 1.0), 0.0))
         dests = places[places["kind"] == "destination"]
         present = dests["id"].map(stocks).fillna(0.0).to_numpy(dtype=float)
+        colors = country_colors(dests["id"])
         circles = self._kept.get("stocks")
         if circles is None:
-            colors = country_colors(dests["id"])
             circles = ax.scatter(dests["lon"], dests["lat"], s=20.0, color=[colors[d] for d in dests["id"]],
                                  edgecolor="black", linewidths=0.6, alpha=0.85, zorder=6)
             self._kept["stocks"] = circles
         circles.set_sizes(20 + 500 * present / max(present.max(initial=0.0), 1.0))
         out += [queued, circles]
         west, east, south, north = self.extent
-        colors = country_colors(dests["id"])
         for (_, d), stock in zip(dests.iterrows(), present):
             if not (west <= d["lon"] <= east and south <= d["lat"] <= north):
                 continue
