@@ -89,6 +89,7 @@ def calibrate(args: argparse.Namespace) -> int:
     result = calibrate_network(
         scenario, budget=budget, out_dir=out, population_size=getattr(args, "population_size", 30) or 30,
         max_populations=getattr(args, "max_populations", None) or 8, scale=_scale(args), seed=args.seed,
+        workers=getattr(args, "workers", 1) or 1,
     )
     calibrated = getattr(args, "calibrated_file", None)
     if calibrated is None:
@@ -97,7 +98,8 @@ def calibrate(args: argparse.Namespace) -> int:
     write_network_calibration(result, scenario, out, Path(calibrated))
     if not getattr(args, "quiet", False):
         print(f"{scenario.name}: {result.populations} populations, {result.simulations} simulations; "
-              f"ARD on the fit period (to {result.fit_until or 'the end'}) at the calibrated values: {result.fit_ard:.3f}")
+              f"ARD on the fit period (to {result.fit_until or 'the end'}): {result.fit_ard:.3f} at the calibrated values "
+              f"({result.chosen}), {result.start_ard:.3f} at the starting values (means over the same seeds)")
         for name, value in result.values.items():
             print(f"  {name} = {value:.4g}")
         print(f"calibrated values written to {calibrated}; `flowsim validate {args.scenario}` reports the forecast ARD")

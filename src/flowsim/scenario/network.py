@@ -140,6 +140,15 @@ class NetworkScenario(_Spec):
             node = node[part]
         return node
 
+    def value_of(self, dotted: str) -> Any:
+        """The current value of a dotted setting (``flee.move_rules.camp_weight``)."""
+        node: Any = self.model_dump()
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise ScenarioError(f"{self._source}: calibration parameter {dotted!r} is not a setting of this scenario.")
+            node = node[part]
+        return node
+
     def with_overrides(self, values: dict[str, Any]) -> NetworkScenario:
         """A copy with dotted-path values replaced (calibration proposals, ``--scale``)."""
         data = self.model_dump()
