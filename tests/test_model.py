@@ -140,6 +140,28 @@ def test_nobody_is_lost_on_any_day_in_any_origin(path):
     assert population.groupby("date")["total"].sum().eq(expected).all()
 
 
+def test_the_state_sets_hold_exactly_whom_a_scan_of_everyone_finds_on_every_day():
+    from flowsim.engine.people import State
+
+    model = FlowModel(load_scenario(BASELINE), rng=5, scale=50)
+    sets = {
+        (State.DELIBERATING, State.TO_BORDER): model._setting_out,
+        (State.QUEUED,): model._queued,
+        (State.TRAVELLING, State.GOING_HOME): model._in_transit,
+    }
+    checked = 0
+    while model.running:
+        model.step()
+        state = model.people.state
+        for states, members in sets.items():
+            scanned = np.flatnonzero(np.isin(state, states))
+            assert np.array_equal(members.read(state), scanned)
+            checked += scanned.size
+        unregistered = np.flatnonzero((state == State.ABROAD) & ~model.people.registered)
+        assert np.array_equal(model._unregistered.read(state, unless=model.people.registered), unregistered)
+    assert checked > 10_000  # the sets were not trivially empty
+
+
 def test_wave_stock_equals_entries_minus_exits_of_the_exodus():
     result = simulate(load_scenario(TINY), seed=2)
     for country, rows in result.daily.groupby("country"):

@@ -22,6 +22,7 @@ from flowsim.engine import rules
 from flowsim.engine.people import DOC_BITS, People, Person, State, document_mask
 from flowsim.engine.places import CrossingPlace, DestinationPlace
 from flowsim.engine.population import build_cohorts
+from flowsim.engine.state_sets import StateSet
 from flowsim.scenario import AGE_BANDS, Event, Scenario
 
 AGE_RANGES = {"18-28": (18, 28), "29-39": (29, 39), "40+": (40, 50)}
@@ -83,6 +84,11 @@ class FlowModel(mesa.Model):
         self._build_places()
         self.cohorts = build_cohorts(scenario, self.scale)
         self.people = People(capacity=max(1024, int(self.cohorts.at_home.sum() * 0.02)))
+        # the few whom the day's rules look at, so that they need not scan everyone
+        self._setting_out = StateSet((State.DELIBERATING, State.TO_BORDER))
+        self._queued = StateSet((State.QUEUED,))
+        self._in_transit = StateSet((State.TRAVELLING, State.GOING_HOME))
+        self._unregistered = StateSet((State.ABROAD,))  # and not registered where he is
         intensity = np.array([o.mobilization_intensity for o in scenario.origins])
         self.leaving_multiplier = self.cohorts.leaving_multiplier * intensity[self.cohorts.origin]
         knots = scenario.behaviour.leaving.pressure
@@ -332,12 +338,13 @@ class FlowModel(mesa.Model):
                        self.rng.choice(self.n_destinations, size=n, p=tie_weights), -1)
         rules_ = self.behaviour.leaving
         wait = rules.deliberation_days(n, rules_.panic_share, rules_.deliberation_days_max, self.rng)
-        self.people.add(
+        rows = self.people.add(
             origin=origin, age=age, age_band=age_band, occupation=c.occupation[cohort],
             wealth_band=wealth, savings_usd=savings, documents=documents, tie_destination=tie,
             state=np.full(n, State.DELIBERATING), decided_day=np.full(n, self.day),
             act_day=self.day + wait,
         )
+        self._setting_out.add(np.arange(rows.start, rows.stop))
 
     def _route_utility(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Utility and availability of every crossing for the people ``idx`` (rule 2)."""
@@ -368,21 +375,23 @@ class FlowModel(mesa.Model):
         origin = p.origin[idx]
         savings = p.savings_usd[idx].astype(float)[:, None]
         living = self.dest_living[dest] * self.rent_index[dest]
-        utility = (per_origin[origin]
-                   + (beta.cost_share_of_savings * fare[None, :] + beta.living_cost * living[None, :]) / savings
-                   + beta.ties * (p.tie_destination[idx][:, None] == dest[None, :]))
-        documents = p.documents[idx][:, None]
-        allowed = (
-            self.crossing_open[None, :]
-            & (self.crossing_capacity > 0)[None, :]
-            & ((documents & self.crossing_documents[None, :]) == self.crossing_documents[None, :])
-            & self.approach_allowed[origin]
-        )
+        # in place, in the same order of operations as per_origin + costs / savings + ties
+        utility = per_origin[origin]
+        utility += (beta.cost_share_of_savings * fare[None, :] + beta.living_cost * living[None, :]) / savings
+        np.add(utility, beta.ties, out=utility, where=p.tie_destination[idx][:, None] == dest[None, :])
+        # who may approach which crossing depends only on his origin and documents: one
+        # gather from a table of every (origin, set of documents) instead of four passes
+        documents = np.arange(1 << len(DOC_BITS))[:, None]
+        by_documents = (documents & self.crossing_documents[None, :]) == self.crossing_documents[None, :]
+        table = (self.crossing_open & (self.crossing_capacity > 0))[None, None, :] & by_documents[None, :, :] \
+            & self.approach_allowed[:, None, :]
+        allowed = table.reshape(-1, table.shape[-1])[origin.astype(np.intp) * len(documents) + p.documents[idx]]
         return utility.astype(np.float32), allowed
 
     def _set_off(self) -> None:
         p = self.people
-        idx = np.flatnonzero((p.state == State.DELIBERATING) & (p.act_day <= self.day))
+        due = self._setting_out.read(p.state)
+        idx = due[(p.state[due] == State.DELIBERATING) & (p.act_day[due] <= self.day)]
         if idx.size == 0:
             return
         utility, allowed = self._route_utility(idx)
@@ -401,12 +410,13 @@ class FlowModel(mesa.Model):
 
     def _reach_borders(self) -> None:
         p = self.people
-        idx = np.flatnonzero((p.state == State.TO_BORDER) & (p.act_day <= self.day))
-        self._join_queue(idx)
+        due = self._setting_out.read(p.state)
+        self._join_queue(due[(p.state[due] == State.TO_BORDER) & (p.act_day[due] <= self.day)])
 
     def _join_queue(self, idx: np.ndarray) -> None:
         p = self.people
         p.state[idx] = State.QUEUED
+        self._queued.add(idx)
         p.queued_day[idx] = self.day
         p.ticket[idx] = self._ticket + np.arange(idx.size)
         self._ticket += idx.size
@@ -415,7 +425,7 @@ class FlowModel(mesa.Model):
     def _react_to_queues(self) -> None:
         """People in a queue may give up and go home, or try another crossing (rule 3)."""
         p, rules_ = self.people, self.behaviour.queueing
-        queued = np.flatnonzero(p.state == State.QUEUED)
+        queued = self._queued.read(p.state)
         if queued.size == 0:
             return
         at = p.crossing[queued]
@@ -459,6 +469,7 @@ class FlowModel(mesa.Model):
         movers = idx[moved]
         self.crossing_today["switched_away"] += self._people(np.bincount(here[moved], minlength=self.n_crossings))
         p.state[movers] = State.TO_BORDER
+        self._setting_out.add(np.sort(movers))
         p.act_day[movers] = self.day + rules.stochastic_round(access_now[moved, choice[moved]], self.rng)
         p.crossing[movers] = choice[moved]
 
@@ -486,7 +497,7 @@ class FlowModel(mesa.Model):
         places, self._capacity_carry = rules.carry_capacity(wave_capacity, self.scale, self._capacity_carry)
         today["capacity"] += wave_capacity
         self.capacity_history[self.day + 1] = wave_capacity
-        queued = np.flatnonzero(p.state == State.QUEUED)
+        queued = self._queued.read(p.state)
         served = queued[rules.serve_queues(p.crossing[queued], p.ticket[queued], places)]
         crossing = p.crossing[served]
         turned = rules.daily_event(served.size, self.crossing_turn_back[crossing], self.rng)
@@ -505,6 +516,7 @@ class FlowModel(mesa.Model):
         p.crossed_day[crossed] = self.day
         p.arrived_day[crossed] = self.day
         p.registered[crossed] = False
+        self._unregistered.add(np.sort(crossed))
         p.visited[crossed] = np.left_shift(np.uint64(1), dest.astype(np.uint64))
         self._schedule_after_arrival(crossed)
         self.destination_today["wave_entries"] += self._people(np.bincount(dest, minlength=self.n_destinations))
@@ -512,15 +524,18 @@ class FlowModel(mesa.Model):
 
     def _finish_journeys(self) -> None:
         p = self.people
-        arriving = np.flatnonzero((p.state == State.TRAVELLING) & (p.act_day <= self.day))
+        travelling = self._in_transit.read(p.state)
+        arriving = travelling[(p.state[travelling] == State.TRAVELLING) & (p.act_day[travelling] <= self.day)]
         p.state[arriving] = State.ABROAD
         p.arrived_day[arriving] = self.day
         # a man registers once in a country: coming back to it he keeps his number (F8)
         p.registered[arriving] = (p.registered_in[arriving] >> p.location[arriving].astype(np.uint64)) & 1 == 1
+        self._unregistered.add(arriving[~p.registered[arriving]])
         p.visited[arriving] |= np.left_shift(np.uint64(1), p.location[arriving].astype(np.uint64))
         self._schedule_after_arrival(arriving)
         self.destination_today["wave_entries"] += self._people(np.bincount(p.location[arriving], minlength=self.n_destinations))
-        home = np.flatnonzero((p.state == State.GOING_HOME) & (p.act_day <= self.day))
+        travelling = self._in_transit.read(p.state)
+        home = travelling[(p.state[travelling] == State.GOING_HOME) & (p.act_day[travelling] <= self.day)]
         p.state[home] = State.RETURNED
         p.returned_day[home] = self.day
 
@@ -553,8 +568,8 @@ class FlowModel(mesa.Model):
     def _register(self) -> None:
         """People abroad register some days after arriving, once per country (F8)."""
         p, rules_ = self.people, self.behaviour.after_arrival
-        due = np.flatnonzero((p.state == State.ABROAD) & ~p.registered
-                             & (p.arrived_day <= self.day - rules_.registration_after_days))
+        unregistered = self._unregistered.read(p.state, unless=p.registered)
+        due = unregistered[p.arrived_day[unregistered] <= self.day - rules_.registration_after_days]
         p.registered[due] = True
         # only some newcomers register at all: a man passing through needs no tax number
         # (KZ-10: 8,000 IINs by 27 Sep among 98,000 arrivals; F8: about 200,000 by 27 Oct)
@@ -584,6 +599,7 @@ class FlowModel(mesa.Model):
         self._move_on(weighing[moving])
         back = weighing[going]
         p.state[back] = State.GOING_HOME
+        self._in_transit.add(back)
         p.act_day[back] = self.day + 1
         self.destination_today["wave_exits_return"] += self._people(
             np.bincount(p.location[back], minlength=self.n_destinations))
@@ -614,6 +630,7 @@ class FlowModel(mesa.Model):
         movers, link = idx[go], choice[go]
         self.destination_today["wave_exits_onward"] += self._people(np.bincount(p.location[movers], minlength=self.n_destinations))
         p.state[movers] = State.TRAVELLING
+        self._in_transit.add(movers)
         p.location[movers] = to[link]
         p.moves[movers] += 1
         p.act_day[movers] = self.day + np.maximum(rules.stochastic_round(self.link_days[link], self.rng), 1)
@@ -630,7 +647,7 @@ class FlowModel(mesa.Model):
 
     def _end_day(self) -> None:
         p = self.people
-        queued_agents = np.bincount(p.crossing[p.state == State.QUEUED], minlength=self.n_crossings)
+        queued_agents = np.bincount(p.crossing[self._queued.read(p.state)], minlength=self.n_crossings)
         self.crossing_today["queue"][:] = self._people(queued_agents)
         self.queue_history[self.day + 1] = queued_agents
         self.turn_back_history[self.day + 1] = self.crossing_turn_back

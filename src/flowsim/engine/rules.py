@@ -110,10 +110,14 @@ def choose_options(utility: np.ndarray, allowed: np.ndarray, rng: np.random.Gene
     """
     # Gumbel noise by inverse transform in single precision: the choice needs no more, and
     # it is the model's most frequent draw
-    uniform = rng.random(utility.shape, dtype=np.float32)
+    # (computed in place in the draws' own array: this is a hot loop of the baseline)
+    noisy = rng.random(utility.shape, dtype=np.float32)
     with np.errstate(divide="ignore"):
-        noisy = utility - np.log(-np.log(uniform))
-    noisy[~allowed] = -np.inf
+        np.log(noisy, out=noisy)
+        np.negative(noisy, out=noisy)
+        np.log(noisy, out=noisy)
+    np.subtract(utility, noisy, out=noisy)
+    np.copyto(noisy, -np.inf, where=~allowed)
     choice = np.argmax(noisy, axis=1)
     return np.where(allowed.any(axis=1), choice, -1)
 

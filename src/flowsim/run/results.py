@@ -80,30 +80,27 @@ def _crossed(model: FlowModel) -> np.ndarray:
     return np.flatnonzero(model.people.first_destination >= 0)
 
 
-def later_destination(model: FlowModel, idx: np.ndarray) -> np.ndarray:
-    """Where people who crossed ended up: 'home', 'stayed', or the country they moved on to."""
-    p = model.people
-    names = np.array(model.destination_ids, dtype=object)
-    went_home = np.isin(p.state[idx], (State.GOING_HOME, State.RETURNED))
-    stayed = p.moves[idx] == 0
-    later = names[p.location[idx]]
-    later = np.where(stayed, "stayed", later)
-    return np.where(went_home, "home", later)
-
-
 def flows_table(model: FlowModel) -> pd.DataFrame:
     """People per origin → first destination → later destination (only people who crossed)."""
     p = model.people
     idx = _crossed(model)
-    frame = pd.DataFrame({
-        "origin": np.array(model.origin_ids, dtype=object)[p.origin[idx]],
-        "first_destination": np.array(model.destination_ids, dtype=object)[p.first_destination[idx]],
-        "later_destination": later_destination(model, idx),
+    n_dest = model.n_destinations
+    later_names = [*model.destination_ids, "stayed", "home"]
+    # counted on integer codes (origin, first, later), then named: the strings only for the
+    # few combinations that occur, not for every person who crossed
+    later = np.where(p.moves[idx] == 0, n_dest, p.location[idx].astype(np.int64))
+    later = np.where(np.isin(p.state[idx], (State.GOING_HOME, State.RETURNED)), n_dest + 1, later)
+    k = len(later_names)
+    code = (p.origin[idx].astype(np.int64) * n_dest + p.first_destination[idx]) * k + later
+    counts = np.bincount(code, minlength=len(model.origin_ids) * n_dest * k)
+    found = np.flatnonzero(counts)
+    out = pd.DataFrame({
+        "origin": np.array(model.origin_ids, dtype=object)[found // (n_dest * k)],
+        "first_destination": np.array(model.destination_ids, dtype=object)[found // k % n_dest],
+        "later_destination": np.array(later_names, dtype=object)[found % k],
+        "count": model._people(counts[found]),
     })
-    counts = frame.groupby(["origin", "first_destination", "later_destination"], sort=True).size()
-    out = counts.rename("count").reset_index()
-    out["count"] = model._people(out["count"].to_numpy())
-    return out
+    return out.sort_values(["origin", "first_destination", "later_destination"], kind="stable").reset_index(drop=True)
 
 
 def profile_table(model: FlowModel) -> pd.DataFrame:
