@@ -57,3 +57,23 @@ def test_calibrate_then_forecast(tmp_path, capsys):
     assert main(["validate", str(scenario), "--runs", "2", "--scale", "50", "--out", str(tmp_path / "v")]) == 0
     score = json.loads((tmp_path / "v" / "flee_score.json").read_text())
     assert score["fit_until"] == "2015-09-30" and "ard_forecast" in score
+
+
+def test_calibration_from_poor_starting_rules_finds_a_better_fit_and_says_which_point_it_chose(tmp_path):
+    import datetime as dt
+
+    from flowsim.analysis.network_calibration import calibrate_network
+    from flowsim.scenario.network import load_network_scenario
+
+    path = tmp_path / "burundi2015.yaml"
+    main(["import-flee", str(DATA / "burundi2015"), "--out", str(path)])
+    # people in towns hardly ever move on: arrivals reach the camps late and few
+    path.write_text(path.read_text().replace("default_movechance: 0.5", "default_movechance: 0.05")
+                    .replace("days: 396", "days: 150") + "fit_until: 2015-08-31\n")
+    scenario = load_network_scenario(path)
+    assert scenario.value_of("flee.move_rules.default_movechance") == 0.05
+    result = calibrate_network(scenario, budget=dt.timedelta(minutes=2), out_dir=tmp_path / "cal", population_size=12,
+                               max_populations=2, scale=200, seed=4, candidate_seeds=3)
+    assert result.fit_ard < result.start_ard - 0.05
+    assert result.values["flee.move_rules.default_movechance"] > 0.05
+    assert result.chosen != "starting values"

@@ -142,6 +142,30 @@ def test_registration_corrections_rescale_earlier_points(tmp_path):
     assert case.corrections == (("C", dt.date(2020, 1, 4)),)
 
 
+def test_a_correction_from_a_point_of_zero_is_skipped_with_a_note_not_turned_into_nan(tmp_path):
+    case = read_case(make_case(tmp_path, {
+        "source_data/c.csv": "2020-01-01,0\n2020-01-03,0\n2020-01-04,100\n2020-01-05,120\n",
+        "input_csv/registration_corrections.csv": "C,2020-01-04,normalize\n",
+    }))
+    assert list(case.camp_series["C"].counts) == [0.0, 0.0, 100.0, 120.0]
+    assert case.corrections == ()
+    assert "registration_corrections.csv, line 1" in case.notes[0] and "skipped" in case.notes[0]
+
+
+def test_a_conflicts_column_naming_no_location_is_left_out_with_a_note_as_flee_does(tmp_path):
+    case = read_case(make_case(tmp_path, {"input_csv/conflicts.csv": "#Day,A,Z\n0,1,1\n1,1,1\n2,1,1\n3,1,0\n4,1,0\n"}))
+    assert case.conflict_names == ("A",)
+    assert case.conflicts.shape == (5, 1)
+    assert "conflicts.csv, line 1, column 3: 'Z' is not a location" in case.notes[0]
+
+
+def test_a_byte_order_mark_at_the_start_of_a_file_is_not_part_of_the_first_name(tmp_path):
+    case = make_case(tmp_path)
+    layout = case / "source_data" / "data_layout.csv"
+    layout.write_bytes(b"\xef\xbb\xbf" + layout.read_bytes())
+    assert read_case(case).total.counts[-1] == 400
+
+
 def test_conflict_period_is_the_old_name_of_sim_period(tmp_path):
     case = read_case(make_case(tmp_path, {"input_csv/sim_period.csv": None, "input_csv/conflict_period.csv": "StartDate,2020-01-01\nLength,4\n"}))
     assert case.length == 4 and case.period_file == "conflict_period.csv"
@@ -206,7 +230,6 @@ def test_importer_writes_a_scenario_that_loads(tmp_path):
         ({"input_csv/closures.csv": "#h\nlocation,Q,,0,5\n"}, ["column name1", "'Q' is not a location"]),
         ({"input_csv/closures.csv": "#h\ncamp,C,,soon,5\n"}, ["column closure_start", "not a whole number"]),
         ({"input_csv/closures.csv": "#h\ncamp,C,,0\n"}, ["closures.csv, line 2", "needs 5"]),
-        ({"input_csv/conflicts.csv": "#Day,Z\n0,1\n"}, ["conflicts.csv, line 1", "'Z' is not a location"]),
         ({"input_csv/conflicts.csv": "#Day,A\n0,1\n1,x\n2,1\n3,1\n4,1\n"}, ["conflicts.csv, line 3", "'x' is not a number"]),
         ({"input_csv/conflicts.csv": "#Day,A,B\n0,1,0\n1,1\n"}, ["conflicts.csv, line 3", "row has 2 cells"]),
         ({"input_csv/conflicts.csv": "#Day,A\n0,1\n1,1\n"}, ["2 day rows", "5 days"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -31,4 +32,6 @@ def handle(args: argparse.Namespace) -> int:
     case = scenario.network_case
     print(f"{path}: {len(case.locations)} locations, {len(case.camp_names)} camps, {len(case.routes)} routes, "
           f"{case.start_date} + {case.length} days; run it with: flowsim run {path}")
+    for note in case.notes:
+        print(f"note: {note}", file=sys.stderr)
     return 0

@@ -34,7 +34,9 @@ def fail(path: Path, line: int | None, column: str | None, problem: str, allowed
 def rows(path: Path) -> list[tuple[int, list[str]]]:
     """All rows of a CSV file with their 1-based line numbers (quoted newlines counted)."""
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
+        # utf-8-sig: spreadsheet programs start a CSV file with a byte-order mark (FabFlee's
+        # bangladesh data_layout.csv has one), which would otherwise stick to the first name
+        with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             out = []
             try:

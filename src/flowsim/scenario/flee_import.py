@@ -102,6 +102,7 @@ def import_flee(case_dir: str | Path, out: str | Path, settings: str | Path | No
         f"# Flee settings from: {settings_path if settings_path else 'none found (Flee 3.1 defaults)'}",
     ]
     header += [f"#   note: {n}" for n in notes]
+    header += [f"# Case note: {n}" for n in case.notes]
     header.append(f"# Period file: input_csv/{case.period_file}; registration corrections applied: {len(case.corrections)}.")
     text = "\n".join(header) + "\n" + yaml.safe_dump(document, sort_keys=False, default_flow_style=False, width=100)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -115,6 +115,7 @@ class FleeCase:
     camp_series: dict[str, FleeSeries]
     corrections: tuple[tuple[str, dt.date], ...] = ()
     files: dict[str, Path] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what was read differently from the letter of the files, and why
 
     @property
     def home_country(self) -> str:
@@ -171,7 +172,9 @@ def read_locations(path: Path) -> tuple[FleeLocation, ...]:
         if name.strip() == "":
             fail(path, line, "name", "the location name is empty.", "Every location needs a unique name.")
         if name in seen:
-            fail(path, line, "name", f"location {name!r} is already defined on line {seen[name]}.", "Location names must be unique.")
+            fail(path, line, "name", f"location {name!r} is already defined on line {seen[name]}.",
+                 "Location names must be unique: Flee 3.1 would join routes to the last of them but start conflicts in the first, "
+                 "which has no routes, so people spawned there never move. Rename or remove one of them.")
         seen[name] = line
         lat = parse_float(path, line, "latitude", row[3], "Latitude is a number in degrees.") if row[3].strip() else 0.0
         lon = parse_float(path, line, "longitude", row[4], "Longitude is a number in degrees.") if row[4].strip() else 0.0
@@ -272,19 +275,28 @@ def read_closures(path: Path, names: set[str], countries: set[str]) -> tuple[Fle
     return tuple(closures)
 
 
-def read_conflicts(path: Path, names: set[str]) -> tuple[tuple[str, ...], np.ndarray]:
-    """Read ``conflicts.csv``: the first row is the header, row *i* below it is day *i*."""
+def read_conflicts(path: Path, names: set[str]) -> tuple[tuple[str, ...], np.ndarray, tuple[str, ...]]:
+    """Read ``conflicts.csv``: the first row is the header, row *i* below it is day *i*.
+
+    A column whose header names no location is left out, with a note: Flee 3.1's
+    ``add_conflict_zone`` prints "ERROR ... appears not to exist" and goes on without it
+    (FabFlee's own burundi case has such a column). Returns names, intensities and notes.
+    """
     table = [(line, row) for line, row in rows(path) if not is_blank(row)]
     if not table:
         fail(path, None, None, "is empty.", "conflicts.csv starts with a header #Day,location,location,… and has one row per day.")
     header_line, header = table[0]
     columns: list[tuple[int, str]] = []
+    notes: list[str] = []
     for i in range(1, len(header)):
         name = header[i].strip()
         if not name:
             continue
         if name not in names:
-            fail(path, header_line, f"{i + 1} ({name!r})", f"{name!r} is not a location in locations.csv.", suggest(name, names))
+            hint = suggest(name, names)
+            notes.append(f"{path.name}, line {header_line}, column {i + 1}: {name!r} is not a location in locations.csv, "
+                         f"so this column is ignored (as Flee 3.1 ignores it, after printing an error). {hint}".strip())
+            continue
         columns.append((i, name))
     values = np.zeros((len(table) - 1, len(columns)))
     for day, (line, row) in enumerate(table[1:]):
@@ -292,7 +304,7 @@ def read_conflicts(path: Path, names: set[str]) -> tuple[tuple[str, ...], np.nda
             if i >= len(row):
                 fail(path, line, f"{i + 1} ({name})", f"the row has {len(row)} cells but the header has {len(header)}.", "Every day row has one intensity (0 to 1) per location in the header.")
             values[day, j] = parse_float(path, line, f"{i + 1} ({name})", row[i], "Conflict intensities are numbers from 0 to 1.")
-    return tuple(name for _, name in columns), values
+    return tuple(name for _, name in columns), values, tuple(notes)
 
 
 def read_period(input_dir: Path) -> tuple[dt.date, int, str]:
@@ -351,9 +363,10 @@ def read_case(directory: str | Path) -> FleeCase:
     closures = read_closures(input_dir / "closures.csv", names, countries)
     conflict_names: tuple[str, ...] = ()
     conflicts = None
+    notes: tuple[str, ...] = ()
     start, length, period_file = read_period(input_dir)
     if (input_dir / "conflicts.csv").exists():
-        conflict_names, conflicts = read_conflicts(input_dir / "conflicts.csv", names)
+        conflict_names, conflicts, notes = read_conflicts(input_dir / "conflicts.csv", names)
         if conflicts.shape[0] < length:
             fail(input_dir / "conflicts.csv", None, None, f"has {conflicts.shape[0]} day rows but {period_file} asks for {length} days.", "conflicts.csv needs one row per simulated day.")
     else:
@@ -361,7 +374,8 @@ def read_case(directory: str | Path) -> FleeCase:
             if loc.kind == "conflict_zone" and loc.conflict_date is None:
                 fail(input_dir / "locations.csv", loc.line, "conflict_date", f"conflict zone {loc.name!r} has no conflict_date and there is no conflicts.csv.", "Without conflicts.csv every conflict zone needs the day its conflict starts.")
     total, camp_series = read_source_data(source_dir, start)
-    camp_series, corrections = apply_corrections(input_dir / "registration_corrections.csv", camp_series, start)
+    camp_series, corrections, skipped = apply_corrections(input_dir / "registration_corrections.csv", camp_series, start)
+    notes += skipped
     for loc in locations:
         if loc.kind in ("camp", "idpcamp") and loc.name not in camp_series:
             fail(input_dir / "locations.csv", loc.line, "name", f"camp {loc.name!r} has no series in source_data/data_layout.csv.", "Flee scores every camp against its UNHCR series: add a row 'camp name,file.csv' to data_layout.csv.")
@@ -380,4 +394,5 @@ def read_case(directory: str | Path) -> FleeCase:
         camp_series=camp_series,
         corrections=corrections,
         files=files,
+        notes=notes,
     )

@@ -156,11 +156,18 @@ def read_source_data(source_dir: Path, start: dt.date) -> tuple[FleeSeries, dict
     return total, series
 
 
-def apply_corrections(path: Path, series: dict[str, FleeSeries], start: dt.date) -> tuple[dict[str, FleeSeries], tuple[tuple[str, dt.date], ...]]:
-    """Apply ``registration_corrections.csv`` as Flee's ``correctLevel1Registrations`` does."""
+def apply_corrections(path: Path, series: dict[str, FleeSeries], start: dt.date) -> tuple[dict[str, FleeSeries], tuple[tuple[str, dt.date], ...], tuple[str, ...]]:
+    """Apply ``registration_corrections.csv`` as Flee's ``correctLevel1Registrations`` does.
+
+    A correction whose point before the date is 0 is skipped, with a note: Flee 3.1 would
+    multiply the earlier points by x / 0 and turn them into inf and NaN (FabFlee's
+    flee3_validation mali2017_adm1 has one). Returns the series, the corrections applied
+    and the notes.
+    """
     if not path.exists():
-        return series, ()
+        return series, (), ()
     done: list[tuple[str, dt.date]] = []
+    notes: list[str] = []
     series = dict(series)
     for line, row in rows(path):
         if len(row) < 2 or is_comment(row) or is_blank(row):
@@ -175,13 +182,15 @@ def apply_corrections(path: Path, series: dict[str, FleeSeries], start: dt.date)
         if len(matches) == 0:
             fail(path, line, "2 (date)", f"the series of {name!r} has no data point on {date}.", "A registration correction names a date that is one of the camp's data points.")
         counts = s.counts.copy()
+        if any(i > 0 and counts[i - 1] == 0 for i in matches):
+            notes.append(f"{path.name}, line {line}: the point of {name!r} before {date} is 0, so the earlier points "
+                         "cannot be rescaled; this correction is skipped (Flee 3.1 would make them inf and NaN).")
+            continue
         for i in matches:
             if i > 0:
-                if counts[i - 1] == 0:
-                    fail(path, line, "2 (date)", f"the point of {name!r} before {date} is 0, so the earlier points cannot be rescaled.")
                 counts[:i] *= counts[i] / counts[i - 1]
         series[name] = FleeSeries(s.name, s.days, counts, s.files)
         done.append((name, date))
-    return series, tuple(done)
+    return series, tuple(done), tuple(notes)
 
 
