@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from flowsim.errors import ScenarioError
 from flowsim.scenario.flee_import import import_flee
 from flowsim.scenario.flee_reader import FleeFormatError, location_kind, read_case
 from flowsim.scenario.flee_series import add_series, interpolate_daily
@@ -159,6 +160,17 @@ def test_a_conflicts_column_naming_no_location_is_left_out_with_a_note_as_flee_d
     assert "conflicts.csv, line 1, column 3: 'Z' is not a location" in case.notes[0]
 
 
+def test_conflicts_shorter_than_the_period_shorten_the_imported_run_with_a_note(tmp_path):
+    case_dir = make_case(tmp_path, {"input_csv/conflicts.csv": "#Day,A\n0,1\n1,1\n2,1\n"})
+    assert "3 day rows" in read_case(case_dir).notes[0]
+    out = import_flee(case_dir, tmp_path / "s.yaml")
+    assert load_network_scenario(out).days == 3
+    longer = tmp_path / "longer.yaml"
+    longer.write_text(out.read_text().replace("days: 3", "days: 5"))
+    with pytest.raises(ScenarioError, match="calendar.days is 5 but conflicts.csv of the case has 3 days"):
+        load_network_scenario(longer)
+
+
 def test_a_byte_order_mark_at_the_start_of_a_file_is_not_part_of_the_first_name(tmp_path):
     case = make_case(tmp_path)
     layout = case / "source_data" / "data_layout.csv"
@@ -232,7 +244,7 @@ def test_importer_writes_a_scenario_that_loads(tmp_path):
         ({"input_csv/closures.csv": "#h\ncamp,C,,0\n"}, ["closures.csv, line 2", "needs 5"]),
         ({"input_csv/conflicts.csv": "#Day,A\n0,1\n1,x\n2,1\n3,1\n4,1\n"}, ["conflicts.csv, line 3", "'x' is not a number"]),
         ({"input_csv/conflicts.csv": "#Day,A,B\n0,1,0\n1,1\n"}, ["conflicts.csv, line 3", "row has 2 cells"]),
-        ({"input_csv/conflicts.csv": "#Day,A\n0,1\n1,1\n"}, ["2 day rows", "5 days"]),
+        ({"input_csv/conflicts.csv": "#Day,A\n"}, ["conflicts.csv", "no day rows"]),
         ({"input_csv/sim_period.csv": None}, ["neither sim_period.csv nor conflict_period.csv"]),
         ({"input_csv/sim_period.csv": "StartDate,2020-01-01\n"}, ["sim_period.csv", "no Length row"]),
         ({"input_csv/sim_period.csv": "StartDate,1/1/2020\nLength,5\n"}, ["sim_period.csv, line 1", "not a date", "YYYY-MM-DD"]),

@@ -31,7 +31,7 @@ def handle(args: argparse.Namespace) -> int:
     scenario = load_network_scenario(path)
     case = scenario.network_case
     print(f"{path}: {len(case.locations)} locations, {len(case.camp_names)} camps, {len(case.routes)} routes, "
-          f"{case.start_date} + {case.length} days; run it with: flowsim run {path}")
+          f"{case.start_date} + {scenario.days} days; run it with: flowsim run {path}")
     for note in case.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

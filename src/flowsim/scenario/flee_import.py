@@ -83,7 +83,7 @@ def import_flee(case_dir: str | Path, out: str | Path, settings: str | Path | No
         ),
         "kind": "network",
         "case": relative_case,
-        "calendar": {"days": case.length, "seed": 0},
+        "calendar": {"days": case.length if case.conflicts is None else min(case.length, case.conflicts.shape[0]), "seed": 0},
         "rules": rules,
         "flee": rules_obj.model_dump(),
         "flowsim_rules": {},

@@ -367,8 +367,11 @@ def read_case(directory: str | Path) -> FleeCase:
     start, length, period_file = read_period(input_dir)
     if (input_dir / "conflicts.csv").exists():
         conflict_names, conflicts, notes = read_conflicts(input_dir / "conflicts.csv", names)
+        if conflicts.shape[0] == 0:
+            fail(input_dir / "conflicts.csv", None, None, "has a header but no day rows.", "conflicts.csv needs one row per simulated day.")
         if conflicts.shape[0] < length:
-            fail(input_dir / "conflicts.csv", None, None, f"has {conflicts.shape[0]} day rows but {period_file} asks for {length} days.", "conflicts.csv needs one row per simulated day.")
+            notes += (f"conflicts.csv has {conflicts.shape[0]} day rows but {period_file} asks for {length} days: the scenario "
+                      f"runs {conflicts.shape[0]} days (Flee 3.1 would stop with an IndexError on day {conflicts.shape[0]}).",)
     else:
         for loc in locations:
             if loc.kind == "conflict_zone" and loc.conflict_date is None:

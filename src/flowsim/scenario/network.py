@@ -266,8 +266,9 @@ def load_network_scenario(path: str | Path) -> NetworkScenario:
             values = yaml.safe_load(cal_path.read_text(encoding="utf-8")) or {}
             scenario = scenario.with_overrides(values.get("parameters", values))
     case = scenario.network_case
-    if scenario.calendar.days and scenario.calendar.days > case.length and case.conflicts is not None and case.conflicts.shape[0] < scenario.calendar.days:
-        raise ScenarioError(f"{path}, line {lines.get(('calendar', 'days'), '?')}: calendar.days is {scenario.calendar.days} but conflicts.csv of the case has {case.conflicts.shape[0]} days.")
+    if case.conflicts is not None and case.conflicts.shape[0] < scenario.days:
+        raise ScenarioError(f"{path}, line {lines.get(('calendar', 'days'), '?')}: calendar.days is {scenario.days} but conflicts.csv of the case has "
+                            f"{case.conflicts.shape[0]} days. Set calendar.days to {case.conflicts.shape[0]} or fewer (Flee 3.1 would stop with an IndexError on day {case.conflicts.shape[0]}).")
     if scenario.fit_until is not None:
         last = case.start_date + dt.timedelta(days=scenario.days - 1)
         if not case.start_date <= scenario.fit_until < last:
