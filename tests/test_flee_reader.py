@@ -171,6 +171,23 @@ def test_conflicts_shorter_than_the_period_shorten_the_imported_run_with_a_note(
         load_network_scenario(longer)
 
 
+def test_a_camp_listed_twice_in_data_layout_keeps_its_first_row_as_flee_does(tmp_path):
+    case = read_case(make_case(tmp_path, {
+        "source_data/data_layout.csv": "total,refugees.csv\nC,c.csv\nC,refugees.csv\n",
+        "source_data/c.csv": "2020-01-01,0\n2020-01-05,300\n",
+    }))
+    assert case.camp_series["C"].counts[-1] == 300
+    assert "data_layout.csv, line 3: 'C' is listed again" in case.notes[0]
+
+
+def test_a_fractional_awareness_level_is_read_as_flee_reads_it(tmp_path):
+    path = tmp_path / "simsetting.yml"
+    path.write_text("move_rules:\n  awareness_level: 1.5\n")
+    settings, notes = read_simsetting(path)
+    assert settings["move_rules"]["awareness_level"] == 1
+    assert any("int(1.5) = 1" in note for note in notes)
+
+
 def test_a_byte_order_mark_at_the_start_of_a_file_is_not_part_of_the_first_name(tmp_path):
     case = make_case(tmp_path)
     layout = case / "source_data" / "data_layout.csv"

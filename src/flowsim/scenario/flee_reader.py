@@ -376,7 +376,8 @@ def read_case(directory: str | Path) -> FleeCase:
         for loc in locations:
             if loc.kind == "conflict_zone" and loc.conflict_date is None:
                 fail(input_dir / "locations.csv", loc.line, "conflict_date", f"conflict zone {loc.name!r} has no conflict_date and there is no conflicts.csv.", "Without conflicts.csv every conflict zone needs the day its conflict starts.")
-    total, camp_series = read_source_data(source_dir, start)
+    total, camp_series, layout_notes = read_source_data(source_dir, start)
+    notes += layout_notes
     camp_series, corrections, skipped = apply_corrections(input_dir / "registration_corrections.csv", camp_series, start)
     notes += skipped
     for loc in locations:

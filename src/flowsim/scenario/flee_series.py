@@ -128,12 +128,18 @@ def interpolate_daily(days: np.ndarray, counts: np.ndarray, n_days: int) -> np.n
     return np.trunc(out).astype(np.int64)
 
 
-def read_source_data(source_dir: Path, start: dt.date) -> tuple[FleeSeries, dict[str, FleeSeries]]:
-    """Read ``data_layout.csv`` and every series it lists (summing multi-file rows)."""
+def read_source_data(source_dir: Path, start: dt.date) -> tuple[FleeSeries, dict[str, FleeSeries], tuple[str, ...]]:
+    """Read ``data_layout.csv`` and every series it lists (summing multi-file rows).
+
+    A name listed twice keeps its first row, with a note: Flee's ``DataTable`` looks a name up
+    with its first match (FabFlee's syria2022_2024 lists 'Bardarash' twice). Returns the total
+    series, the camps' series and the notes.
+    """
     layout = source_dir / "data_layout.csv"
     if not layout.exists():
         fail(source_dir, None, None, "has no data_layout.csv.", "source_data/data_layout.csv lists total,refugees.csv and then camp name,file[,file…].")
     series: dict[str, FleeSeries] = {}
+    notes: list[str] = []
     for line, row in rows(layout):
         if len(row) < 2 or is_comment(row) or is_blank(row):
             continue
@@ -145,7 +151,9 @@ def read_source_data(source_dir: Path, start: dt.date) -> tuple[FleeSeries, dict
             if not (source_dir / f).exists():
                 fail(layout, line, None, f"series file {f!r} does not exist in {source_dir}.")
         if name in series:
-            fail(layout, line, "1", f"{name!r} is listed twice.", "Each camp has one row; list several files on that row to add them.")
+            notes.append(f"data_layout.csv, line {line}: {name!r} is listed again; its first row is used, as Flee uses it "
+                         "(to add series, list several files on one row).")
+            continue
         table = read_series_file(source_dir / files[0], start)
         for f in files[1:]:
             table = add_series(table, read_series_file(source_dir / f, start))
@@ -153,7 +161,7 @@ def read_source_data(source_dir: Path, start: dt.date) -> tuple[FleeSeries, dict
     if "total" not in series:
         fail(layout, None, None, "has no 'total' row.", "The first row is usually total,refugees.csv: Flee spawns people from the total series.")
     total = series.pop("total")
-    return total, series
+    return total, series, tuple(notes)
 
 
 def apply_corrections(path: Path, series: dict[str, FleeSeries], start: dt.date) -> tuple[dict[str, FleeSeries], tuple[tuple[str, dt.date], ...], tuple[str, ...]]:

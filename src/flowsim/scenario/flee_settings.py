@@ -17,7 +17,7 @@ Flee 3.1's default, so a scenario that names none of them runs Flee's defaults. 
 | ``move_rules.camp_movechance`` | 0.001 | daily chance of leaving a camp |
 | ``move_rules.idpcamp_movechance`` | 0.1 | daily chance of leaving an IDP camp |
 | ``move_rules.default_movechance`` | 0.3 | daily chance of leaving a town |
-| ``move_rules.awareness_level`` | 1 | route length (in non-marker steps) people weigh; 0: a random link |
+| ``move_rules.awareness_level`` | 1 | route length (in non-marker steps) people weigh, 0 to 6; 0: a random link |
 | ``move_rules.capacity_buffer`` | 0.9 | occupancy share at which a camp starts to look full |
 | ``move_rules.avoid_short_stints`` | false | a person who travelled little keeps going through towns |
 | ``move_rules.start_on_foot`` | false | first link on foot |
@@ -71,7 +71,7 @@ class MoveRules(_Spec):
     camp_movechance: Probability = 0.001
     idpcamp_movechance: Probability = 0.1
     default_movechance: Probability = 0.3
-    awareness_level: Annotated[int, Field(ge=0, le=4)] = 1
+    awareness_level: Annotated[int, Field(ge=0, le=6)] = 1  # FabFlee's ukraine2022 uses 5
     capacity_buffer: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.9
     avoid_short_stints: bool = False
     start_on_foot: bool = False
@@ -131,7 +131,10 @@ def read_simsetting(path: str | Path) -> tuple[dict, list[str]]:
     out: dict[str, Any] = {"move_rules": {}, "spawn_rules": {}}
     for section, keys in (("move_rules", move_keys), ("spawn_rules", spawn_keys)):
         for key, value in (data.get(section) or {}).items():
-            if key in keys:
+            if key == "awareness_level" and isinstance(value, float) and not value.is_integer():
+                out[section][key] = int(value)  # Flee 3.1 reads int(awareness_level)
+                notes.append(f"{section}.{key} = {value!r}: Flee 3.1 reads int({value!r}) = {int(value)}")
+            elif key in keys:
                 out[section][key] = value
             elif (section, key) in IGNORED_BY_FLEE_31:
                 notes.append(f"{section}.{key} = {value!r}: {IGNORED_BY_FLEE_31[(section, key)]}")
