@@ -188,6 +188,10 @@ def test_a_fractional_awareness_level_is_read_as_flee_reads_it(tmp_path):
     assert any("int(1.5) = 1" in note for note in notes)
 
 
+def test_a_series_of_one_point_holds_it_on_every_day():
+    assert list(interpolate_daily(np.array([3.0]), np.array([250.0]), 5)) == [250] * 5
+
+
 def test_a_byte_order_mark_at_the_start_of_a_file_is_not_part_of_the_first_name(tmp_path):
     case = make_case(tmp_path)
     layout = case / "source_data" / "data_layout.csv"
@@ -263,6 +267,7 @@ def test_importer_writes_a_scenario_that_loads(tmp_path):
         ({"input_csv/conflicts.csv": "#Day,A,B\n0,1,0\n1,1\n"}, ["conflicts.csv, line 3", "row has 2 cells"]),
         ({"input_csv/conflicts.csv": "#Day,A\n"}, ["conflicts.csv", "no day rows"]),
         ({"input_csv/sim_period.csv": None}, ["neither sim_period.csv nor conflict_period.csv"]),
+        ({"input_csv/locations.csv": BASE["input_csv/locations.csv"].replace(",camp,", ",town,")}, ["locations.csv", "has no camp"]),
         ({"input_csv/sim_period.csv": "StartDate,2020-01-01\n"}, ["sim_period.csv", "no Length row"]),
         ({"input_csv/sim_period.csv": "StartDate,1/1/2020\nLength,5\n"}, ["sim_period.csv, line 1", "not a date", "YYYY-MM-DD"]),
         ({"source_data/data_layout.csv": "C,c.csv\n"}, ["data_layout.csv", "no 'total' row"]),

@@ -383,6 +383,9 @@ def read_case(directory: str | Path) -> FleeCase:
     for loc in locations:
         if loc.kind in ("camp", "idpcamp") and loc.name not in camp_series:
             fail(input_dir / "locations.csv", loc.line, "name", f"camp {loc.name!r} has no series in source_data/data_layout.csv.", "Flee scores every camp against its UNHCR series: add a row 'camp name,file.csv' to data_layout.csv.")
+    if not any(loc.kind in ("camp", "idpcamp") for loc in locations):
+        fail(input_dir / "locations.csv", None, None, "has no camp (location_type camp or idpcamp).",
+             "flowsim runs a Flee case to score it against its camps' UNHCR series, so a case needs at least one camp.")
     files = {p.name: p for p in sorted(input_dir.glob("*.csv"))}
     return FleeCase(
         directory=directory,

@@ -114,6 +114,8 @@ def interpolate_daily(days: np.ndarray, counts: np.ndarray, n_days: int) -> np.n
     it holds the last value. Rows are used in file order, as Flee uses them (a few UNHCR files
     have a row out of date order).
     """
+    if len(days) == 1:  # one point: Flee holds it on every day
+        return np.full(n_days, np.trunc(counts[0]), dtype=np.int64)
     t = np.arange(n_days, dtype=float)
     later = t[:, None] < days[None, 1:]
     found = later.any(axis=1)
