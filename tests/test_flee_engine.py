@@ -167,6 +167,31 @@ def test_vendored_cases_import_run_and_score(tmp_path, case, ard_range):
     assert score_camps(result.camps)["ard"] == pytest.approx(result.score["ard"])
 
 
+@pytest.mark.parametrize("case", ["tigray2020", "burundi2015"])
+def test_choice_tables_kept_between_days_give_the_days_of_tables_built_afresh_each_day(tmp_path, monkeypatch, case):
+    # both cases close borders and camps, start conflict zones and fill capped camps during the run
+    scenario = load_network_scenario(import_flee(DATA / case, tmp_path / f"{case}.yaml")).with_overrides({"agent_scale": 100})
+    kept = NetworkModel(scenario, rng=3)
+    kept_run = kept.run()
+    assert kept.routes_version > 0  # closures happened
+    monkeypatch.setattr(NetworkModel, "_day_signature", lambda self: object())  # never the same: rebuilt every day
+    fresh_run = NetworkModel(scenario, rng=3).run()
+    assert np.array_equal(kept_run.simulated, fresh_run.simulated)
+    assert np.array_equal(kept_run.on_roads, fresh_run.on_roads)
+
+
+def test_the_engine_capacity_multipliers_are_flee_getcapmultiplier_every_day(tmp_path):
+    scenario = load_network_scenario(import_flee(DATA / "tigray2020", tmp_path / "t.yaml")).with_overrides({"agent_scale": 20})
+    model = NetworkModel(scenario, rng=4)
+    buffer = scenario.flee.move_rules.capacity_buffer
+    above_buffer = 0
+    for _ in range(model.days):
+        model.step()
+        assert np.array_equal(model._capacity_multipliers(), fr.capacity_multiplier(model.occupancy, model.capacity, buffer))
+        above_buffer += int((fr.capacity_multiplier(model.occupancy, model.capacity, buffer) < 1).any())
+    assert above_buffer > 0  # some camp filled past its buffer, so the multipliers were tested below 1
+
+
 def test_several_runs_give_bands_and_forecast_scores(tmp_path):
     out = import_flee(DATA / "tigray2020", tmp_path / "t.yaml")
     out.write_text(out.read_text().replace("days: 300", "days: 120") + "fit_until: 2020-12-31\n")

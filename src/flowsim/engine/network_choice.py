@@ -29,25 +29,31 @@ class Choice:
         """This round's outcome edges per row, each outcome's first link and route after it, and the stay edges.
 
         What changes only between days (scores, closures, move chances) is prepared once a
-        day (:meth:`_day_table`); a round rebuilds the rows only when a camp's capacity
-        multiplier has changed, found by comparing the camps' occupancies clipped below at
-        their buffers.
+        day (:meth:`_day_table`), and kept while none of it has changed; a round rebuilds the
+        rows only when a camp's capacity multiplier has changed, found by comparing the
+        camps' occupancies clipped below at their buffers.
         """
         day = self._day_table_cache
         if day is None or day["today"] != self.today:
-            day = self._day_table_cache = self._day_table()
-            self._round_table = None
-        capped = self._capped
-        key = np.maximum(self.occupancy[capped], day["cap_floor"])
-        if self._round_table is not None and np.array_equal(key, self._round_table[0]):
+            signature = self._day_signature()
+            if day is None or day["signature"] != signature:
+                day = self._day_table_cache = self._day_table()
+                day["signature"] = signature
+                self._round_table = None
+            day["today"] = self.today
+        key = np.maximum(self.occupancy[self._capped], day["cap_floor"]).tobytes()
+        if self._round_table is not None and key == self._round_table[0]:
             return self._round_table[1]
         n, width, count = self.n_places, day["width"], day["count"]
-        cap = fr.capacity_multiplier(self.occupancy, self.capacity, self._buffer())
+        cap = self._capacity_multipliers()
         end = day["end"]
         weights = day["base"] * day["cap_factor"](cap)[end]
-        # Flee: when every weight is zero, the routes are equally likely
-        weights = np.where((weights.sum(axis=1) <= 0.0)[:, None] & day["valid"], 1.0, weights)
-        share = weights / np.maximum(weights.sum(axis=1, keepdims=True), np.finfo(float).tiny)
+        total = weights.sum(axis=1, keepdims=True)
+        nothing = total <= 0.0
+        if nothing.any():  # Flee: when every weight is zero, the routes are equally likely
+            weights = np.where(nothing & day["valid"], 1.0, weights)
+            total = weights.sum(axis=1, keepdims=True)
+        share = weights / np.maximum(total, np.finfo(float).tiny)
         probs = day["probs"]
         probs[:n, 1 : 1 + count] = day["movechance"][:, None] * share
         probs[n : 2 * n, 1 : 1 + count] = day["has"][:, None] * share
@@ -68,6 +74,26 @@ class Choice:
 
     _day_table_cache: dict | None = None
     _round_table: tuple | None = None
+
+    def _day_signature(self) -> tuple:
+        """Everything the day's table is made from that can change during a run."""
+        return (self.routes_version, self.score.tobytes(), self.movechance.tobytes(), self.is_camp.tobytes(), self.conflict.tobytes())
+
+    def _capacity_multipliers(self) -> np.ndarray:
+        """:func:`~flowsim.engine.flee_rules.capacity_multiplier` of every place, computed for the capped camps only."""
+        limits = self._capacity_limits
+        if limits is None:
+            capacity = self.capacity[self._capped].astype(float)
+            buffer = self._buffer()
+            limits = self._capacity_limits = (capacity, buffer * capacity, capacity * (1.0 - buffer), np.ones(self.n_places))
+        capacity, floor, span, ones = limits
+        occupancy = self.occupancy[self._capped].astype(float)
+        multiplier = np.where(occupancy <= floor, 1.0, np.where(occupancy >= capacity, 0.0, 1.0 - (occupancy - floor) / span))
+        out = ones.copy()
+        out[self._capped] = multiplier
+        return out
+
+    _capacity_limits: tuple | None = None
 
     def _day_table(self) -> dict:
         """The parts of the outcome table that change only between days.
@@ -132,7 +158,7 @@ class Choice:
         """
         edges, out_link, out_route, stay_edge = table
         width = edges.shape[1]
-        hits = np.take(edges, row, axis=0) <= u[:, None]
+        hits = edges.take(row, axis=0) <= u[:, None]
         picks = np.bitwise_count(hits.view(np.uint64))  # a byte per edge, 0 or 1: popcount of 8 at once
         picks = picks.sum(axis=1, dtype=np.int32) if width > 8 else picks.ravel()
         outcome = row * width + picks
@@ -157,7 +183,7 @@ class Choice:
         A person whose next link is closed or whose route ends in a full camp drops the route
         and stays.
         """
-        cap = fr.capacity_multiplier(self.occupancy, self.capacity, self._buffer())
+        cap = self._capacity_multipliers()
         step = step.astype(np.int64)
         nxt = self.route_next[route, step]
         link = self.first_link[here, np.maximum(nxt, 0)].astype(np.int32)

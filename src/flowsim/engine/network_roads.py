@@ -69,6 +69,7 @@ class Roads:
         for link in order:
             if self.link_open[link]:
                 out_links[self.link_src[link]].append(int(link))
+        self.routes_version = getattr(self, "routes_version", -1) + 1  # the choice tables are rebuilt after a change
         # where someone arriving on a link ends up: its end, or its start if it has closed
         self._all_open = bool(self.link_open.all())
         self.link_end = np.where(self.link_open, self.link_dst, self.link_src).astype(np.int32)

@@ -14,7 +14,9 @@ moves people one at a time), and each round's arrays stay in the processor's cac
 
 The people in the window are one int32 matrix, a row per value (:data:`ID`, :data:`LINK`,
 ...; the float rows are viewed as float32): dropping people is one gather, not one per value.
-Who ends the day is written to the per-person arrays in batches.
+Who ends the day is written to the per-person arrays in batches. A round handles a few hundred
+people, so it calls array methods (``a.take``, ``a.nonzero``) rather than numpy's functions,
+whose Python wrappers would be a good part of its cost.
 """
 
 from __future__ import annotations
@@ -59,10 +61,10 @@ class Travel:
         if self.multi_step:
             queue[ROUTE] = self.route[active]
             queue[STEP] = self.route_step[active]
-        deciders = np.flatnonzero(queue[LINK] < 0)
+        deciders = (queue[LINK] < 0).nonzero()[0]
         if len(deciders):
             self._depart(t, queue, deciders)
-        queue = np.take(queue, np.flatnonzero(queue[LINK] >= 0), axis=1)
+        queue = queue.take((queue[LINK] >= 0).nonzero()[0], axis=1)
         window = self._window(queue.shape[1])
         people: np.ndarray | None = None
         start = 0
@@ -88,9 +90,9 @@ class Travel:
             queue[ROUTE, deciders], queue[STEP, deciders] = route, step
         go = link >= 0
         self.occupancy -= np.bincount(here[go], minlength=self.n_places)
-        stay = np.flatnonzero(~go)
+        stay = (~go).nonzero()[0]
         if len(stay):
-            settled = np.take(queue, deciders[stay], axis=1)
+            settled = queue.take(deciders[stay], axis=1)
             settled[LINK] = here[stay]
             self._finish(settled)
 
@@ -144,8 +146,8 @@ class Travel:
         go = link >= 0
         onward = bool(go.all())
         if not everyone:
-            road = np.flatnonzero(~arrive)
-            ahead = np.take(people, road, axis=1)
+            road = (~arrive).nonzero()[0]
+            ahead = people.take(road, axis=1)
             _floats(ahead, PROGRESS)[:] = reach[road]
             self._finish(ahead, on_road=True)
         people[LINK] = link
@@ -155,15 +157,15 @@ class Travel:
         if onward:
             self.occupancy -= np.bincount(here, minlength=self.n_places)
             return people
-        rest = np.flatnonzero(~go if everyone else arrive & ~go)
-        settled = np.take(people, rest, axis=1)
+        rest = (~go if everyone else arrive & ~go).nonzero()[0]
+        settled = people.take(rest, axis=1)
         settled[LINK] = here[rest]
         self._finish(settled)
-        going = np.flatnonzero(go)
+        going = go.nonzero()[0]
         if not len(going):
             return None
         self.occupancy -= np.bincount(here[going], minlength=self.n_places)
-        return np.take(people, going, axis=1)
+        return people.take(going, axis=1)
 
     def _speeds(self, ids: np.ndarray, links: np.ndarray) -> np.ndarray | np.float32:
         """Today's speed of each person on a road (a scalar when every road has the same)."""
@@ -200,10 +202,10 @@ class Travel:
         if settled.all():
             next_day = t + self._waits(where)
         elif settled.any():
-            at = np.flatnonzero(settled)
+            at = settled.nonzero()[0]
             next_day[at] = t + self._waits(where[at])
         self.next_day[ids] = next_day
-        road = np.flatnonzero(~settled)
+        road = (~settled).nonzero()[0]
         if len(road):
             self.progress[ids[road]] = _floats(people, PROGRESS)[road]
             self._on_road_today += len(road)
