@@ -10,7 +10,9 @@ seed-to-seed spread, per camp.
 
 Flee 3.1's runner is not in its wheel; the small driver this script writes into the venv
 follows ``runscripts/run.py`` of Flee 3.1 (conflicts, spawning, closures, evolve, each day),
-seeds Python's ``random`` and numpy, and reads ``sim_period.csv`` (or ``conflict_period.csv``).
+seeds Python's ``random`` and numpy, reads ``sim_period.csv`` (or ``conflict_period.csv``), and
+turns Flee's log levels to 0: a case's settings may ask for Flee's diagnostics files (every
+agent, every day), which flowsim does not write, and which stop Flee 3.1 on a day without agents.
 
     python bench/bench_flee.py ../shared/flee-cases --cases mali2012 burundi2015 --seeds 10
     python bench/bench_flee.py ../shared/flee-cases --cases ukraine2022 --flee-hasten 100 --seeds 1
@@ -52,6 +54,8 @@ FLEE_DRIVER = textwrap.dedent(
 
     inp = os.path.join(case, "input_csv")
     SimulationSettings.ReadFromYML(settings)
+    for key in SimulationSettings.log_levels:  # diagnostics files (agents.out.0 every day) are not part of the race
+        SimulationSettings.log_levels[key] = 0
     if hasten > 0:
         SimulationSettings.optimisations["PopulationScaleDownFactor"] = hasten
     hasten = SimulationSettings.optimisations["PopulationScaleDownFactor"]
