@@ -54,11 +54,14 @@ def capacity_multiplier(occupancy: np.ndarray, capacity: np.ndarray, buffer: flo
     capacity = np.asarray(capacity, dtype=float)
     out = np.ones_like(occupancy)
     has = capacity >= 1
-    occ, cap = occupancy[has], capacity[has]
-    mult = 1.0 - (occ - buffer * cap) / (cap * (1.0 - buffer))
-    mult = np.where(occ <= buffer * cap, 1.0, np.where(occ >= cap, 0.0, mult))
-    out[has] = mult
+    cap = capacity[has]
+    out[has] = capped_multiplier(occupancy[has], cap, buffer * cap, cap * (1.0 - buffer))
     return out
+
+
+def capped_multiplier(occupancy: np.ndarray, capacity: np.ndarray, floor: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """:func:`capacity_multiplier` of places that have a capacity, given buffer × capacity (``floor``) and capacity − floor (``span``)."""
+    return np.where(occupancy <= floor, 1.0, np.where(occupancy >= capacity, 0.0, 1.0 - (occupancy - floor) / span))
 
 
 def location_scores(

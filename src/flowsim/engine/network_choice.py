@@ -87,10 +87,8 @@ class Choice:
             buffer = self._buffer()
             limits = self._capacity_limits = (capacity, buffer * capacity, capacity * (1.0 - buffer), np.ones(self.n_places))
         capacity, floor, span, ones = limits
-        occupancy = self.occupancy[self._capped].astype(float)
-        multiplier = np.where(occupancy <= floor, 1.0, np.where(occupancy >= capacity, 0.0, 1.0 - (occupancy - floor) / span))
         out = ones.copy()
-        out[self._capped] = multiplier
+        out[self._capped] = fr.capped_multiplier(self.occupancy[self._capped].astype(float), capacity, floor, span)
         return out
 
     _capacity_limits: tuple | None = None

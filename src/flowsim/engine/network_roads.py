@@ -51,6 +51,7 @@ class Roads:
         self._next_order = len(src)
         self._route_registry: dict[tuple[int, ...], int] = {}
         self._route_nodes: list[tuple[int, ...]] = []
+        self.routes_version = -1
         self._rebuild_routes()
         # every route there will ever be is known now (closures only remove links): do people
         # ever carry a route of several steps (markers, awareness above 1)?
@@ -69,7 +70,7 @@ class Roads:
         for link in order:
             if self.link_open[link]:
                 out_links[self.link_src[link]].append(int(link))
-        self.routes_version = getattr(self, "routes_version", -1) + 1  # the choice tables are rebuilt after a change
+        self.routes_version += 1  # the choice tables are rebuilt after a change
         # where someone arriving on a link ends up: its end, or its start if it has closed
         self._all_open = bool(self.link_open.all())
         self.link_end = np.where(self.link_open, self.link_dst, self.link_src).astype(np.int32)
