@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError
 
@@ -26,10 +25,10 @@ from flowsim.scenario.document import (
     get_path,
     index_path,
     line_text,
-    set_path,
     strip_lines,
 )
 
+from flowsim.scenario.spec import CalibrationParameter, ScenarioSpec, is_finite_number  # noqa: F401  (re-exported)
 from flowsim.kinds.mobilization.scenario.behaviour import (  # noqa: F401  (re-exported: the schema's public names)
     AGE_BANDS,
     OCCUPATIONS,
@@ -226,22 +225,13 @@ class Event(_Spec):
         return [self.crossing] if isinstance(self.crossing, str) else list(self.crossing)
 
 
-class CalibrationParameter(_Spec):
-    """A free parameter: a dotted path into the scenario and its prior range."""
-
-    name: Text
-    low: float
-    high: float
-    scale: Literal["linear", "log"] = "linear"
-
-
 class CalibrationSpec(_Spec):
     parameters: Annotated[list[CalibrationParameter], Field(max_length=MAX_LIST["parameters"])]
     calibrated_file: str | None = None
     scale: Scale = 1.0
 
 
-class Scenario(_Spec):
+class Scenario(ScenarioSpec):
     """A whole scenario, validated and frozen."""
 
     name: Identifier
@@ -256,12 +246,7 @@ class Scenario(_Spec):
     targets: str | None = None
     calibration: CalibrationSpec | None = None
 
-    _source_path: Path | None = PrivateAttr(default=None)
     _source_hash: str = PrivateAttr(default="")
-
-    @property
-    def source_path(self) -> Path | None:
-        return self._source_path
 
     @property
     def source_hash(self) -> str:
@@ -284,33 +269,14 @@ class Scenario(_Spec):
     def destination(self, destination_id: str) -> Destination:
         return next(d for d in self.destinations if d.id == destination_id)
 
-    def get_value(self, dotted: str) -> Any:
-        """Value at a dotted path; list items are addressed by their id."""
-        return get_path(self.model_dump(by_alias=True), dotted.split("."))
+    @classmethod
+    def from_document(cls, data: dict, located: Located, source: Path | None) -> Scenario:
+        return validate_document(data, located, source)
 
-    def with_overrides(self, values: dict[str, Any]) -> Scenario:
-        """A validated copy with the values at the given dotted paths replaced.
-
-        A number given for a whole-number setting (e.g. ``registration_after_days``) is
-        rounded, so samplers and calibrators can treat every parameter as continuous.
-        """
-        data = self.model_dump(by_alias=True)
-        for dotted, value in values.items():
-            try:
-                try:
-                    current = get_path(data, dotted.split("."))
-                except KeyError:
-                    current = None  # a new key, e.g. another destination's appeal
-                if isinstance(current, int) and not isinstance(current, bool) and is_finite_number(value):
-                    value = int(round(value))
-                set_path(data, dotted.split("."), value)
-            except KeyError as err:
-                raise ScenarioError(
-                    f"Override '{dotted}' does not name a value of scenario '{self.name}': "
-                    f"{err.args[0]}"
-                ) from None
-        origin = f"{self._source_path or '<scenario>'} (with overrides)"
-        return validate_document(data, Located.empty(origin), self._source_path)
+    @classmethod
+    def may_add(cls, parts: list[str]) -> bool:
+        """A destination's appeal may be set for a destination the document does not name yet."""
+        return len(parts) >= 2 and parts[-2] == "appeal"
 
 
 # --------------------------------------------------------------------------- validation
@@ -457,6 +423,3 @@ def check_consistency(sc: Scenario) -> tuple[tuple, str] | None:
     return None
 
 
-def is_finite_number(value: Any) -> bool:
-    """A real, finite number (not a bool)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -35,14 +35,15 @@ Source: Flee 3.1, ``flee/SimulationSettings.py`` (Groen et al., https://github.c
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from flowsim.errors import ScenarioError
+from flowsim.scenario.document import strip_lines
+from flowsim.scenario.reader import read_yaml
+from flowsim.scenario.spec import Spec
 
 IGNORED_BY_FLEE_31 = {
     ("spawn_rules", "sum_from_camps"): "Flee 3.1 spawns from the total series (refugees.csv) whatever this says",
@@ -55,11 +56,7 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MoveRules(_Spec):
+class MoveRules(Spec):
     """Flee's movement settings (``move_rules`` of ``simsetting.yml``)."""
 
     max_move_speed: Annotated[float, Field(gt=0.0)] = 360.0
@@ -81,7 +78,7 @@ class MoveRules(_Spec):
     distance_power: NonNegative = 1.0
 
 
-class SpawnRules(_Spec):
+class SpawnRules(Spec):
     """Flee's spawning settings (``spawn_rules``)."""
 
     conflict_spawn_decay: list[NonNegative] | None = None
@@ -90,7 +87,7 @@ class SpawnRules(_Spec):
     spawn_from: str = Field(default="total", pattern="^(total|camps)$")
 
 
-class FleeRules(_Spec):
+class FleeRules(Spec):
     """All of Flee's rule settings a run needs."""
 
     move_rules: MoveRules = MoveRules()
@@ -119,10 +116,7 @@ def read_simsetting(path: str | Path) -> tuple[dict, list[str]]:
         ScenarioError: the file is not YAML or a value has the wrong type.
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ScenarioError(f"{path}: cannot be read as YAML ({exc}).") from exc
+    data = strip_lines(read_yaml(path, what="Flee's simsetting.yml")) or {}
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: is not a mapping of settings (move_rules:, spawn_rules:, optimisations:).")
     notes: list[str] = []
@@ -153,13 +147,3 @@ def read_simsetting(path: str | Path) -> tuple[dict, list[str]]:
         key = ".".join(str(p) for p in first["loc"])
         raise ScenarioError(f"{path}: {key}: {first['msg']}.") from exc
     return out, notes
-
-
-def rules_to_plain(rules: FleeRules) -> dict:
-    """The settings as plain YAML-ready data (floats rounded for reading)."""
-    data = rules.model_dump()
-    mr = data["move_rules"]
-    for key, value in mr.items():
-        if isinstance(value, float) and not math.isfinite(value):
-            mr[key] = None
-    return data
