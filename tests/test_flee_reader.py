@@ -13,7 +13,8 @@ from flowsim.errors import ScenarioError
 from flowsim.kinds.network.scenario.flee_import import import_flee
 from flowsim.kinds.network.scenario.flee_reader import FleeFormatError, location_kind, read_case
 from flowsim.kinds.network.scenario.flee_series import add_series, interpolate_daily
-from flowsim.kinds.network.scenario.schema import is_network_file, load_network_scenario
+from flowsim.kinds.network.scenario.schema import load_network_scenario
+from flowsim.kinds.registry import kind_name_of_file
 from flowsim.kinds.network.scenario.flee_settings import read_simsetting
 
 def error_of(tmp_path: Path, changes: dict) -> str:
@@ -205,7 +206,7 @@ def test_simsetting_notes_what_flee_31_ignores():
 def test_importer_writes_a_scenario_that_loads(tmp_path):
     case_dir = make_flee_case(tmp_path)
     out = import_flee(case_dir, tmp_path / "scenarios" / "small.yaml")
-    assert is_network_file(out)
+    assert kind_name_of_file(out) == "network"
     scenario = load_network_scenario(out)
     assert scenario.name == "case" and scenario.rules == "flee"
     assert scenario.case_dir == case_dir.resolve()

@@ -41,7 +41,7 @@ from flowsim.analysis.targets import load_targets
 from flowsim.analysis.validation import validation_from_run_folders, write_validation
 from flowsim.errors import EnsembleError
 from flowsim.figures.tables import read_table
-from flowsim.run.simulate import check_memory, check_run_options
+from flowsim.run.simulate import check_run
 from flowsim.run.writing import check_out_folder, default_out, lock_folder, write_csv, write_text
 from flowsim.kinds.mobilization.scenario import Scenario, as_scenario
 
@@ -292,8 +292,7 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
     sc = as_scenario(scenario)
     if not 1 <= runs <= MAX_RUNS:
         raise EnsembleError(f"--runs must be a whole number from 1 to {MAX_RUNS:,} (got {runs}).")
-    check_run_options(scale, seed)
-    check_memory(sc, scale)
+    check_run(sc, scale, seed)
     seed = sc.calendar.seed if seed is None else int(seed)
     out = Path(out_dir) if out_dir is not None else default_out(sc, "ensemble")
     seeds = spawn_seeds(seed, runs)

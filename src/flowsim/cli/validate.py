@@ -30,34 +30,16 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``flowsim validate``; returns the exit status (1 with --strict when a target fails)."""
-    from flowsim.cli import network
+    from flowsim.kinds.protocol import ValidateRequest
+    from flowsim.kinds.registry import kind_of_file
 
-    if network.is_network(args.scenario):  # an imported Flee case (kind: network)
-        return network.validate(args)
-    from flowsim.analysis.executors import make_executor
-    from flowsim.analysis.targets import load_targets
-    from flowsim.analysis.validation import format_validation, scenario_targets, validate, write_validation
-    from flowsim.run.writing import check_out_folder, default_out
-    from flowsim.kinds.mobilization.scenario import load_scenario
-
-    scenario = load_scenario(args.scenario)
-    targets = load_targets(args.targets) if args.targets else scenario_targets(scenario)
-    seed = scenario.calendar.seed if args.seed is None else args.seed
-    out = args.out or default_out(scenario)
-    check_out_folder(Path(out))
-    with make_executor("process" if args.workers > 1 else "serial", args.workers) as executor:
-        frame = validate(scenario, args.runs, seed, args.scale, executor, targets=targets, progress=not args.quiet,
-                         posterior_draws=posterior_draws(args))
-    written = write_validation(frame, Path(out))
-    path = written["validation"]
+    kind = kind_of_file(args.scenario)
+    scenario = kind.load(args.scenario)
+    request = ValidateRequest(
+        out=Path(args.out) if args.out else None, runs=args.runs, seed=args.seed, scale=args.scale,
+        workers=args.workers, progress=not args.quiet,
+        options={"targets": args.targets, "strict": args.strict, "posterior_draws": posterior_draws(args)})
+    report, status = kind.validate_command(scenario, request)
     if not args.quiet:
-        scale = args.scale if args.scale is not None else scenario.behaviour.agent_scale
-        print(f"\n{scenario.name}: {args.runs} runs, root seed {seed}, scale {scale:g}; "
-              f"bands: {frame.attrs['uncertainty']}")
-        print(format_validation(frame))
-        ard = frame.attrs["ard"]
-        if len(ard):
-            print("\naveraged relative difference (Flee's ARD) of the documented daily series:")
-            print(ard.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        print(f"written to {path.parent}: {', '.join(p.name for p in written.values())}")
-    return 1 if args.strict and not frame["inside"].all() else 0
+        print(report)
+    return status

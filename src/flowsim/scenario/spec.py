@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -19,6 +19,7 @@ from flowsim.errors import ScenarioError
 from flowsim.scenario.document import Located, get_path, set_path
 
 SEED_MAX = 2**63 - 1
+AGENT_SCALE_MIN, AGENT_SCALE_MAX = 0.001, 10_000_000.0  # people per agent
 MAX_TEXT = 10_000
 
 Text = Annotated[str, Field(max_length=MAX_TEXT)]
@@ -50,6 +51,8 @@ def is_finite_number(value: Any) -> bool:
 class ScenarioSpec(Spec):
     """The root of a scenario of any kind: its source file, dotted values and overrides."""
 
+    KIND: ClassVar[str] = ""
+    """The kind this scenario class belongs to (``flowsim.kinds.registry`` maps it to its implementation)."""
     _source_path: Path | None = PrivateAttr(default=None)
 
     @property

@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from flowsim.scenario.spec import MAX_TEXT, SEED_MAX, Identifier, Share, Spec, Text  # noqa: F401  (re-exported)
+from flowsim.scenario.spec import (  # noqa: F401  (re-exported)
+    AGENT_SCALE_MAX, AGENT_SCALE_MIN, MAX_TEXT, SEED_MAX, Identifier, Share, Spec, Text)
 
 AGE_BANDS = ("18-28", "29-39", "40+")
 OCCUPATIONS = ("it", "arts", "medical", "other_skilled", "low_skilled")
@@ -37,7 +38,6 @@ MAX_FACTOR = 1_000.0  # multipliers, propensities, the factor of an ordinary_tra
 MAX_WEIGHT = 1_000.0  # |logit weight|, |appeal|
 MAX_NUMBER = 1e9  # any other non-negative number (days, costs, savings)
 MAX_DAYS = 3_650.0  # decay times, patience, travel days
-AGENT_SCALE_MIN, AGENT_SCALE_MAX = 0.001, 10_000_000.0
 MAX_LIST = {"origins": 500, "destinations": 200, "crossings": 1000, "onward_links": 5000, "events": 2000,
             "parameters": 100, "documents": 8, "event_crossings": 1000,
             "pressure_knots": 100}

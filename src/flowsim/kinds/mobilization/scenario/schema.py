@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError
 
@@ -234,6 +234,8 @@ class CalibrationSpec(_Spec):
 class Scenario(ScenarioSpec):
     """A whole scenario, validated and frozen."""
 
+    KIND: ClassVar[str] = "mobilization"
+    kind: Literal["mobilization"] = Field(default="mobilization", exclude=True)
     name: Identifier
     description: Text = ""
     calendar: Calendar

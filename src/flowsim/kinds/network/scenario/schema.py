@@ -27,10 +27,8 @@ calibrate. This module is the only one that reads such a file; it returns a
 from __future__ import annotations
 
 import datetime as dt
-import os
-import stat
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError
 
@@ -82,6 +80,7 @@ class CalibrationSpec(Spec):
 class NetworkScenario(ScenarioSpec):
     """A network scenario (see the module docstring for the keys)."""
 
+    KIND: ClassVar[str] = "network"
     name: Identifier
     description: Text = ""
     kind: Literal["network"] = "network"
@@ -146,26 +145,6 @@ class NetworkScenario(ScenarioSpec):
     @property
     def start(self) -> dt.date:
         return self.network_case.start_date
-
-
-def is_network_file(path: str | Path) -> bool:
-    """Whether a YAML file is a network scenario (``kind: network``), read cheaply.
-
-    Only a regular file is opened (a FIFO or a device would block), and only its first
-    megabyte is read, bytes that are not UTF-8 replaced: anything odd is left to the
-    scenario loader, which explains it.
-    """
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return False
-        with open(path, "rb") as handle:
-            head = handle.read(1 << 20).decode("utf-8", errors="replace")
-    except (OSError, ValueError):
-        return False
-    for line in head.splitlines():
-        if line.startswith("kind:"):
-            return line.split(":", 1)[1].split("#")[0].strip() == "network"
-    return False
 
 
 def load_network_scenario(path: str | Path) -> NetworkScenario:
