@@ -87,12 +87,18 @@ class ScenarioKind(Protocol):
     def default_seed(self, scenario: ScenarioSpec) -> int:
         """The seed of a run that names none."""
 
+    def default_scale(self, scenario: ScenarioSpec) -> float:
+        """People per agent of a run that names no scale."""
+
     def run(self, scenario: ScenarioSpec, *, seed: int, scale: float | None, progress: bool = False,
             agents: bool = False) -> RunOutput:
         """Build the kind's model from (scenario, seed, scale), run it, and return its tables."""
 
     def key_outputs(self, tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
         """The headline numbers of one run (ensembles, comparisons, sensitivity)."""
+
+    def output_names(self, scenario: ScenarioSpec) -> list[str]:
+        """Every key output a run of this scenario has."""
 
     def headline_outputs(self, scenario: ScenarioSpec) -> list[str]:
         """The key outputs a comparison or sensitivity analysis reports by default."""

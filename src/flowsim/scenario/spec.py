@@ -9,6 +9,8 @@ each kind says how a document becomes its scenario (:meth:`ScenarioSpec.from_doc
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
@@ -54,11 +56,29 @@ class ScenarioSpec(Spec):
     KIND: ClassVar[str] = ""
     """The kind this scenario class belongs to (``flowsim.kinds.registry`` maps it to its implementation)."""
     _source_path: Path | None = PrivateAttr(default=None)
+    _source_hash: str = PrivateAttr(default="")
 
     @property
     def source_path(self) -> Path | None:
         """The YAML file the scenario was read from (None: built in code)."""
         return self._source_path
+
+    @property
+    def source_hash(self) -> str:
+        """SHA-256 of the scenario's canonical JSON: two runs of equal hashes ran the same scenario."""
+        if not self._source_hash:
+            canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+            self._source_hash = hashlib.sha256(canonical.encode()).hexdigest()
+        return self._source_hash
+
+    @property
+    def calibrated_path(self) -> Path | None:
+        """The calibrated parameter file ``calibration.calibrated_file`` names, resolved (None: none)."""
+        calibration = getattr(self, "calibration", None)
+        if calibration is None or calibration.calibrated_file is None:
+            return None
+        base = self._source_path.parent if self._source_path else Path.cwd()
+        return (base / calibration.calibrated_file).resolve()
 
     @classmethod
     def from_document(cls, data: dict, located: Located, source: Path | None) -> Self:

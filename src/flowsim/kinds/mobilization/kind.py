@@ -52,6 +52,9 @@ class MobilizationKind:
     def default_seed(self, scenario: Scenario) -> int:
         return scenario.calendar.seed
 
+    def default_scale(self, scenario: Scenario) -> float:
+        return scenario.behaviour.agent_scale
+
     def run(self, scenario: Scenario, *, seed: int, scale: float | None, progress: bool = False,
             agents: bool = False) -> RunResult:
         from flowsim.kinds.mobilization.run.simulate import simulate_mobilization
@@ -62,6 +65,11 @@ class MobilizationKind:
         from flowsim.analysis.key_outputs import key_outputs
 
         return key_outputs(tables["daily"], tables["crossings"], tables["flows"])
+
+    def output_names(self, scenario: Scenario) -> list[str]:
+        from flowsim.analysis.key_outputs import output_names
+
+        return output_names(scenario)
 
     def headline_outputs(self, scenario: Scenario) -> list[str]:
         from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS

@@ -48,6 +48,9 @@ class NetworkKind:
     def default_seed(self, scenario: NetworkScenario) -> int:
         return scenario.calendar.seed
 
+    def default_scale(self, scenario: NetworkScenario) -> float:
+        return scenario.scale
+
     def run(self, scenario: NetworkScenario, *, seed: int, scale: float | None, progress: bool = False,
             agents: bool = False) -> NetworkResult:
         from flowsim.kinds.network.analysis.validation import scored_run
@@ -65,6 +68,11 @@ class NetworkKind:
             out[f"last_day_{camp}"] = float(last.get(camp, 0.0))
             out[f"peak_{camp}"] = float(peak[camp])
         return out
+
+    def output_names(self, scenario: NetworkScenario) -> list[str]:
+        camps = scenario.network_case.camp_names
+        return (["spawned_total", "in_camps_last_day"] + [f"last_day_{camp}" for camp in camps]
+                + [f"peak_{camp}" for camp in camps])
 
     def headline_outputs(self, scenario: NetworkScenario) -> list[str]:
         return ["in_camps_last_day", "spawned_total"]

@@ -10,12 +10,10 @@ and :func:`validate_document`, which turns a plain document into a :class:`Scena
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError
+from pydantic import Field, ValidationError
 
 from flowsim.errors import ScenarioError
 from flowsim.scenario.document import (
@@ -248,11 +246,6 @@ class Scenario(ScenarioSpec):
     targets: str | None = None
     calibration: CalibrationSpec | None = None
 
-    _source_hash: str = PrivateAttr(default="")
-
-    @property
-    def source_hash(self) -> str:
-        return self._source_hash
 
     @property
     def targets_path(self) -> Path | None:
@@ -260,13 +253,6 @@ class Scenario(ScenarioSpec):
             return None
         base = self._source_path.parent if self._source_path else Path.cwd()
         return (base / self.targets).resolve()
-
-    @property
-    def calibrated_path(self) -> Path | None:
-        if self.calibration is None or self.calibration.calibrated_file is None:
-            return None
-        base = self._source_path.parent if self._source_path else Path.cwd()
-        return (base / self.calibration.calibrated_file).resolve()
 
     def destination(self, destination_id: str) -> Destination:
         return next(d for d in self.destinations if d.id == destination_id)
@@ -303,8 +289,6 @@ def validate_document(data: dict, located: Located, source: Path | None) -> Scen
         file, line = located.where(index_path(loc, plain))
         raise ScenarioError(f"{file}, {line_text(line)}, key '{dotted_key(loc, plain)}': {text}")
     scenario._source_path = source
-    canonical = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
-    scenario._source_hash = hashlib.sha256(canonical.encode()).hexdigest()
     return scenario
 
 

@@ -22,10 +22,12 @@ calibrate. This module is the only one that reads such a file; it returns a
 | ``fit_until`` | date | last day of data used for calibration; later days are the forecast |
 | ``calibration.parameters[]`` | list | ``name`` (dotted path), ``low``, ``high``, ``scale`` |
 | ``calibration.calibrated_file`` | path | calibrated values applied on load |
+| ``closures[]`` | list | what-ifs: closures added to the case's ``closures.csv`` (``kind``, ``name1``, ``name2``, ``start``, ``end`` days as Flee counts them; ``end: -1`` never reopens) |
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
@@ -33,7 +35,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, PrivateAttr, ValidationError
 
 from flowsim.errors import ScenarioError
-from flowsim.kinds.network.scenario.flee_reader import FleeCase, read_case
+from flowsim.kinds.network.scenario.flee_reader import FleeCase, FleeClosure, read_case
 from flowsim.kinds.network.scenario.flee_settings import FleeRules
 from flowsim.scenario.document import Located, dotted_key, explain, get_path, line_text, strip_lines
 from flowsim.scenario.reader import apply_calibrated_file, collect_lines, read_yaml, safe_resolve
@@ -77,6 +79,16 @@ class CalibrationSpec(Spec):
     scale: Annotated[int, Field(ge=1, le=MAX_AGENT_SCALE)] | None = None
 
 
+class ExtraClosure(Spec):
+    """A closure a what-if adds to the case's own (a row of Flee's ``closures.csv``)."""
+
+    kind: Literal["country", "location", "link", "camp", "idpcamp"]
+    name1: Text
+    name2: Text = ""
+    start: Annotated[int, Field(ge=0, le=MAX_DAYS)]
+    end: Annotated[int, Field(ge=-1, le=MAX_DAYS)] = -1
+
+
 class NetworkScenario(ScenarioSpec):
     """A network scenario (see the module docstring for the keys)."""
 
@@ -92,6 +104,7 @@ class NetworkScenario(ScenarioSpec):
     agent_scale: Annotated[int, Field(ge=1, le=MAX_AGENT_SCALE)] | None = None
     fit_until: dt.date | None = None
     calibration: CalibrationSpec = CalibrationSpec()
+    closures: Annotated[list[ExtraClosure], Field(max_length=MAX_PARAMETERS * 10)] = Field(default_factory=list)
     _case: FleeCase | None = PrivateAttr(default=None)
 
     @classmethod
@@ -123,9 +136,13 @@ class NetworkScenario(ScenarioSpec):
 
     @property
     def network_case(self) -> FleeCase:
-        """The Flee case this scenario runs (read once, on load)."""
+        """The Flee case this scenario runs (read once, on load), with the scenario's extra closures."""
         if self._case is None:
-            self._case = read_case(self.case_dir)
+            case = read_case(self.case_dir)
+            if self.closures:
+                extra = tuple(FleeClosure(c.kind, c.name1, c.name2, c.start, c.end, 0) for c in self.closures)
+                case = dataclasses.replace(case, closures=case.closures + extra)
+            self._case = case
         return self._case
 
     @property
@@ -165,6 +182,7 @@ def load_network_scenario(path: str | Path) -> NetworkScenario:
     if not scenario.case_dir.is_dir():
         raise ScenarioError(f"{where[('case',)]}: case: {scenario.case} is not a folder (resolved to {scenario.case_dir}). It names the Flee case folder, relative to this file.")
     case = scenario.network_case
+    _check_closures(scenario, case, located)
     if case.conflicts is not None and case.conflicts.shape[0] < scenario.days:
         raise ScenarioError(f"{where[('calendar', 'days')]}: calendar.days is {scenario.days} but conflicts.csv of the case has "
                             f"{case.conflicts.shape[0]} days. Set calendar.days to {case.conflicts.shape[0]} or fewer (Flee 3.1 would stop with an IndexError on day {case.conflicts.shape[0]}).")
@@ -178,3 +196,19 @@ def load_network_scenario(path: str | Path) -> NetworkScenario:
 def _file_line(located: Located, key: tuple) -> tuple[str, str]:
     file, line = located.where(key)
     return file, line_text(line)
+
+
+def _check_closures(scenario: NetworkScenario, case: FleeCase, located: Located) -> None:
+    """Every place or country an extra closure names is one of the case's."""
+    names = {location.name for location in case.locations}
+    countries = {location.country for location in case.locations}
+    for i, closure in enumerate(scenario.closures):
+        wanted = [("name1", closure.name1)] + ([("name2", closure.name2)] if closure.kind in ("link", "country") else [])
+        for key, name in wanted:
+            allowed = countries if closure.kind == "country" else names
+            if name not in allowed:
+                file, line = _file_line(located, ("closures", i, key))
+                what = "country of the case's locations" if closure.kind == "country" else "location of the case"
+                close = ", ".join(sorted(allowed)[:12])
+                raise ScenarioError(f"{file}, {line}, key 'closures.{i}.{key}': {name!r} is not a {what}; "
+                                    f"allowed: {close}{', …' if len(allowed) > 12 else ''}.")
