@@ -65,7 +65,7 @@ Statistic = Literal["sum", "mean", "daily_mean", "max", "min", "ratio", "share",
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "daily": ("entries_total", "exits_total", "ordinary_entries", "ordinary_exits", "wave_entries",
               "wave_exits_onward", "wave_exits_return", "wave_stock", "wave_registrations", "rent_index"),
-    "crossings": ("arrivals", "processed", "turned_back", "gave_up", "switched_away", "queue", "queue_vehicles",
+    "crossings": ("arrivals", "processed", "ordinary_entries", "turned_back", "gave_up", "switched_away", "queue", "queue_vehicles",
                   "queue_km", "mean_wait_days", "capacity", "fare_index"),
     "flows": ("count",),
     "profile": ("first_entries",),
@@ -123,7 +123,7 @@ class Target(_Spec):
     table: TableName
     column: str | list[str]
     country: str | list[str] | None = None
-    crossing: str | None = None
+    crossing: str | list[str] | None = None
     role: Literal["calibration", "check"] = "calibration"
     start: dt.date | None = None
     end: dt.date | None = None
@@ -208,8 +208,24 @@ def _bad(key: str, message: str) -> None:
     raise ValueError(f"[{key}] {message}")
 
 
+class FigureNotTarget(_Spec):
+    """A documented figure (a data-pack row) that is neither a target nor a series point, and why.
+
+    ``kind`` is ``input`` (the scenario is built from it: ordinary traffic, capacities, event
+    dates, so no calibrated parameter moves it and as a target it could not fail),
+    ``not computable`` (a run's tables cannot give it: a period before the run starts or
+    after it ends, the first wave of spring 2022, a quantity the model has no notion of) or
+    ``unverified`` (a claim, not a statistic).
+    """
+
+    id: Annotated[str, Field(pattern=r"^[A-Z]{2,3}-N?\d+$")]
+    kind: Literal["input", "not computable", "unverified"]
+    reason: Annotated[str, Field(min_length=10)]
+
+
 class TargetSet(_Spec):
-    """All targets of a scenario, in file order, and the documented daily series."""
+    """All targets of a scenario, in file order, the documented daily series, and the
+    documented figures that are neither, with the reason."""
 
     name: str
     description: str = ""
@@ -219,6 +235,7 @@ class TargetSet(_Spec):
     #: weight of the series term in the calibration distance (:func:`calibration_distance`);
     #: 0 scores the series in validation only
     series_weight: Annotated[float, Field(ge=0.0, le=1000.0)] = 0.0
+    not_targets: list[FigureNotTarget] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> TargetSet:
@@ -380,7 +397,8 @@ def _select(target: Target, tables: _Tables) -> np.ndarray:
     if target.countries is not None and country_column is not None:
         mask &= np.isin(tables.column(target.table, country_column), target.countries)
     if target.crossing is not None and target.table == "crossings":
-        mask &= tables.column(target.table, "crossing") == target.crossing
+        crossings = [target.crossing] if isinstance(target.crossing, str) else target.crossing
+        mask &= np.isin(tables.column(target.table, "crossing"), crossings)
     if target.table in DATED_TABLES and target.statistic != "increase":
         dates = tables.column(target.table, "date")
         if target.start is not None:
@@ -530,7 +548,7 @@ def series_values(targets: TargetSet, tables: Mapping[str, pd.DataFrame]) -> dic
     """Simulated daily mean of every documented series point, keyed ``series:<point id>``."""
     if not targets.series:
         return {}
-    table = series_table(targets.series, tables["daily"])
+    table = series_table(targets.series, tables["daily"], tables.get("crossings"))
     return {SERIES_KEY + row.id: float(row.simulated) for row in table.itertuples()}
 
 
@@ -539,16 +557,18 @@ def series_distance(values: Mapping[str, float], targets: TargetSet) -> float:
 
     The squared counterpart of Flee's ARD over the same points: a day-by-day (or
     week-by-week) figure pulls the fit towards its value, not only into an interval. A
-    missing value counts as a relative difference of 1.
+    missing value counts as a relative difference of 1. Points with ``role: check`` are
+    left out (scored by validation only), as checks are left out of the interval distance.
     """
-    if not targets.series:
+    points = [point for point in targets.series if point.role == "calibration"]
+    if not points:
         return 0.0
     total = 0.0
-    for point in targets.series:
+    for point in points:
         value = values.get(SERIES_KEY + point.id, math.nan)
         difference = 1.0 if value is None or math.isnan(value) else (value - point.daily_mean) / point.daily_mean
         total += difference * difference
-    return total / len(targets.series)
+    return total / len(points)
 
 
 def calibration_distance(values: Mapping[str, float], targets: TargetSet) -> float:

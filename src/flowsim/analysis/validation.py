@@ -64,7 +64,7 @@ def run_target_values(scenario: Scenario, seed: int, scale: float | None, target
     kept = daily[daily["country"].isin(FIGURE_COUNTRIES)]
     kept = (kept if len(kept) else daily)[["date", "country", "entries_total", "exits_total"]]
     return {"values": simulated_values(targets, result.tables()),
-            "series": series_table(targets.series, daily).to_dict("records"),
+            "series": series_table(targets.series, daily, result.crossings).to_dict("records"),
             "daily": kept.to_dict("records")}
 
 
@@ -234,12 +234,12 @@ def validation_from_run_folders(targets: TargetSet, folders: list[Path], seeds: 
     Like :func:`validate`, the frame carries the runs' series points, their ARD and the
     daily counts of :data:`FIGURE_COUNTRIES` in its ``attrs``.
     """
-    needed = {t.table for t in targets} | {"daily"}
+    needed = {t.table for t in targets} | {"daily"} | ({"crossings"} if any(p.crossings for p in targets.series) else set())
     rows, series, daily = [], [], []
     for run, folder in enumerate(folders):
         tables = {name: read_table(folder / f"{name}.csv") for name in sorted(needed)}
         rows.append(simulated_values(targets, tables))
-        series.append(series_table(targets.series, tables["daily"]).assign(run=run))
+        series.append(series_table(targets.series, tables["daily"], tables.get("crossings")).assign(run=run))
         kept = tables["daily"][tables["daily"]["country"].isin(FIGURE_COUNTRIES)]
         kept = kept if len(kept) else tables["daily"]
         daily.append(kept[["date", "country", "entries_total", "exits_total"]].assign(run=run))
