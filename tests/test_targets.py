@@ -410,3 +410,18 @@ def test_finnish_days_count_finlands_posts_not_the_whole_schengen_destination():
                               "processed": [1000, 500, 7000], "ordinary_entries": [2000, 300, 4000]})
     table = series_table([p for p in finland if p.start.isoformat() == "2022-09-21"], daily, crossings)
     assert table["simulated"].tolist() == [3800.0]
+
+
+def test_a_fit_until_a_day_keeps_only_the_figures_that_end_by_it():
+    import datetime as dt
+
+    targets = load_targets(TARGETS)
+    day = dt.date(2022, 9, 28)
+    early, late = targets.until(day), targets.after(day)
+    assert early.ids and all(t.end is not None and t.end <= day for t in early)
+    assert any(t.role == "calibration" for t in early)
+    assert all(p.end <= day for p in early.series) and all(p.end > day for p in late.series)
+    assert set(early.ids) | set(late.ids) == set(targets.ids) and not set(early.ids) & set(late.ids)
+    assert "KZ04_entries" in late.ids and "F13_young" in late.ids  # a whole-run profile is never 'by' a day
+    with pytest.raises(TargetsError, match="No calibration target"):
+        targets.until(dt.date(2022, 9, 1))

@@ -268,7 +268,7 @@ def calibrate(
         "distance": (f"sum over calibration targets outside their interval of weight x ({OUTSIDE:g} + relative miss)"
                      + (f" + {targets.series_weight:g} x mean squared relative difference over "
                         f"{len(targets.series)} documented series points" if targets.series_weight > 0 else "")),
-        "effective_sample_size": round(1.0 / float(np.sum(posterior["weight"].to_numpy() ** 2)), 1),
+        "effective_sample_size": round(kish_ess(posterior["weight"].to_numpy()), 1),
         "priors": [{"name": p.name, "low": p.low, "high": p.high, "scale": p.scale} for p in priors],
         "populations": [
             {k: _plain(v) for k, v in row.items()} for row in populations.to_dict(orient="records")
@@ -322,12 +322,24 @@ def _posterior(history, priors: list[Prior], targets: TargetSet) -> pd.DataFrame
     return frame.sort_values("distance", kind="stable").reset_index(drop=True)
 
 
+def kish_ess(weights: np.ndarray) -> float:
+    """Kish's effective sample size of weighted particles: (sum w)^2 / sum w^2.
+
+    Kish L (1965). Survey Sampling. Wiley, New York.
+    """
+    weights = np.asarray(weights, dtype=float)
+    total = weights.sum()
+    return float(total * total / np.sum(weights * weights)) if total > 0 else 0.0
+
+
 def _populations(history) -> pd.DataFrame:
     frame = history.get_all_populations()
     frame = frame[frame["t"] >= 0].copy()
     frame["acceptance_rate"] = frame["particles"] / frame["samples"]
+    frame["effective_sample_size"] = [round(kish_ess(history.get_distribution(m=0, t=int(t))[1]), 1)
+                                      for t in frame["t"]]
     frame = frame.rename(columns={"samples": "simulations", "wall_time": "wall_time_s"})
-    columns = ["t", "epsilon", "particles", "simulations", "acceptance_rate", "wall_time_s"]
+    columns = ["t", "epsilon", "particles", "simulations", "acceptance_rate", "effective_sample_size", "wall_time_s"]
     return frame[[c for c in columns if c in frame.columns]].reset_index(drop=True)
 
 

@@ -96,6 +96,13 @@ def series_table(points: list[SeriesPoint], daily: pd.DataFrame,
     return pd.DataFrame(rows, columns=SERIES_COLUMNS)
 
 
+def documented_table(points: list[SeriesPoint]) -> pd.DataFrame:
+    """The documented points alone (no run): id, country, region, role, column, start, end, source, documented."""
+    return pd.DataFrame([{"id": p.id, "country": p.country, "region": p.region, "role": p.role, "column": p.column,
+                          "start": p.start.isoformat(), "end": p.end.isoformat(), "source": p.source,
+                          "documented": p.daily_mean} for p in points], columns=SERIES_COLUMNS[:-1])
+
+
 def averaged_relative_difference(points: pd.DataFrame) -> pd.DataFrame:
     """Flee's averaged relative difference of simulated from documented series, per country.
 

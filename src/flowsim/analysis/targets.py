@@ -35,7 +35,7 @@ outside their intervals, where ``miss`` is 0 inside
 outside. A value that cannot be computed (no arrivals, a zero denominator) counts as a miss
 of 1, as far off as zero against a lower bound.
 
-The module is about 500 lines on purpose: the statistics table above, the schema that
+The module is about 630 lines on purpose: the statistics table above, the schema that
 checks a targets file against it and the code computing each statistic are one contract,
 and are easiest to keep in step side by side.
 """
@@ -261,6 +261,25 @@ class TargetSet(_Spec):
             if target.id == target_id:
                 return target
         raise KeyError(f"no target '{target_id}'; targets are {', '.join(self.ids)}")
+
+    def until(self, day: dt.date) -> TargetSet:
+        """The figures that end by ``day`` (targets and series points), for a fit whose later
+        figures are left to score the forecast. A target over the whole run (profile, flows)
+        ends on the run's last day and is left out.
+
+        Raises:
+            TargetsError: no calibration target ends by ``day``.
+        """
+        kept = [t for t in self.targets if t.end is not None and t.end <= day]
+        if not any(t.role == "calibration" for t in kept):
+            raise TargetsError(f"No calibration target of '{self.name}' ends by {day.isoformat()}: nothing to fit. "
+                               "Choose a later --fit-until date.")
+        return self.model_copy(update={"targets": kept, "series": [p for p in self.series if p.end <= day]})
+
+    def after(self, day: dt.date) -> TargetSet:
+        """The figures :meth:`until` leaves out: what a fit up to ``day`` forecasts."""
+        return self.model_copy(update={"targets": [t for t in self.targets if t.end is None or t.end > day],
+                                       "series": [p for p in self.series if p.end > day]})
 
     def subset(self, ids: list[str]) -> TargetSet:
         """The targets with the given ids, in file order."""
