@@ -123,7 +123,7 @@ class Emulator:
         dims = inputs.shape[1]
         kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(dims, 0.5), (0.05, 20.0))
                   + WhiteKernel(0.05, (1e-6, 1.0)))
-        self.process = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=2,
+        self.process = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=1,
                                                 random_state=seed)
         import warnings
 
@@ -193,7 +193,7 @@ def jointly_reachable(implausible: np.ndarray, cutoff: float = CUTOFF) -> list[i
 
 
 def history_match(observations: Sequence[Observation], simulate_at: Simulator, dims: int, *, waves: int = 3,
-                  runs_per_wave: int = 60, candidates: int = 20_000, seed: int = 0, cutoff: float = CUTOFF,
+                  runs_per_wave: int = 60, candidates: int = 5_000, seed: int = 0, cutoff: float = CUTOFF,
                   discrepancy_share: float = DISCREPANCY_SHARE) -> HistoryMatch:
     """Waves of runs, an emulator per target, and the targets no parameter set reaches jointly.
 
@@ -268,13 +268,14 @@ def history_match(observations: Sequence[Observation], simulate_at: Simulator, d
 
 def _not_ruled_out(points: np.ndarray, cuts: list[tuple[dict[str, Emulator], list[int]]],
                    observations: Sequence[Observation], cutoff: float, discrepancy_share: float) -> np.ndarray:
-    """The points no earlier wave ruled out (on the targets it found jointly reachable)."""
+    """The points no earlier wave ruled out (on the targets it found jointly reachable); each
+    target is asked only about the points the targets before it left."""
     for emulators, kept in cuts:
-        if not len(points) or not kept:
-            break
-        chosen = [observations[k] for k in kept]
-        implausible, _ = _implausibilities(chosen, emulators, points, discrepancy_share)
-        points = points[(implausible <= cutoff).all(axis=1)]
+        for k in kept:
+            if not len(points):
+                return points
+            implausible, _ = _implausibilities([observations[k]], emulators, points, discrepancy_share)
+            points = points[implausible[:, 0] <= cutoff]
     return points
 
 
@@ -325,7 +326,7 @@ def scenario_simulator(model: Callable[[dict[str, float]], dict[str, float]], pr
 
 def scenario_history_match(scenario, targets: TargetSet, *, waves: int = 3, runs_per_wave: int = 60,
                            scale: float | None = None, seed: int | None = None, workers: int = 1,
-                           candidates: int = 20_000) -> tuple[HistoryMatch, pd.DataFrame]:
+                           candidates: int = 5_000) -> tuple[HistoryMatch, pd.DataFrame]:
     """History-match a scenario's free parameters against every target of its targets file.
 
     Runs use the calibration's target model (a run's seed follows from its parameters, so the
