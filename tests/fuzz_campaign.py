@@ -66,7 +66,7 @@ class Worker:
 
 def campaign(mutants: int, workers: int, runs_every: int, check_timeout: float, run_timeout: float,
              first_seed: int) -> list[dict]:
-    context = mp.get_context("fork")
+    context = mp.get_context("forkserver")  # no fork() of a threaded process
     records: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="flowsim_fuzz_") as tmp:
         workspace = fuzzing.prepare_workspace(Path(tmp))
