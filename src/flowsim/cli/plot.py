@@ -21,6 +21,9 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Figures, then the report."""
+    if Path(args.run_dir).exists() and not Path(args.run_dir).is_dir():
+        raise UserError(f"RUN_DIR {args.run_dir} is a file, not a folder: give the folder 'flowsim run' or "
+                        "'flowsim ensemble' wrote (it holds daily.csv and the other tables).")
     if (Path(args.run_dir) / "camps.csv").exists():  # a network run (imported Flee case)
         from flowsim.figures.camps import write_network_figures
 
