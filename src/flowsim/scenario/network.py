@@ -242,17 +242,10 @@ def load_network_scenario(path: str | Path) -> NetworkScenario:
     Raises:
         ScenarioError: the YAML or the case files are malformed (file, line, key, what is allowed).
     """
+    from flowsim.scenario.loading import read_yaml_bounded  # the bounds mobilization scenarios get
+
     path = Path(path).resolve()
-    try:
-        text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc.strerror}).") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        raise ScenarioError(f"{path}{line}: is not valid YAML ({getattr(exc, 'problem', exc)}).") from None
+    node, data = read_yaml_bounded(path, what="a network scenario")
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario is a mapping of keys (name:, case:, rules:, …).")
     lines = _lines(node) if node is not None else {}
@@ -263,7 +256,10 @@ def load_network_scenario(path: str | Path) -> NetworkScenario:
     if calibrated:
         cal_path = path.parent / calibrated
         if cal_path.exists():
-            values = yaml.safe_load(cal_path.read_text(encoding="utf-8")) or {}
+            values = read_yaml_bounded(cal_path, what="a calibrated parameter file")[1] or {}
+            if not isinstance(values, dict) or not isinstance(values.get("parameters", values), dict):
+                raise ScenarioError(f"{cal_path}, line 1: a calibrated parameter file holds a mapping 'parameters:' of "
+                                    "setting names to values, as written by 'flowsim calibrate'.")
             scenario = scenario.with_overrides(values.get("parameters", values))
     case = scenario.network_case
     if case.conflicts is not None and case.conflicts.shape[0] < scenario.days:
