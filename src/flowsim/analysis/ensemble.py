@@ -315,7 +315,24 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
     with open_executor(executor, workers, scheduler) as (pool, label):
         manifest["executor"] = label
         with lock_folder(out):
-            return _run_ensemble(sc, runs, scale, out, seeds, manifest, pool, resume, worker, progress, uncertainty)
+            try:
+                return _run_ensemble(sc, runs, scale, out, seeds, manifest, pool, resume, worker, progress,
+                                     uncertainty)
+            except (Exception, KeyboardInterrupt) as err:
+                _mark_unfinished(out / "manifest.json", err)
+                raise
+
+
+def _mark_unfinished(manifest_path: Path, err: BaseException) -> None:
+    """A manifest still saying 'running' after the ensemble stopped says 'failed' (finished runs stay)."""
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError):
+        return
+    if manifest.get("status") == "running":
+        reason = "interrupted" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
+        write_text(json.dumps({**manifest, "status": "failed", "error": reason[:500]}, indent=1) + "\n",
+                   manifest_path)
 
 
 def _run_ensemble(sc: Scenario, runs: int, scale: float | None, out: Path, seeds: list[int], manifest: dict, pool: Executor,

@@ -32,7 +32,7 @@ def handle(args: argparse.Namespace) -> int:
     from flowsim.figures.report import write_report
     from flowsim.figures.run_figures import plot_run
 
-    from flowsim.run.writing import check_out_folder
+    from flowsim.run.writing import check_out_folder, record_finished
 
     if Path(args.run_dir).is_dir():
         check_out_folder(Path(args.run_dir), option="RUN_DIR")
@@ -41,6 +41,7 @@ def handle(args: argparse.Namespace) -> int:
         lines = [f"wrote {len(pngs)} figures (PNG + SVG) to {Path(args.run_dir) / 'figures'}"]
         if not args.no_report:
             lines.append(f"wrote {write_report(args.run_dir, figures=pngs)}")
+        record_finished(Path(args.run_dir), figures=pngs, report=not args.no_report)  # the folder is complete
     except (KeyError, ValueError) as exc:
         raise UserError(
             f"the tables in '{args.run_dir}' do not have the columns the figures need ({exc}). Were they "
