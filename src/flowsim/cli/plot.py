@@ -25,7 +25,7 @@ def handle(args: argparse.Namespace) -> int:
         raise UserError(f"RUN_DIR {args.run_dir} is a file, not a folder: give the folder 'flowsim run' or "
                         "'flowsim ensemble' wrote (it holds daily.csv and the other tables).")
     if (Path(args.run_dir) / "camps.csv").exists():  # a network run (imported Flee case)
-        from flowsim.figures.camps import write_network_figures
+        from flowsim.kinds.network.figures.camps import write_network_figures
 
         print("\n".join(f"wrote {p}" for p in write_network_figures(Path(args.run_dir))))
         return 0
