@@ -44,7 +44,7 @@ def test_a_folder_left_while_drawing_says_so_and_plot_completes_it(tmp_path, cap
     # what a run killed after its tables and before its figures leaves (write_run with figures_follow)
     from flowsim.run.simulate import simulate
     from flowsim.run.writing import write_run
-    from flowsim.scenario import load_scenario
+    from flowsim.kinds.mobilization.scenario import load_scenario
 
     write_run(simulate(load_scenario(TINY), seed=3, scale=200), out, figures_follow=True)
     manifest = json.loads((out / "manifest.json").read_text())
