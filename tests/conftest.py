@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flowsim.scenario import Scenario, scenario_from_dict
+from flowsim.kinds.mobilization.scenario import Scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "scenarios" / "tiny.yaml"  # the shipped tiny.yaml (tests/scenarios leads to the package data)

@@ -26,7 +26,7 @@ from flowsim.analysis.calibration import (
 from flowsim.analysis.targets import TargetSet, load_targets, series_values, simulated_values
 from flowsim.errors import CalibrationError
 from flowsim.run import simulate
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 TRUTH = {  # the values tiny.yaml is written with
     "behaviour.leaving.shock_hazard": 0.01,

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 from flowsim.cli import main
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.scenario import load_scenario
 from flowsim.scenario.catalogue import copy_scenario, scenario_path, shipped_folder, shipped_scenarios
 
 WHAT_IFS = sorted(p.stem for p in (shipped_folder() / "what_if").glob("*.yaml"))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BASELINE, TINY, with_absolute_targets
-from flowsim.scenario import ScenarioError, load_scenario
+from flowsim.kinds.mobilization.scenario import ScenarioError, load_scenario
 
 
 def write(path: Path, text: str) -> Path:

@@ -312,7 +312,7 @@ def test_evaluate_targets_table(tables):
 
 def test_shipped_targets_evaluate_on_a_run_of_the_tiny_world():
     from flowsim.run import simulate
-    from flowsim.scenario import load_scenario
+    from flowsim.kinds.mobilization.scenario import load_scenario
 
     scenario = load_scenario(ROOT / "tests" / "scenarios" / "tiny.yaml")
     result = simulate(scenario, seed=3)

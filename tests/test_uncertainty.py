@@ -21,7 +21,7 @@ from flowsim.analysis.posterior import (
 )
 from flowsim.analysis.validation import validate
 from flowsim.cli import main
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 SHOCK = "behaviour.leaving.shock_hazard"
 ONWARD = "behaviour.after_arrival.onward_daily_hazard"

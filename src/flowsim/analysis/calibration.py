@@ -56,7 +56,7 @@ from flowsim.errors import CalibrationError
 from flowsim.figures.posterior import pair_plot
 from flowsim.figures.style import save_figure
 from flowsim.run.writing import write_csv, write_text
-from flowsim.scenario import Scenario
+from flowsim.kinds.mobilization.scenario import Scenario
 
 __all__ = ["EXPIRED", "CalibrationResult", "Prior", "TargetDistance", "TargetModel", "calibrate",
            "calibrated_file_text", "check_at_scale_one", "parse_duration", "scenario_priors",

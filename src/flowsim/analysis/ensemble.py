@@ -43,7 +43,7 @@ from flowsim.errors import EnsembleError
 from flowsim.figures.tables import read_table
 from flowsim.run.simulate import check_memory, check_run_options
 from flowsim.run.writing import check_out_folder, default_out, lock_folder, write_csv, write_text
-from flowsim.scenario import Scenario, as_scenario
+from flowsim.kinds.mobilization.scenario import Scenario, as_scenario
 
 RUN_TABLES = ("daily", "crossings", "flows", "profile", "population", "summary")
 PERCENTILES = (5, 25, 50, 75, 95)

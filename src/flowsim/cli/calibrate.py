@@ -64,7 +64,7 @@ def handle(args: argparse.Namespace) -> int:
     from flowsim.analysis.calibration import calibrate, check_at_scale_one, write_calibration
     from flowsim.analysis.validation import scenario_targets
     from flowsim.run.writing import check_out_folder, default_out
-    from flowsim.scenario import load_scenario
+    from flowsim.kinds.mobilization.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     targets = scenario_targets(scenario)

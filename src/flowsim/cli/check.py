@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from flowsim.cli.options import SCENARIO_HELP, scenario_file
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:

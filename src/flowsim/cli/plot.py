@@ -22,7 +22,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def handle(args: argparse.Namespace) -> int:
     """Figures, then the report."""
     if (Path(args.run_dir) / "camps.csv").exists():  # a network run (imported Flee case)
-        from flowsim.figures.camps import write_network_figures
+        from flowsim.kinds.network.figures.camps import write_network_figures
 
         print("\n".join(f"wrote {p}" for p in write_network_figures(Path(args.run_dir))))
         return 0

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from flowsim.cli.options import SCENARIO_HELP, add_run_options, scenario_file
 
 if TYPE_CHECKING:
-    from flowsim.run.results import RunResult
+    from flowsim.kinds.mobilization.run.results import RunResult
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -32,7 +32,7 @@ def handle(args: argparse.Namespace) -> int:
     from flowsim.analysis.validation import single_run_validation
     from flowsim.run.simulate import check_memory, simulate
     from flowsim.run.writing import check_out_folder, default_out, lock_folder, write_run
-    from flowsim.scenario import load_scenario
+    from flowsim.kinds.mobilization.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     out = Path(args.out or default_out(scenario))

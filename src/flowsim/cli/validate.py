@@ -40,7 +40,7 @@ def handle(args: argparse.Namespace) -> int:
     from flowsim.analysis.targets import load_targets
     from flowsim.analysis.validation import format_validation, scenario_targets, validate, write_validation
     from flowsim.run.writing import check_out_folder, default_out
-    from flowsim.scenario import load_scenario
+    from flowsim.kinds.mobilization.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     targets = load_targets(args.targets) if args.targets else scenario_targets(scenario)

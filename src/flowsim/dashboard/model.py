@@ -3,7 +3,7 @@
 Mesa's ``SolaraViz`` builds the model again on Reset as ``type(model)(**parameters)``, so
 :class:`DashboardModel` takes keyword arguments only: the scenario file, the seed, the agent
 scale, whether to run the baseline alongside, and the scenario's calibrated parameters by
-their dotted path. From them it builds one :class:`~flowsim.engine.FlowModel` (and a second
+their dotted path. From them it builds one :class:`~flowsim.kinds.mobilization.engine.FlowModel` (and a second
 one for the baseline) and steps them together, one day per step.
 
 A scenario that cannot be used does not raise: the model keeps the one-paragraph message in
@@ -26,11 +26,11 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from flowsim.engine import FlowModel
-from flowsim.engine.places import CrossingPlace, DestinationPlace
+from flowsim.kinds.mobilization.engine import FlowModel
+from flowsim.kinds.mobilization.engine.places import CrossingPlace, DestinationPlace
 from flowsim.errors import FlowsimError
-from flowsim.run.results import places_table
-from flowsim.scenario import Scenario, load_scenario
+from flowsim.kinds.mobilization.run.results import places_table
+from flowsim.kinds.mobilization.scenario import Scenario, load_scenario
 from flowsim.scenario.catalogue import shipped_folder
 
 log = logging.getLogger("flowsim.dashboard")

@@ -30,8 +30,8 @@ from flowsim.errors import OutputError, UserError
 if TYPE_CHECKING:  # for annotations only: figures and reports use this module without the model
     import pandas as pd
 
-    from flowsim.run.results import RunResult
-    from flowsim.scenario import Scenario
+    from flowsim.kinds.mobilization.run.results import RunResult
+    from flowsim.kinds.mobilization.scenario import Scenario
 
 TEMPORARY_SUFFIX = ".tmp"
 NAME_MAX = 255  # bytes in one file name (ext4, xfs, btrfs, tmpfs)

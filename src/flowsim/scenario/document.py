@@ -1,6 +1,6 @@
 """A scenario document as plain data: dotted paths into it, where each value came from, error text.
 
-Loading (:mod:`flowsim.scenario.loading`) turns YAML into nested dicts and lists whose
+Loading (:mod:`flowsim.kinds.mobilization.scenario.loading`) turns YAML into nested dicts and lists whose
 mappings carry a ``__lines__`` record of the file and line of every key. This module
 walks such documents (:func:`get_path`, :func:`set_path`: list items are addressed by their
 ``id``) and turns a pydantic validation error into one paragraph naming the file, the

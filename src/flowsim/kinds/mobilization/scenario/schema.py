@@ -1,7 +1,7 @@
 """The scenario schema: the typed, frozen objects a scenario YAML is parsed into.
 
-Everything outside :mod:`flowsim.scenario` receives a :class:`Scenario`; nothing else reads
-scenario files (that is :mod:`flowsim.scenario.loading`). Besides the pydantic models, this
+Everything outside :mod:`flowsim.kinds.mobilization.scenario` receives a :class:`Scenario`; nothing else reads
+scenario files (that is :mod:`flowsim.kinds.mobilization.scenario.loading`). Besides the pydantic models, this
 module holds the rules that span several parts of a scenario (:func:`check_consistency`)
 and :func:`validate_document`, which turns a plain document into a :class:`Scenario` or a
 :class:`~flowsim.errors.ScenarioError` naming the file, line, key and what is allowed.
@@ -30,7 +30,7 @@ from flowsim.scenario.document import (
     strip_lines,
 )
 
-from flowsim.scenario.behaviour import (  # noqa: F401  (re-exported: the schema's public names)
+from flowsim.kinds.mobilization.scenario.behaviour import (  # noqa: F401  (re-exported: the schema's public names)
     AGE_BANDS,
     OCCUPATIONS,
     WEALTH_BANDS,
@@ -78,7 +78,7 @@ from flowsim.scenario.behaviour import (  # noqa: F401  (re-exported: the schema
     PriceRules,
     Behaviour,
 )
-from flowsim.scenario.behaviour import Spec as _Spec
+from flowsim.kinds.mobilization.scenario.behaviour import Spec as _Spec
 
 
 class Origin(_Spec):

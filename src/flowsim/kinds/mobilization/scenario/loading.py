@@ -31,7 +31,7 @@ import yaml
 from flowsim.errors import ScenarioError
 from flowsim.scenario.catalogue import scenario_path
 from flowsim.scenario.document import Located, get_path, line_text, path_tuple, set_path
-from flowsim.scenario.schema import Scenario, validate_document
+from flowsim.kinds.mobilization.scenario.schema import Scenario, validate_document
 
 
 MAX_FILE_BYTES = 10_000_000

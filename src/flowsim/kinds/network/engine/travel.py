@@ -1,6 +1,6 @@
 """A day's movement on a network: who acts today, and their travel in rounds through a window.
 
-:class:`Travel` is a mixin of :class:`flowsim.engine.network.NetworkModel` (steps 4 and 5 of
+:class:`Travel` is a mixin of :class:`flowsim.kinds.network.engine.model.NetworkModel` (steps 4 and 5 of
 Flee's day). Who acts today is found with one scan: a person's next decision day is drawn as a
 geometric waiting time (the distribution of a daily draw with his place's move chance), and
 everyone on a road acts every day. Everyone else costs nothing.
@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from flowsim.engine import flee_rules as fr
-from flowsim.engine.network_choice import NO_ROUTE, NOT_TRAVELLING
+from flowsim.kinds.network.engine import flee_rules as fr
+from flowsim.kinds.network.engine.choice import NO_ROUTE, NOT_TRAVELLING
 
 ID, LINK, PROGRESS, MOVED, BUDGET, ROUTE, STEP = range(7)
 """Rows of the window's matrix: person, link (or place, once settled), km on the link (float),
@@ -41,7 +41,7 @@ def _floats(matrix: np.ndarray, row: int) -> np.ndarray:
 
 
 class Travel:
-    """Who acts today, their travel and the write-back (mixed into :class:`~flowsim.engine.network.NetworkModel`)."""
+    """Who acts today, their travel and the write-back (mixed into :class:`~flowsim.kinds.network.engine.model.NetworkModel`)."""
 
     def _move(self, t: int) -> None:
         """Steps 4 and 5 of the day (Flee's ``evolve`` for everyone, then ``finish_travel`` for everyone)."""

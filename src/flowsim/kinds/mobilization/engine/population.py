@@ -4,7 +4,7 @@ Until a man decides to leave he is indistinguishable from the others of his coho
 (origin × age band × occupation × wealth band × foreign passport × ties abroad), so the
 people at home are held as counts per cohort and every daily decision is one Bernoulli
 trial per man, drawn as a binomial per cohort. The moment a man decides to leave he
-becomes an individual agent in :class:`flowsim.engine.people.People`.
+becomes an individual agent in :class:`flowsim.kinds.mobilization.engine.people.People`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flowsim.engine.rules import split_largest_remainder
-from flowsim.scenario import AGE_BANDS, OCCUPATIONS, WEALTH_BANDS, Scenario
+from flowsim.kinds.mobilization.engine.rules import split_largest_remainder
+from flowsim.kinds.mobilization.scenario import AGE_BANDS, OCCUPATIONS, WEALTH_BANDS, Scenario
 
 
 @dataclass

@@ -7,8 +7,8 @@ them through the project's atomic writer:
 * ``daily.csv`` — date, spawned, on_roads, in_camps_simulated, in_camps_observed;
 * ``meta.json`` — scenario, rules, seed, scale, agents, run time.
 
-The score against the observed series (``flee_score.json``) is :mod:`flowsim.analysis.flee_score`'s,
-the figure and report :mod:`flowsim.figures.camps`'s.
+The score against the observed series (``flee_score.json``) is :mod:`flowsim.kinds.network.analysis.flee_score`'s,
+the figure and report :mod:`flowsim.kinds.network.figures.camps`'s.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from flowsim.engine.network import NetworkModel, NetworkRun
+from flowsim.kinds.network.engine.model import NetworkModel, NetworkRun
 from flowsim.run.writing import write_csv, write_json
-from flowsim.scenario.network import NetworkScenario
+from flowsim.kinds.network.scenario.schema import NetworkScenario
 
 
 @dataclass

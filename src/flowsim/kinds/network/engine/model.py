@@ -1,7 +1,7 @@
 """The general network engine: places of any kind joined by routes, people moving along them.
 
 :class:`NetworkModel` (a ``mesa.Model``; one step is one day) runs a network scenario
-(:mod:`flowsim.scenario.network`): conflict zones, towns, camps, markers and forwarding hubs
+(:mod:`flowsim.kinds.network.scenario.schema`): conflict zones, towns, camps, markers and forwarding hubs
 joined by two-way routes with distances; closures of countries, locations and camps by date;
 conflict zones that start and end by date with an intensity; camp capacities. People are
 rows of per-person numpy arrays (location, link, progress on the link, planned route,
@@ -23,11 +23,11 @@ With ``rules: flee`` a day is Flee 3.1's day (``runscripts/run.py`` and ``Ecosys
 The one deliberate difference from Flee is order within a day: Flee moves people one at a
 time, so a camp filling up mid-day is seen by the next person; here people move in rounds,
 through a window that takes them in Flee's order, and see camp occupancy as of the start of
-each round (:mod:`flowsim.engine.network_travel`).
+each round (:mod:`flowsim.kinds.network.engine.travel`).
 
 This module builds the model and runs the day; the roads and their closures are in
-:mod:`flowsim.engine.network_roads`, decisions and route choice in
-:mod:`flowsim.engine.network_choice`, the day's movement in :mod:`flowsim.engine.network_travel`.
+:mod:`flowsim.kinds.network.engine.roads`, decisions and route choice in
+:mod:`flowsim.kinds.network.engine.choice`, the day's movement in :mod:`flowsim.kinds.network.engine.travel`.
 """
 
 from __future__ import annotations
@@ -38,11 +38,11 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from flowsim.engine import flee_rules as fr
-from flowsim.engine.network_roads import Roads
-from flowsim.engine.network_choice import NO_ROUTE, Choice
-from flowsim.engine.network_travel import Travel
-from flowsim.scenario.network import NetworkScenario
+from flowsim.kinds.network.engine import flee_rules as fr
+from flowsim.kinds.network.engine.roads import Roads
+from flowsim.kinds.network.engine.choice import NO_ROUTE, Choice
+from flowsim.kinds.network.engine.travel import Travel
+from flowsim.kinds.network.scenario.schema import NetworkScenario
 
 NEVER = 2**31 - 1  # next decision day of someone not yet placed
 

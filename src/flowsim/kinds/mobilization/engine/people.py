@@ -12,7 +12,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from flowsim.scenario import AGE_BANDS, DOCUMENTS, OCCUPATIONS, WEALTH_BANDS
+from flowsim.kinds.mobilization.scenario import AGE_BANDS, DOCUMENTS, OCCUPATIONS, WEALTH_BANDS
 
 
 class State(IntEnum):

@@ -1,9 +1,9 @@
 """The Mesa model: one step is one day of the exodus.
 
-Men at risk at home are cohorts (:mod:`flowsim.engine.population`); every man who decides to
-leave becomes an individual in :class:`flowsim.engine.people.People`; destinations and
-crossings are Mesa agents (:mod:`flowsim.engine.places`). Dated policy changes are scheduled
-Mesa events. The rules themselves are the functions of :mod:`flowsim.engine.rules`.
+Men at risk at home are cohorts (:mod:`flowsim.kinds.mobilization.engine.population`); every man who decides to
+leave becomes an individual in :class:`flowsim.kinds.mobilization.engine.people.People`; destinations and
+crossings are Mesa agents (:mod:`flowsim.kinds.mobilization.engine.places`). Dated policy changes are scheduled
+Mesa events. The rules themselves are the functions of :mod:`flowsim.kinds.mobilization.engine.rules`.
 The model does no file I/O and no plotting.
 
 This module is over 500 lines on purpose: it is the one class whose ``step()`` lists the
@@ -18,12 +18,12 @@ import datetime as dt
 import mesa
 import numpy as np
 
-from flowsim.engine import rules
-from flowsim.engine.people import DOC_BITS, People, Person, State, document_mask
-from flowsim.engine.places import CrossingPlace, DestinationPlace
-from flowsim.engine.population import build_cohorts
-from flowsim.engine.state_sets import StateSet
-from flowsim.scenario import AGE_BANDS, Event, Scenario
+from flowsim.kinds.mobilization.engine import rules
+from flowsim.kinds.mobilization.engine.people import DOC_BITS, People, Person, State, document_mask
+from flowsim.kinds.mobilization.engine.places import CrossingPlace, DestinationPlace
+from flowsim.kinds.mobilization.engine.population import build_cohorts
+from flowsim.kinds.mobilization.engine.state_sets import StateSet
+from flowsim.kinds.mobilization.scenario import AGE_BANDS, Event, Scenario
 
 AGE_RANGES = {"18-28": (18, 28), "29-39": (29, 39), "40+": (40, 50)}
 SAVINGS_SPREAD = 0.6  # sd of log savings within a wealth band

@@ -6,7 +6,7 @@ the rule set (``rules: flee`` reproduces Flee 3.1; ``rules: flowsim`` uses flows
 choice model) and the settings of both, so a user can edit any value, extend the period or
 calibrate. This module is the only one that reads such a file; it returns a
 :class:`NetworkScenario` (typed, frozen) together with the case read by
-:mod:`flowsim.scenario.flee_reader`.
+:mod:`flowsim.kinds.network.scenario.flee_reader`.
 
 | key | type | meaning |
 |---|---|---|
@@ -16,7 +16,7 @@ calibrate. This module is the only one that reads such a file; it returns a
 | ``calendar.days`` | int | days simulated (default: the case's Length) |
 | ``calendar.seed`` | int | default seed |
 | ``rules`` | ``flee`` / ``flowsim`` | rule set |
-| ``flee`` | mapping | Flee's settings (:mod:`flowsim.scenario.flee_settings`) |
+| ``flee`` | mapping | Flee's settings (:mod:`flowsim.kinds.network.scenario.flee_settings`) |
 | ``flowsim_rules`` | mapping | flowsim's choice model (:class:`FlowsimRules`) |
 | ``agent_scale`` | int ≥ 1 | people per agent (same as Flee's ``hasten``; overrides it) |
 | ``fit_until`` | date | last day of data used for calibration; later days are the forecast |
@@ -37,8 +37,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from flowsim.scenario.flee_reader import FleeCase, read_case
-from flowsim.scenario.flee_settings import FleeRules
+from flowsim.kinds.network.scenario.flee_reader import FleeCase, read_case
+from flowsim.kinds.network.scenario.flee_settings import FleeRules
 
 from flowsim.errors import ScenarioError
 

@@ -2,7 +2,7 @@
 
 Each rule takes numpy arrays (one entry per person, cohort or option) and a
 ``numpy.random.Generator`` and returns arrays. They hold no state and do no I/O, so each
-can be tested alone; :mod:`flowsim.engine.model` calls them in the order of a day.
+can be tested alone; :mod:`flowsim.kinds.mobilization.engine.model` calls them in the order of a day.
 """
 
 from __future__ import annotations

@@ -14,10 +14,10 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from flowsim.analysis.flee_score import score_camps
-from flowsim.engine.network import NetworkModel
-from flowsim.run.network_run import NetworkResult, camps_table, daily_table, fit_until, simulate_network
-from flowsim.scenario.network import NetworkScenario
+from flowsim.kinds.network.analysis.flee_score import score_camps
+from flowsim.kinds.network.engine.model import NetworkModel
+from flowsim.kinds.network.run.results import NetworkResult, camps_table, daily_table, fit_until, simulate_network
+from flowsim.kinds.network.scenario.schema import NetworkScenario
 
 
 def scored_run(scenario: NetworkScenario, *, seed: int | None = None, scale: int | None = None) -> NetworkResult:

@@ -2,7 +2,7 @@
 
 Each function reimplements one rule of Flee 3.1 (Groen et al.; https://github.com/djgroen/flee,
 ``flee/moving.py``, ``flee/spawning.py``, ``flee/scoring.py``, ``flee/flee.py``) over all
-locations or all people at once; :class:`flowsim.engine.network.NetworkModel` applies them in
+locations or all people at once; :class:`flowsim.kinds.network.engine.model.NetworkModel` applies them in
 Flee's order. flowsim's own choice model (``rules: flowsim``) reuses the same machinery with
 :func:`logit_weights` in place of :func:`route_weights`.
 

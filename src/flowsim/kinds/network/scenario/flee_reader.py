@@ -34,8 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from flowsim.scenario.flee_csv import FleeFormatError, fail, is_blank, is_comment, parse_date, parse_float, parse_int, rows, suggest
-from flowsim.scenario.flee_series import FleeSeries, apply_corrections, read_source_data
+from flowsim.kinds.network.scenario.flee_csv import FleeFormatError, fail, is_blank, is_comment, parse_date, parse_float, parse_int, rows, suggest
+from flowsim.kinds.network.scenario.flee_series import FleeSeries, apply_corrections, read_source_data
 
 __all__ = ["FleeCase", "FleeClosure", "FleeFormatError", "FleeLocation", "FleeRoute", "FleeSeries", "location_kind", "read_case"]
 

@@ -1,6 +1,6 @@
 """Decisions and route choice on a network: one draw per person gives both.
 
-:class:`Choice` is a mixin of :class:`flowsim.engine.network.NetworkModel`. For each place a
+:class:`Choice` is a mixin of :class:`flowsim.kinds.network.engine.model.NetworkModel`. For each place a
 row of outcome edges is built (stay, with 1 − move chance; then each candidate route, with
 move chance × its share of the route weights, Flee's ``calculateLinkWeight``), once per round
 and only when the capacity multipliers have changed. A person's outcome is the number of
@@ -8,7 +8,7 @@ edges at or below his uniform draw: a row gather, a comparison and a popcount, e
 inverse-CDF sampling. Row ``n + p`` is place ``p`` with a move chance of 1 (people who have
 already decided to move, and Flee's short-stint rule in towns); the last row is "stay".
 A route leading to a camp whose capacity multiplier is below
-:data:`~flowsim.engine.flee_rules.FULL_CAMP_THRESHOLD` is an outcome "stay" (Flee's
+:data:`~flowsim.kinds.network.engine.flee_rules.FULL_CAMP_THRESHOLD` is an outcome "stay" (Flee's
 ``take_next_step`` drops it).
 """
 
@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from flowsim.engine import flee_rules as fr
+from flowsim.kinds.network.engine import flee_rules as fr
 
 NO_ROUTE = -1
 NOT_TRAVELLING = -1
 
 
 class Choice:
-    """Outcome tables and draws (mixed into :class:`~flowsim.engine.network.NetworkModel`)."""
+    """Outcome tables and draws (mixed into :class:`~flowsim.kinds.network.engine.model.NetworkModel`)."""
 
     def _table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
         """This round's outcome edges per row, each outcome's first link and route after it, and the stay edges.
@@ -80,7 +80,7 @@ class Choice:
         return (self.routes_version, self.score.tobytes(), self.movechance.tobytes(), self.is_camp.tobytes(), self.conflict.tobytes())
 
     def _capacity_multipliers(self) -> np.ndarray:
-        """:func:`~flowsim.engine.flee_rules.capacity_multiplier` of every place, computed for the capped camps only."""
+        """:func:`~flowsim.kinds.network.engine.flee_rules.capacity_multiplier` of every place, computed for the capped camps only."""
         limits = self._capacity_limits
         if limits is None:
             capacity = self.capacity[self._capped].astype(float)

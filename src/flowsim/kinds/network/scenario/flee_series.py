@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from flowsim.scenario.flee_csv import fail, is_blank, is_comment, parse_date, parse_int, rows, suggest
+from flowsim.kinds.network.scenario.flee_csv import fail, is_blank, is_comment, parse_date, parse_int, rows, suggest
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import yaml
 
-from flowsim.scenario.flee_reader import read_case
-from flowsim.scenario.network import load_network_scenario
-from flowsim.scenario.flee_settings import FleeRules, read_simsetting
+from flowsim.kinds.network.scenario.flee_reader import read_case
+from flowsim.kinds.network.scenario.schema import load_network_scenario
+from flowsim.kinds.network.scenario.flee_settings import FleeRules, read_simsetting
 
 CALIBRATION_PARAMETERS = (
     ("flee.move_rules.default_movechance", 0.05, 0.9, "linear"),

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from flowsim.analysis.flee_score import ard
-from flowsim.engine.network import NetworkModel
-from flowsim.scenario.network import NetworkScenario
+from flowsim.kinds.network.analysis.flee_score import ard
+from flowsim.kinds.network.engine.model import NetworkModel
+from flowsim.kinds.network.scenario.schema import NetworkScenario
 
 from flowsim.errors import CalibrationError
 

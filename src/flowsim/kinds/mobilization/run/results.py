@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from flowsim.engine.model import POPULATION_STATES, FlowModel
-from flowsim.engine.people import DOC_BITS, State
-from flowsim.engine.places import CrossingPlace, DestinationPlace
-from flowsim.scenario import AGE_BANDS, OCCUPATIONS, WEALTH_BANDS
+from flowsim.kinds.mobilization.engine.model import POPULATION_STATES, FlowModel
+from flowsim.kinds.mobilization.engine.people import DOC_BITS, State
+from flowsim.kinds.mobilization.engine.places import CrossingPlace, DestinationPlace
+from flowsim.kinds.mobilization.scenario import AGE_BANDS, OCCUPATIONS, WEALTH_BANDS
 
 DAILY_COLUMNS = [
     "date", "country", "entries_total", "exits_total", "ordinary_entries", "ordinary_exits",

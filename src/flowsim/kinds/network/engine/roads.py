@@ -1,6 +1,6 @@
 """The roads of a network: directed links, their closures, and the candidate routes from each place.
 
-:class:`Roads` is a mixin of :class:`flowsim.engine.network.NetworkModel`. Links are built from
+:class:`Roads` is a mixin of :class:`flowsim.kinds.network.engine.model.NetworkModel`. Links are built from
 the case's routes as Flee 3.1 builds them (both directions; a route flagged 1 twice); closures
 of countries, locations, links and camps are applied by date; after every change the candidate
 routes from each place are enumerated again as Flee's ``calculateLinkWeight`` recursion does
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from flowsim.engine import flee_rules as fr
+from flowsim.kinds.network.engine import flee_rules as fr
 
 
 class Roads:
-    """Links, closures and candidate routes (mixed into :class:`~flowsim.engine.network.NetworkModel`)."""
+    """Links, closures and candidate routes (mixed into :class:`~flowsim.kinds.network.engine.model.NetworkModel`)."""
 
     def _build_links(self) -> None:
         src, dst, dist, speed, walk = [], [], [], [], []

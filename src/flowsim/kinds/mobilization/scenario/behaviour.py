@@ -1,8 +1,8 @@
 """Shared field types and resource limits of the scenario schema, and the behaviour rules a scenario sets.
 
-The behaviour classes are the parameters of the model's rules (:mod:`flowsim.engine.rules`),
-one class per rule family; :mod:`flowsim.scenario.schema` composes them with the places
-and events into a :class:`~flowsim.scenario.schema.Scenario`. The limits bound every number
+The behaviour classes are the parameters of the model's rules (:mod:`flowsim.kinds.mobilization.engine.rules`),
+one class per rule family; :mod:`flowsim.kinds.mobilization.scenario.schema` composes them with the places
+and events into a :class:`~flowsim.kinds.mobilization.scenario.schema.Scenario`. The limits bound every number
 and list (docs/scenarios.md, "Limits").
 """
 
