@@ -56,7 +56,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from flowsim.analysis.series import SeriesPoint, series_table
 from flowsim.errors import ScenarioError, TargetsError
-from flowsim.scenario.loading import read_yaml_bounded
+from flowsim.kinds.mobilization.scenario.loading import read_yaml_bounded
 
 TableName = Literal["daily", "crossings", "flows", "profile", "population"]
 Statistic = Literal["sum", "mean", "daily_mean", "max", "min", "ratio", "share", "rank_order", "increase"]

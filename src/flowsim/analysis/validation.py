@@ -24,7 +24,7 @@ from flowsim.analysis.series import averaged_relative_difference, series_table
 from flowsim.analysis.targets import Target, TargetSet, load_targets, simulated_values
 from flowsim.errors import TargetsError
 from flowsim.figures.tables import read_table
-from flowsim.scenario import Scenario
+from flowsim.kinds.mobilization.scenario import Scenario
 
 VALIDATION_COLUMNS = (
     "id", "role", "label", "source", "country", "column", "start", "end", "statistic", "low", "high",

@@ -8,7 +8,9 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flowsim.cli.options import duration, positive_int, rate, scale_value, seed_value, whole_number
+from flowsim.cli.options import (
+    SCENARIO_HELP, duration, positive_int, rate, scale_value, scenario_file, seed_value,
+    whole_number)
 from flowsim.errors import UserError
 
 if TYPE_CHECKING:
@@ -20,9 +22,11 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "calibrate", help="fit the scenario's free parameters to the documented figures (ABC-SMC)",
         description="ABC-SMC calibration of the parameters in the scenario's 'calibration:' section against "
                     "its targets file. Writes the posterior, the calibrated parameter file and its record.")
-    parser.add_argument("scenario", help="scenario YAML")
+    parser.add_argument("scenario", type=scenario_file, help=SCENARIO_HELP)
     parser.add_argument("--budget", type=duration, default=None,
-                        help="wall-time budget, e.g. 30m, 90s, 1h (required, except for network scenarios: 10m)")
+                        help="wall-time budget, e.g. 30m, 90s, 1h (required unless --max-populations or "
+                             "--max-simulations is given, which make the result independent of the machine's "
+                             "speed; network scenarios: 10m)")
     parser.add_argument("--fit-until", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
                         help="fit only the figures that end by this date (network scenarios: the camp series up to "
                              "it); flowsim validate --forecast-from of the result scores the later ones")
@@ -65,12 +69,13 @@ def handle(args: argparse.Namespace) -> int:
 
     if network.is_network(args.scenario):  # an imported Flee case (kind: network)
         return network.calibrate(args)
-    if args.budget is None and not args.history_match_only:
-        raise UserError("--budget is required: the wall time the calibration may take, e.g. --budget 30m.")
+    if args.budget is None and not (args.max_populations or args.max_simulations or args.history_match_only):
+        raise UserError("--budget is required unless --max-populations or --max-simulations is given: the wall "
+                        "time the calibration may take, e.g. --budget 30m.")
     from flowsim.analysis.calibration import calibrate, check_at_scale_one, write_calibration
     from flowsim.analysis.validation import scenario_targets
     from flowsim.run.writing import check_out_folder, default_out
-    from flowsim.scenario import load_scenario
+    from flowsim.kinds.mobilization.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     targets = scenario_targets(scenario)
@@ -125,7 +130,9 @@ def history_match(args: argparse.Namespace, scenario, targets, out: Path) -> Non
 
 def command_text(args: argparse.Namespace) -> str:
     """The command line that reproduces a calibration (options left at their defaults omitted)."""
-    parts = ["flowsim", "calibrate", args.scenario, "--budget", _budget_text(args.budget)]
+    parts = ["flowsim", "calibrate", args.scenario]
+    if args.budget is not None:
+        parts += ["--budget", _budget_text(args.budget)]
     for option, default in (("scale", None), ("workers", 1), ("population_size", 100), ("seed", None),
                             ("min_acceptance_rate", 0.01), ("max_simulations", None), ("max_populations", None),
                             ("point", "median"), ("check_runs", 3), ("prior_draws", 100), ("out", None), ("calibrated_file", None),

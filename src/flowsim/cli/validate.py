@@ -6,7 +6,9 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from flowsim.cli.options import RUNS, add_run_options, add_uncertainty_options, positive_int, posterior_draws
+from flowsim.cli.options import (
+    RUNS, SCENARIO_HELP, add_run_options, add_uncertainty_options, positive_int, posterior_draws,
+    scenario_file)
 from flowsim.errors import UserError
 
 
@@ -15,7 +17,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "validate", help="run a scenario many times and compare it with the documented figures",
         description="Run a scenario --runs times (seeds spawned from --seed), compute every target of its "
                     "targets file, print the comparison and write validation.csv to the run folder.")
-    parser.add_argument("scenario", help="scenario YAML")
+    parser.add_argument("scenario", type=scenario_file, help=SCENARIO_HELP)
     parser.add_argument("--runs", type=RUNS, default=20, help="number of runs (default 20)")
     add_run_options(parser, seed_help="root seed; run seeds are spawned from it (default: the scenario's)")
     parser.add_argument("--workers", type=positive_int, default=1, help="parallel processes (default 1)")
@@ -46,7 +48,7 @@ def handle(args: argparse.Namespace) -> int:
     from flowsim.analysis.acceptance import acceptance
     from flowsim.analysis.validation import format_validation, scenario_targets, validate, write_validation
     from flowsim.run.writing import check_out_folder, default_out, write_csv
-    from flowsim.scenario import load_scenario
+    from flowsim.kinds.mobilization.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     targets = every_target = load_targets(args.targets) if args.targets else scenario_targets(scenario)
