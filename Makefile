@@ -6,7 +6,8 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3.14; do \
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SCENARIO ?= scenarios/mobilization_2022.yaml
+# a shipped scenario by name (flowsim scenarios lists them), or a path to a scenario YAML
+SCENARIO ?= mobilization_2022
 
 .PHONY: demo test test-slow fuzz bench install clean reference-tables docs
 

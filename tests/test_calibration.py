@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
 import sys
 
 import pandas as pd
 import pytest
 import yaml
 
-from conftest import TINY
+from conftest import TINY, with_absolute_targets
 from flowsim.analysis.calibration import (
     EXPIRED,
     Prior,
@@ -94,9 +93,8 @@ def test_calibrated_file_is_read_back_by_the_scenario_loader(tmp_path):
                                 record_name="calibrated.record.yaml", when=dt.datetime(2024, 1, 2, 3, 4, 5))
     assert text.startswith("# Calibrated parameters") and "flowsim calibrate tiny.yaml" in text
     (tmp_path / "calibrated.yaml").write_text(text)
-    scenario_text = TINY.read_text().replace(
-        "targets: ../../scenarios/targets/mobilization_2022.yaml", f"targets: {TINY.parent.parent.parent}/scenarios/targets/mobilization_2022.yaml"
-    ).replace("calibration:\n", "calibration:\n  calibrated_file: calibrated.yaml\n")
+    scenario_text = with_absolute_targets(TINY.read_text()).replace(
+        "calibration:\n", "calibration:\n  calibrated_file: calibrated.yaml\n")
     (tmp_path / "tiny.yaml").write_text(scenario_text)
     scenario = load_scenario(tmp_path / "tiny.yaml")
     assert scenario.get_value("behaviour.leaving.shock_hazard") == 0.0123
@@ -204,10 +202,7 @@ def test_command_line_calibration(tmp_path, capsys):
 
     work = tmp_path / "scenario"
     work.mkdir()
-    shutil.copy(TINY, work / "tiny.yaml")
-    text = (work / "tiny.yaml").read_text().replace(
-        "targets: ../../scenarios/targets/mobilization_2022.yaml",
-        f"targets: {TINY.parents[2] / 'scenarios' / 'targets' / 'mobilization_2022.yaml'}")
+    text = with_absolute_targets(TINY.read_text())
     (work / "tiny.yaml").write_text(text.replace("calibration:\n", "calibration:\n  calibrated_file: cal/tiny.yaml\n"))
     status = main(["calibrate", str(work / "tiny.yaml"), "--budget", "3m", "--population-size", "15",
                    "--max-populations", "2", "--check-runs", "1", "--prior-draws", "6",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BASELINE, TINY
+from conftest import BASELINE, TINY, with_absolute_targets
 from flowsim.cli import main
 
 GOOD = TINY.read_text()
@@ -62,8 +62,7 @@ def write(tmp_path: Path, data: bytes | str, name: str = "bad.yaml") -> Path:
 
 def tiny_copy(tmp_path: Path, text: str = GOOD, name: str = "tiny.yaml") -> Path:
     """The tiny world in tmp_path (its targets path made absolute)."""
-    text = text.replace("targets: ../../scenarios/targets/", f"targets: {BASELINE.parent}/targets/")
-    return write(tmp_path, text, name)
+    return write(tmp_path, with_absolute_targets(text), name)
 
 
 # --------------------------------------------------------------------------- bytes and encodings

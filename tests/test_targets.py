@@ -78,7 +78,9 @@ def test_every_documented_figure_quote_is_the_one_in_the_projects_copy_of_the_da
         assert squash(citation.quote) == squash(figures[citation.source]["quote"]), citation.source
 
 
-@pytest.mark.skipif(not SOURCES.is_dir(), reason="source texts (../shared/sources) not next to the clone")
+@pytest.mark.skipif(not SOURCES.is_dir(), reason=(
+    f"the source articles are not at {SOURCES}, so the targets' quotes are not checked against them "
+    "(the data-pack quotes still are): put the project's shared/ folder beside the clone to run this check"))
 def test_every_quote_is_found_verbatim_in_its_source():
     texts = {path.name[:3]: squash(path.read_text(encoding="utf-8")) for path in SOURCES.glob("0*.txt")}
     for target in load_targets(TARGETS):

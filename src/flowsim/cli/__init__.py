@@ -13,12 +13,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from flowsim.cli import calibrate, check, compare, dashboard, ensemble, import_flee, plot, run, sensitivity, validate
+from flowsim.cli import (calibrate, check, compare, dashboard, ensemble, import_flee, init, plot, run, scenarios,
+                         sensitivity, validate)
 from flowsim.errors import FlowsimError
 
 EXIT_USAGE = 2
 DESCRIPTION = "The ``flowsim`` command line: wires scenario loading, runs, outputs and reports together."
-SUBCOMMANDS = (run, check, plot, validate, calibrate, ensemble, compare, sensitivity, import_flee, dashboard)
+SUBCOMMANDS = (run, check, plot, validate, calibrate, ensemble, compare, sensitivity, import_flee, dashboard, scenarios,
+               init)
 
 
 class OneLineErrors(argparse.ArgumentParser):

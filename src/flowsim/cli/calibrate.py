@@ -8,7 +8,9 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flowsim.cli.options import duration, positive_int, rate, scale_value, seed_value, whole_number
+from flowsim.cli.options import (
+    SCENARIO_HELP, duration, positive_int, rate, scale_value, scenario_file, seed_value,
+    whole_number)
 from flowsim.errors import UserError
 
 if TYPE_CHECKING:
@@ -20,7 +22,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "calibrate", help="fit the scenario's free parameters to the documented figures (ABC-SMC)",
         description="ABC-SMC calibration of the parameters in the scenario's 'calibration:' section against "
                     "its targets file. Writes the posterior, the calibrated parameter file and its record.")
-    parser.add_argument("scenario", help="scenario YAML")
+    parser.add_argument("scenario", type=scenario_file, help=SCENARIO_HELP)
     parser.add_argument("--budget", type=duration, default=None,
                         help="wall-time budget, e.g. 30m, 90s, 1h (required unless --max-populations or "
                              "--max-simulations is given, which make the result independent of the machine's "

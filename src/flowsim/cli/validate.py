@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from flowsim.cli.options import RUNS, add_run_options, add_uncertainty_options, positive_int, posterior_draws
+from flowsim.cli.options import (
+    RUNS, SCENARIO_HELP, add_run_options, add_uncertainty_options, positive_int, posterior_draws,
+    scenario_file)
 from flowsim.errors import UserError
 
 
@@ -14,7 +16,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "validate", help="run a scenario many times and compare it with the documented figures",
         description="Run a scenario --runs times (seeds spawned from --seed), compute every target of its "
                     "targets file, print the comparison and write validation.csv to the run folder.")
-    parser.add_argument("scenario", help="scenario YAML")
+    parser.add_argument("scenario", type=scenario_file, help=SCENARIO_HELP)
     parser.add_argument("--runs", type=RUNS, default=20, help="number of runs (default 20)")
     add_run_options(parser, seed_help="root seed; run seeds are spawned from it (default: the scenario's)")
     parser.add_argument("--workers", type=positive_int, default=1, help="parallel processes (default 1)")

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from flowsim.errors import ScenarioError
+from flowsim.scenario.catalogue import scenario_path
 from flowsim.scenario.document import Located, get_path, kind_of, line_text, path_tuple, set_path
 from flowsim.kinds.mobilization.scenario.schema import Scenario, validate_document
 
@@ -394,15 +395,17 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read, merge and validate a scenario file.
 
     Args:
-        path: the scenario YAML.
+        path: the scenario YAML, or the name of a shipped scenario (``"mobilization_2022"``;
+            :func:`~flowsim.scenario.catalogue.shipped_scenarios` lists them).
 
     Returns:
         The validated scenario, with its calibrated parameter file applied.
 
     Raises:
-        ScenarioError: the file is missing, not YAML, or breaks a rule of the schema.
+        ScenarioError: the file is missing, not YAML, or breaks a rule of the schema; or a
+            bare name is neither a file nor a shipped scenario.
     """
-    path = Path(path)
+    path = scenario_path(path)
     data = _load_document(path)
     located = Located(_collect_lines(data), str(path))
     as_written = copy.deepcopy(data)
