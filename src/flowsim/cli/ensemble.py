@@ -32,6 +32,9 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Run, summarise, print where the results are; exit status 1 if some run failed twice."""
+    from flowsim.cli.network import refuse_mobilization_only
+
+    refuse_mobilization_only("ensemble", args.scenario)
     from flowsim.analysis.ensemble import run_ensemble
 
     try:

@@ -17,6 +17,17 @@ def is_network(path: str) -> bool:
     return is_network_file(path)
 
 
+def refuse_mobilization_only(command: str, *paths: str) -> None:
+    """A network scenario given to a command that runs mobilization scenarios only: say what to use."""
+    from flowsim.errors import UserError
+
+    for path in paths:
+        if is_network(path):
+            raise UserError(f"{path} is a network scenario (kind: network, an imported Flee case); flowsim {command} "
+                            "runs mobilization scenarios. For runs of a network scenario with bands over seeds "
+                            f"use: flowsim validate {path} --runs N.")
+
+
 def _out(args: argparse.Namespace, scenario, *parts: str) -> Path:
     out = getattr(args, "out", None)
     return Path(out) if out else Path("outputs").joinpath(scenario.name, *parts)

@@ -33,6 +33,9 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the design, print the ranking, say where the files are."""
+    from flowsim.cli.network import refuse_mobilization_only
+
+    refuse_mobilization_only("sensitivity", args.scenario)
     from flowsim.analysis.sensitivity import run_sensitivity
 
     result = run_sensitivity(args.scenario, args.method, n=args.n, replicates=args.replicates,

@@ -51,19 +51,22 @@ IGNORED_BY_FLEE_31 = {
     ("move_rules", "capacity_scaling"): "Flee 3.1 does not scale camp capacities",
 }
 
-NonNegative = Annotated[float, Field(ge=0.0)]
+MAX_SETTING = 1e6
+"""Largest weight, power, softening or speed (km a day) accepted: Flee's own are below 1,000."""
+NonNegative = Annotated[float, Field(ge=0.0, le=MAX_SETTING)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinity would reach the choice weights and turn every table into NaN
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class MoveRules(_Spec):
     """Flee's movement settings (``move_rules`` of ``simsetting.yml``)."""
 
-    max_move_speed: Annotated[float, Field(gt=0.0)] = 360.0
-    max_walk_speed: Annotated[float, Field(gt=0.0)] = 35.0
+    max_move_speed: Annotated[float, Field(gt=0.0, le=MAX_SETTING)] = 360.0
+    max_walk_speed: Annotated[float, Field(gt=0.0, le=MAX_SETTING)] = 35.0
     foreign_weight: NonNegative = 1.0
     camp_weight: NonNegative = 1.0
     conflict_weight: NonNegative = 1.0 / 3.16227766017
@@ -95,7 +98,7 @@ class FleeRules(_Spec):
 
     move_rules: MoveRules = MoveRules()
     spawn_rules: SpawnRules = SpawnRules()
-    hasten: Annotated[int, Field(ge=1)] = 1
+    hasten: Annotated[int, Field(ge=1, le=1000)] = 1
 
     def conflict_decay(self, days_since_conflict: int | Any) -> Any:
         """Flee's spawn decay for a conflict ``days_since_conflict`` old (30-day buckets)."""

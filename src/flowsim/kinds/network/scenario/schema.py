@@ -37,7 +37,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from flowsim.kinds.network.scenario.flee_reader import FleeCase, read_case
+from flowsim.kinds.network.scenario.flee_reader import MAX_PERIOD_DAYS, FleeCase, read_case
 from flowsim.kinds.network.scenario.flee_settings import FleeRules
 
 from flowsim.errors import ScenarioError
@@ -47,7 +47,7 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # NaN/inf would reach the tables
 
 
 class FlowsimRules(_Spec):
@@ -70,9 +70,14 @@ class FlowsimRules(_Spec):
     speed_km_day: Annotated[float, Field(gt=0.0)] = 200.0
 
 
+MAX_DAYS = MAX_PERIOD_DAYS
+MAX_AGENT_SCALE = 10_000_000
+"""Most people per agent, as for mobilization scenarios."""
+
+
 class Calendar(_Spec):
-    days: Annotated[int, Field(ge=1)] | None = None
-    seed: int = 0
+    days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = None
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
 
 
 class CalibrationParameter(_Spec):
@@ -85,7 +90,7 @@ class CalibrationParameter(_Spec):
 class CalibrationSpec(_Spec):
     parameters: list[CalibrationParameter] = Field(default_factory=list)
     calibrated_file: str | None = None
-    scale: Annotated[int, Field(ge=1)] | None = None
+    scale: Annotated[int, Field(ge=1, le=MAX_AGENT_SCALE)] | None = None
 
 
 class NetworkScenario(_Spec):
@@ -99,7 +104,7 @@ class NetworkScenario(_Spec):
     rules: Literal["flee", "flowsim"] = "flee"
     flee: FleeRules = FleeRules()
     flowsim_rules: FlowsimRules = FlowsimRules()
-    agent_scale: Annotated[int, Field(ge=1)] | None = None
+    agent_scale: Annotated[int, Field(ge=1, le=MAX_AGENT_SCALE)] | None = None
     fit_until: dt.date | None = None
     calibration: CalibrationSpec = CalibrationSpec()
     _source: Path | None = PrivateAttr(default=None)
