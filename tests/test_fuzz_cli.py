@@ -26,7 +26,7 @@ SMALL = ["--scale", "400"]
 
 
 def flowsim(*args: str, as_nobody: bool = False, file_size_limit: int | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess:
+            timeout: float = 600) -> subprocess.CompletedProcess:
     """``flowsim`` in a fresh process (this worktree's code), optionally unprivileged or with a size limit."""
     def limit() -> None:
         if file_size_limit is not None:

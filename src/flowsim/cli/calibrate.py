@@ -24,7 +24,9 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                     "its targets file. Writes the posterior, the calibrated parameter file and its record.")
     parser.add_argument("scenario", type=scenario_file, help=SCENARIO_HELP)
     parser.add_argument("--budget", type=duration, default=None,
-                        help="wall-time budget, e.g. 30m, 90s, 1h (required, except for network scenarios: 10m)")
+                        help="wall-time budget, e.g. 30m, 90s, 1h (required unless --max-populations or "
+                             "--max-simulations is given, which make the result independent of the machine's "
+                             "speed; network scenarios: 10m)")
     parser.add_argument("--fit-until", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
                         help="network scenarios: fit the camp series up to this date; validate then scores the rest")
     parser.add_argument("--scale", type=scale_value, default=None,
@@ -59,8 +61,9 @@ def handle(args: argparse.Namespace) -> int:
 
     if network.is_network(args.scenario):  # an imported Flee case (kind: network)
         return network.calibrate(args)
-    if args.budget is None:
-        raise UserError("--budget is required: the wall time the calibration may take, e.g. --budget 30m.")
+    if args.budget is None and not (args.max_populations or args.max_simulations):
+        raise UserError("--budget is required unless --max-populations or --max-simulations is given: the wall "
+                        "time the calibration may take, e.g. --budget 30m.")
     from flowsim.analysis.calibration import calibrate, check_at_scale_one, write_calibration
     from flowsim.analysis.validation import scenario_targets
     from flowsim.run.writing import check_out_folder, default_out
@@ -95,7 +98,9 @@ def handle(args: argparse.Namespace) -> int:
 
 def command_text(args: argparse.Namespace) -> str:
     """The command line that reproduces a calibration (options left at their defaults omitted)."""
-    parts = ["flowsim", "calibrate", args.scenario, "--budget", _budget_text(args.budget)]
+    parts = ["flowsim", "calibrate", args.scenario]
+    if args.budget is not None:
+        parts += ["--budget", _budget_text(args.budget)]
     for option, default in (("scale", None), ("workers", 1), ("population_size", 100), ("seed", None),
                             ("min_acceptance_rate", 0.01), ("max_simulations", None), ("max_populations", None),
                             ("point", "median"), ("check_runs", 3), ("prior_draws", 100), ("out", None), ("calibrated_file", None)):

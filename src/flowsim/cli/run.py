@@ -45,13 +45,15 @@ def handle(args: argparse.Namespace) -> int:
         extra = {}
         if targets is not None:
             extra["validation"] = single_run_validation(targets, result.tables(), result.meta["seed"])
-        write_run(result, out, extra_tables=extra)
+        write_run(result, out, extra_tables=extra, figures_follow=not args.no_figures)
         if not args.no_figures:
             from flowsim.figures.report import write_report
             from flowsim.figures.run_figures import plot_run
+            from flowsim.run.writing import record_finished
 
-            plot_run(out)
-            write_report(out)
+            figures = plot_run(out)
+            write_report(out, figures=figures)
+            record_finished(out, figures=figures, report=True)
     if not args.quiet:
         _print_summary(result, out)
         if not args.no_figures:

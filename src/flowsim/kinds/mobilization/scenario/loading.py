@@ -30,7 +30,7 @@ import yaml
 
 from flowsim.errors import ScenarioError
 from flowsim.scenario.catalogue import scenario_path
-from flowsim.scenario.document import Located, get_path, line_text, path_tuple, set_path
+from flowsim.scenario.document import Located, get_path, kind_of, line_text, path_tuple, set_path
 from flowsim.kinds.mobilization.scenario.schema import Scenario, validate_document
 
 
@@ -361,7 +361,7 @@ def _load_document(path: Path, seen: tuple[Path, ...] = (), asked_by: str = "") 
     if not isinstance(data, dict):
         raise ScenarioError(
             f"{asked_by}{path}, line 1: a scenario must be a YAML mapping of keys such as 'name', 'calendar', "
-            f"'behaviour', 'origins', 'destinations', 'crossings', 'events'; found {type(data).__name__}."
+            f"'behaviour', 'origins', 'destinations', 'crossings', 'events'; found {kind_of(data)}."
         )
     parent = data.pop("extends", None)
     _, line = data["__lines__"].pop("extends", (str(path), None))
@@ -408,7 +408,14 @@ def load_scenario(path: str | Path) -> Scenario:
     path = scenario_path(path)
     data = _load_document(path)
     located = Located(_collect_lines(data), str(path))
-    _apply_calibrated_file(data, path, located)
+    as_written = copy.deepcopy(data)
+    try:
+        _apply_calibrated_file(data, path, located)
+    except ScenarioError:
+        # a calibrated value with nowhere to go is most often the scenario's own slip (a misspelt
+        # section or key): name that line, not the generated file
+        validate_document(as_written, Located(_collect_lines(as_written), str(path)), safe_resolve(path))
+        raise
     return validate_document(data, located, safe_resolve(path))
 
 
@@ -448,7 +455,7 @@ def _apply_calibrated_file(data: dict, path: Path, located: Located) -> None:
             except KeyError:
                 current = None  # a new key, e.g. another destination's appeal
             if isinstance(current, (dict, list)):
-                raise KeyError(f"it is a whole section ({type(current).__name__}), not one value")
+                raise KeyError(f"it is a whole section ({kind_of(current)}), not one value")
             set_path(data, dotted.split("."), value)
         except (KeyError, IndexError, TypeError, ValueError) as err:
             raise ScenarioError(

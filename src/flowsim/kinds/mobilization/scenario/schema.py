@@ -16,7 +16,7 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError
+from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, model_validator
 
 from flowsim.errors import ScenarioError
 from flowsim.scenario.document import (
@@ -226,19 +226,44 @@ class Event(_Spec):
         return [self.crossing] if isinstance(self.crossing, str) else list(self.crossing)
 
 
+def _a_number_not_true_false(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"a bound is a number, not {str(value).lower()}")
+    return value
+
+
+Bound = Annotated[float, BeforeValidator(_a_number_not_true_false), Field(ge=-MAX_NUMBER, le=MAX_NUMBER)]
+
+
 class CalibrationParameter(_Spec):
     """A free parameter: a dotted path into the scenario and its prior range."""
 
     name: Text
-    low: float
-    high: float
+    low: Bound
+    high: Bound
     scale: Literal["linear", "log"] = "linear"
+
+    @model_validator(mode="after")
+    def _a_range(self) -> CalibrationParameter:
+        if not self.low < self.high:
+            raise ValueError(f"parameter '{self.name}': low ({self.low:g}) must be below high ({self.high:g})")
+        if self.scale == "log" and self.low <= 0:
+            raise ValueError(f"parameter '{self.name}': a log-scale range must be positive, got low {self.low:g}")
+        return self
 
 
 class CalibrationSpec(_Spec):
     parameters: Annotated[list[CalibrationParameter], Field(max_length=MAX_LIST["parameters"])]
     calibrated_file: str | None = None
     scale: Scale = 1.0
+
+    @model_validator(mode="after")
+    def _names_once(self) -> CalibrationSpec:
+        names = [p.name for p in self.parameters]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"each parameter is named once; repeated: {', '.join(repeated)}")
+        return self
 
 
 class Scenario(_Spec):

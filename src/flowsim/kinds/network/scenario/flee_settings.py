@@ -120,11 +120,27 @@ def read_simsetting(path: str | Path) -> tuple[dict, list[str]]:
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ScenarioError(f"{path}: cannot be read as YAML ({exc}).") from exc
+        text = path.read_text(encoding="utf-8")
+        root, data = yaml.compose(text), yaml.safe_load(text)
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror}).") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8.") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: values are nested too deeply; a settings file has two levels.") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark else ""
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one paragraph
+        raise ScenarioError(f"{path}{line}: cannot be read as YAML ({problem}).") from None
+    data = {} if data is None else data
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: is not a mapping of settings (move_rules:, spawn_rules:, optimisations:).")
+        raise ScenarioError(f"{path}, line 1: is not a mapping of settings (move_rules:, spawn_rules:, "
+                            "optimisations:).")
+    for section in ("move_rules", "spawn_rules", "optimisations"):
+        if data.get(section) is not None and not isinstance(data[section], dict):
+            raise ScenarioError(f"{path}, {_line_of(root, (section,))}, key '{section}': is "
+                                f"{_short(data[section])}, not a mapping of settings (key: value lines).")
     notes: list[str] = []
     move_keys = set(MoveRules.model_fields)
     spawn_keys = {"conflict_spawn_decay", "insert_day0", "take_from_population"}
@@ -150,9 +166,32 @@ def read_simsetting(path: str | Path) -> tuple[dict, list[str]]:
         FleeRules.model_validate(out)
     except ValidationError as exc:
         first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"])
-        raise ScenarioError(f"{path}: {key}: {first['msg']}.") from exc
+        loc = tuple(str(p) for p in first["loc"])
+        if loc and loc[0] == "hasten":
+            loc = ("optimisations", *loc)
+        raise ScenarioError(f"{path}, {_line_of(root, loc)}, key '{'.'.join(loc)}': {first['msg']} "
+                            f"(found {_short(first.get('input'))}).") from None
     return out, notes
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _line_of(root: Any, keys: tuple[str, ...]) -> str:
+    """'line N' of the deepest of ``keys`` found in the YAML node tree (line 1 if none)."""
+    line, node = 1, root
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                line, node = key_node.start_mark.line + 1, value_node
+                break
+        else:
+            break
+    return f"line {line}"
 
 
 def rules_to_plain(rules: FleeRules) -> dict:

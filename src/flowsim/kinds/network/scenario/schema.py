@@ -249,10 +249,15 @@ def load_network_scenario(path: str | Path) -> NetworkScenario:
         data = yaml.safe_load(text)
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot be read ({exc.strerror}).") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8.") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: values are nested too deeply; a network scenario needs a few levels.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark else ""
-        raise ScenarioError(f"{path}{line}: is not valid YAML ({getattr(exc, 'problem', exc)}).") from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one paragraph
+        raise ScenarioError(f"{path}{line}: is not valid YAML ({problem}).") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario is a mapping of keys (name:, case:, rules:, …).")
     lines = _lines(node) if node is not None else {}
@@ -263,7 +268,14 @@ def load_network_scenario(path: str | Path) -> NetworkScenario:
     if calibrated:
         cal_path = path.parent / calibrated
         if cal_path.exists():
-            values = yaml.safe_load(cal_path.read_text(encoding="utf-8")) or {}
+            try:
+                values = yaml.safe_load(cal_path.read_text(encoding="utf-8")) or {}
+            except (OSError, ValueError, RecursionError, yaml.YAMLError) as exc:
+                raise ScenarioError(f"{cal_path}: cannot be read as a calibrated parameter file "
+                                    f"({' '.join(str(exc).split())[:200]}).") from None
+            if not isinstance(values, dict) or not isinstance(values.get("parameters", values), dict):
+                raise ScenarioError(f"{cal_path}, line 1: a calibrated parameter file holds a mapping 'parameters:' of "
+                                    "setting names to values, as written by 'flowsim calibrate'.")
             scenario = scenario.with_overrides(values.get("parameters", values))
     case = scenario.network_case
     if case.conflicts is not None and case.conflicts.shape[0] < scenario.days:
