@@ -7,7 +7,9 @@ import datetime as dt
 import shlex
 from pathlib import Path
 
-from flowsim.cli.options import duration, positive_int, rate, scale_value, seed_value, whole_number
+from flowsim.cli.options import (
+    SCENARIO_HELP, duration, positive_int, rate, scale_value, scenario_file, seed_value,
+    whole_number)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -15,11 +17,14 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "calibrate", help="fit the scenario's free parameters to the documented figures (ABC-SMC)",
         description="ABC-SMC calibration of the parameters in the scenario's 'calibration:' section against "
                     "its targets file. Writes the posterior, the calibrated parameter file and its record.")
-    parser.add_argument("scenario", help="scenario YAML")
+    parser.add_argument("scenario", type=scenario_file, help=SCENARIO_HELP)
     parser.add_argument("--budget", type=duration, default=None,
-                        help="wall-time budget, e.g. 30m, 90s, 1h (required, except for network scenarios: 10m)")
+                        help="wall-time budget, e.g. 30m, 90s, 1h (required unless --max-populations or "
+                             "--max-simulations is given, which make the result independent of the machine's "
+                             "speed; network scenarios: 10m)")
     parser.add_argument("--fit-until", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
-                        help="network scenarios: fit the camp series up to this date; validate then scores the rest")
+                        help="fit only the figures that end by this date (network scenarios: the camp series up to "
+                             "it); flowsim validate --forecast-from of the result scores the later ones")
     parser.add_argument("--scale", type=scale_value, default=None,
                         help="people per agent during calibration (default: the scenario's calibration.scale)")
     parser.add_argument("--workers", type=positive_int, default=1, help="parallel sampling processes (default 1)")
@@ -41,6 +46,13 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--prior-draws", type=int, default=100,
                         help="runs drawn from the priors first, to report how informative each target is "
                              "(default 100; 0 skips)")
+    parser.add_argument("--history-match-runs", type=whole_number(0, 100_000), default=40, metavar="N",
+                        help="history matching before the fit: N runs a wave drawn from the priors, then from what "
+                             "is not ruled out; writes discrepancy.csv and figures/discrepancy.png (default 40; 0 skips)")
+    parser.add_argument("--history-match-waves", type=whole_number(1, 20), default=2, metavar="W",
+                        help="waves of history matching (default 2)")
+    parser.add_argument("--history-match-only", action="store_true",
+                        help="run the history matching alone (no ABC fit, no --budget needed)")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.set_defaults(handler=handle)
     return parser
@@ -53,24 +65,23 @@ def handle(args: argparse.Namespace) -> int:
 
     kind = kind_of_file(args.scenario)
     scenario = kind.load(args.scenario)
-    options = {name: getattr(args, name) for name in (
-        "budget", "fit_until", "population_size", "min_acceptance_rate", "max_simulations", "max_populations",
-        "point", "check_runs", "prior_draws", "calibrated_file")}
-    options["command"] = command_text(args) if args.budget is not None else ""
     request = CalibrateRequest(out=args.out, seed=args.seed, scale=args.scale, workers=args.workers,
-                               progress=not args.quiet, options=options)
+                               progress=not args.quiet, options={**vars(args), "command": command_text(args)})
     report = kind.calibrate_command(scenario, request)
-    if not args.quiet:
+    if not args.quiet and report:
         print(report)
     return 0
 
 
 def command_text(args: argparse.Namespace) -> str:
     """The command line that reproduces a calibration (options left at their defaults omitted)."""
-    parts = ["flowsim", "calibrate", args.scenario, "--budget", _budget_text(args.budget)]
+    parts = ["flowsim", "calibrate", args.scenario]
+    if args.budget is not None:
+        parts += ["--budget", _budget_text(args.budget)]
     for option, default in (("scale", None), ("workers", 1), ("population_size", 100), ("seed", None),
                             ("min_acceptance_rate", 0.01), ("max_simulations", None), ("max_populations", None),
-                            ("point", "median"), ("check_runs", 3), ("prior_draws", 100), ("out", None), ("calibrated_file", None)):
+                            ("point", "median"), ("check_runs", 3), ("prior_draws", 100), ("out", None), ("calibrated_file", None),
+                            ("fit_until", None), ("history_match_runs", 40), ("history_match_waves", 2)):
         value = getattr(args, option, default)
         if value != default:
             parts += [f"--{option.replace('_', '-')}", f"{value:g}" if isinstance(value, float) else str(value)]

@@ -10,6 +10,20 @@ from pathlib import Path
 from flowsim.analysis.executors import EXECUTOR_KINDS
 
 
+def scenario_file(text: str) -> str:
+    """A scenario: a YAML file, or the name of a shipped scenario (``flowsim scenarios`` lists them)."""
+    from flowsim.errors import ScenarioError
+    from flowsim.scenario.catalogue import scenario_path
+
+    try:
+        return str(scenario_path(text))
+    except ScenarioError as err:
+        raise argparse.ArgumentTypeError(err.message) from None
+
+
+SCENARIO_HELP = "scenario YAML, or the name of a shipped scenario (see 'flowsim scenarios')"
+
+
 def seed_value(text: str) -> int:
     """A seed: a whole number from 0 to 2**63 - 1."""
     from flowsim.scenario.spec import SEED_MAX

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from flowsim.cli.options import add_run_options
+from flowsim.cli.options import SCENARIO_HELP, add_run_options, scenario_file
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = commands.add_parser("run", help="run a scenario and write its tables, figures and report")
-    parser.add_argument("scenario", help="scenario YAML")
+    parser.add_argument("scenario", type=scenario_file, help=SCENARIO_HELP)
     add_run_options(parser)
     parser.add_argument("--agents", action="store_true", help="also write agents.parquet (one row per person)")
     parser.add_argument("--no-figures", action="store_true", help="write the tables only")

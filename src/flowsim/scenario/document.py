@@ -201,3 +201,18 @@ def path_tuple(data: Any, parts: list[str]) -> tuple:
             out.append(part)
             node = node.get(part) if isinstance(node, dict) else None
     return tuple(out)
+
+
+def kind_of(value: Any) -> str:
+    """What a YAML value is, in the words of the file (never an internal class name)."""
+    if value is None:
+        return "nothing (an empty document or value)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool):
+        return "true/false"
+    return "a number" if isinstance(value, (int, float)) else "a value of another kind"

@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 
 from flowsim.errors import ScenarioError
-from flowsim.scenario.document import Located, get_path, line_text, path_tuple, set_path
+from flowsim.scenario.document import Located, get_path, kind_of, line_text, path_tuple, set_path
 
 MAX_FILE_BYTES = 10_000_000
 MAX_NESTING = 40
@@ -360,7 +360,7 @@ def apply_calibrated_file(data: dict, path: Path, located: Located, *,
             except KeyError:
                 current = None  # a new key, e.g. another destination's appeal
             if isinstance(current, (dict, list)):
-                raise KeyError(f"it is a whole section ({type(current).__name__}), not one value")
+                raise KeyError(f"it is a whole section ({kind_of(current)}), not one value")
             if isinstance(current, int) and not isinstance(current, bool) and isinstance(value, float):
                 value = int(round(value))  # a whole-number setting, calibrated as a continuous one
             set_path(data, dotted.split("."), value, may_add=may_add)

@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from flowsim.errors import ScenarioError
 from flowsim.scenario.document import Located, get_path, set_path
@@ -23,6 +23,7 @@ from flowsim.scenario.document import Located, get_path, set_path
 SEED_MAX = 2**63 - 1
 AGENT_SCALE_MIN, AGENT_SCALE_MAX = 0.001, 10_000_000.0  # people per agent
 MAX_TEXT = 10_000
+MAX_BOUND = 1e9  # a calibration range's ends
 
 Text = Annotated[str, Field(max_length=MAX_TEXT)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -36,13 +37,30 @@ class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
+def _a_number_not_true_false(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"a bound is a number, not {str(value).lower()}")
+    return value
+
+
+Bound = Annotated[float, BeforeValidator(_a_number_not_true_false), Field(ge=-MAX_BOUND, le=MAX_BOUND)]
+
+
 class CalibrationParameter(Spec):
     """A free parameter: a dotted path into the scenario and its prior range."""
 
     name: Text
-    low: float
-    high: float
+    low: Bound
+    high: Bound
     scale: Literal["linear", "log"] = "linear"
+
+    @model_validator(mode="after")
+    def _a_range(self) -> CalibrationParameter:
+        if not self.low < self.high:
+            raise ValueError(f"parameter '{self.name}': low ({self.low:g}) must be below high ({self.high:g})")
+        if self.scale == "log" and self.low <= 0:
+            raise ValueError(f"parameter '{self.name}': a log-scale range must be positive, got low {self.low:g}")
+        return self
 
 
 def is_finite_number(value: Any) -> bool:

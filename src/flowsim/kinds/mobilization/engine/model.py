@@ -36,8 +36,8 @@ DESTINATION_COUNTERS = (
     "wave_exits_return", "wave_stock", "wave_registrations",
 )
 CROSSING_COUNTERS = (
-    "arrivals", "processed", "turned_back", "gave_up", "switched_away", "queue", "capacity",
-    "crossed_agents", "wait_days_sum",
+    "arrivals", "processed", "ordinary_entries", "turned_back", "gave_up", "switched_away", "queue",
+    "capacity", "crossed_agents", "wait_days_sum",
 )
 METRES_PER_QUEUED_VEHICLE = 4.5
 """Queue length per vehicle in a single-lane jam: UL-02 reports a queue of more than 25 km at
@@ -110,7 +110,7 @@ class FlowModel(mesa.Model):
                     "date", "place_id", "entries_total", "exits_total", *DESTINATION_COUNTERS,
                     "rent_index")},
                 CrossingPlace: {name: name for name in (
-                    "date", "place_id", "country", "mode", "arrivals", "processed", "turned_back",
+                    "date", "place_id", "country", "mode", "arrivals", "processed", "ordinary_entries", "turned_back",
                     "gave_up", "switched_away", "queue", "queue_vehicles", "queue_km", "mean_wait_days",
                     "capacity", "fare_index", "status")},
             }
@@ -491,6 +491,8 @@ class FlowModel(mesa.Model):
         ordinary_in, ordinary_out, ordinary_by_crossing = self._ordinary_traffic()
         self.destination_today["ordinary_entries"] += ordinary_in
         self.destination_today["ordinary_exits"] += ordinary_out
+        # per checkpoint too: Finland's border guard counts its three posts apart from the Baltic ones
+        today["ordinary_entries"] += ordinary_by_crossing
         # ordinary travellers take their share of a checkpoint's daily capacity
         wave_capacity = np.where(self.crossing_open,
                                  np.maximum(self.crossing_capacity - ordinary_by_crossing, 0.0), 0.0)

@@ -121,6 +121,11 @@ class CrossingPlace(mesa.Agent):
         return self._today("processed")
 
     @property
+    def ordinary_entries(self) -> int:
+        """Ordinary travellers (not the exodus) who passed here today, in people."""
+        return self._today("ordinary_entries")
+
+    @property
     def turned_back(self) -> int:
         return self._today("turned_back")
 

@@ -22,7 +22,7 @@ DAILY_COLUMNS = [
     "rent_index",
 ]
 CROSSING_COLUMNS = [
-    "date", "crossing", "country", "mode", "arrivals", "processed", "turned_back", "gave_up",
+    "date", "crossing", "country", "mode", "arrivals", "processed", "ordinary_entries", "turned_back", "gave_up",
     "switched_away", "queue", "queue_vehicles", "queue_km", "mean_wait_days", "capacity", "fare_index",
     "status",
 ]

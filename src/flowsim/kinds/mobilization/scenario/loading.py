@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flowsim.errors import ScenarioError
+from flowsim.scenario.catalogue import scenario_path
 from flowsim.scenario.document import Located, line_text
 from flowsim.scenario.reader import LineList, apply_calibrated_file, collect_lines, read_yaml, safe_resolve, short
 from flowsim.kinds.mobilization.scenario.schema import Scenario, validate_document
@@ -70,7 +71,7 @@ def _load_document(path: Path, seen: tuple[Path, ...] = (), asked_by: str = "") 
     if not isinstance(data, dict):
         raise ScenarioError(
             f"{asked_by}{path}, line 1: a scenario must be a YAML mapping of keys such as 'name', 'calendar', "
-            f"'behaviour', 'origins', 'destinations', 'crossings', 'events'; found {type(data).__name__}."
+            f"'behaviour', 'origins', 'destinations', 'crossings', 'events'; found {kind_of(data)}."
         )
     parent = data.pop("extends", None)
     _, line = data["__lines__"].pop("extends", (str(path), None))
@@ -104,18 +105,27 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read, merge and validate a scenario file.
 
     Args:
-        path: the scenario YAML.
+        path: the scenario YAML, or the name of a shipped scenario (``"mobilization_2022"``;
+            :func:`~flowsim.scenario.catalogue.shipped_scenarios` lists them).
 
     Returns:
         The validated scenario, with its calibrated parameter file applied.
 
     Raises:
-        ScenarioError: the file is missing, not YAML, or breaks a rule of the schema.
+        ScenarioError: the file is missing, not YAML, or breaks a rule of the schema; or a
+            bare name is neither a file nor a shipped scenario.
     """
-    path = Path(path)
+    path = scenario_path(path)
     data = _load_document(path)
     located = Located(collect_lines(data), str(path))
-    apply_calibrated_file(data, path, located, may_add=Scenario.may_add)
+    as_written = copy.deepcopy(data)
+    try:
+        apply_calibrated_file(data, path, located, may_add=Scenario.may_add)
+    except ScenarioError:
+        # a calibrated value with nowhere to go is most often the scenario's own slip (a misspelt
+        # section or key): name that line, not the generated file
+        validate_document(as_written, Located(collect_lines(as_written), str(path)), safe_resolve(path))
+        raise
     return validate_document(data, located, safe_resolve(path))
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from flowsim.errors import ScenarioError
 from flowsim.scenario.document import (
@@ -227,6 +227,14 @@ class CalibrationSpec(_Spec):
     parameters: Annotated[list[CalibrationParameter], Field(max_length=MAX_LIST["parameters"])]
     calibrated_file: str | None = None
     scale: Scale = 1.0
+
+    @model_validator(mode="after")
+    def _names_once(self) -> CalibrationSpec:
+        names = [p.name for p in self.parameters]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"each parameter is named once; repeated: {', '.join(repeated)}")
+        return self
 
 
 class Scenario(ScenarioSpec):

@@ -22,6 +22,7 @@ doi:10.1098/rsif.2008.0172
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from flowsim.analysis.executors import make_executor
 from flowsim.kinds.network.analysis.flee_score import ard
 from flowsim.kinds.network.engine.model import NetworkModel
 from flowsim.kinds.network.scenario.schema import NetworkScenario
@@ -71,7 +73,7 @@ def fit_distance(scenario: NetworkScenario, values: dict[str, float], seed: int 
 def calibrate_network(
     scenario: NetworkScenario,
     *,
-    budget: dt.timedelta,
+    budget: dt.timedelta | None,
     out_dir: Path,
     population_size: int = 30,
     max_populations: int = 8,
@@ -106,28 +108,33 @@ def calibrate_network(
     def to_values(particle: dict) -> dict[str, float]:
         return {p.name: (10 ** float(particle[k]) if p.scale == "log" else float(particle[k])) for k, p in zip(keys, parameters)}
 
-    seeds = np.random.SeedSequence(scenario.calendar.seed if seed is None else seed)
+    root = scenario.calendar.seed if seed is None else seed
+    seeds = np.random.SeedSequence(root)
 
     def model(particle: dict) -> dict:
-        child = np.random.default_rng(seeds.spawn(1)[0])  # a fresh child seed for every simulation
-        return {"ard": fit_distance(base, to_values(particle), child)}
+        # the run's seed follows from the particle, so a particle gives the same run in any worker
+        text = ",".join(float(particle[k]).hex() for k in keys)
+        digest = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+        return {"ard": fit_distance(base, to_values(particle), np.random.default_rng([int(root), digest]))}
 
     def distance(x: dict, x0: dict) -> float:
         return abs(x["ard"] - x0["ard"])
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    np.random.seed(int(seeds.generate_state(1)[0]))  # pyabc draws from numpy's global generator
     from flowsim.analysis.abc_kernel import PopulationSpreadTransition
+    from flowsim.analysis.abc_sampler import SeededPoolSampler, proposal_seed
 
+    np.random.seed(proposal_seed(int(root), -2, 0))  # anything pyABC draws outside a proposal
     floor = {k: (KERNEL_FLOOR * _prior_width(p)) ** 2 for k, p in zip(keys, parameters)}
-    sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers) if workers > 1 else pyabc.sampler.SingleCoreSampler())
-    abc = pyabc.ABCSMC(model, pyabc.Distribution(**priors), distance, population_size=population_size, sampler=sampler,
-                       transitions=PopulationSpreadTransition(floor))
     db = out_dir / "abc.db"
     if db.exists():
         db.unlink()
-    abc.new(f"sqlite:///{db}", {"ard": 0.0})
-    history = abc.run(max_nr_populations=max_populations, max_walltime=budget, min_acceptance_rate=min_acceptance_rate)
+    with make_executor("process" if workers > 1 else "serial", workers) as pool:
+        abc = pyabc.ABCSMC(model, pyabc.Distribution(**priors), distance, population_size=population_size,
+                           sampler=SeededPoolSampler(int(root), pool), transitions=PopulationSpreadTransition(floor))
+        abc.new(f"sqlite:///{db}", {"ard": 0.0})
+        history = abc.run(max_nr_populations=max_populations, max_walltime=budget,
+                          min_acceptance_rate=min_acceptance_rate)
     frame, weights = history.get_distribution()
     posterior = pd.DataFrame({p.name: (10 ** frame[k] if p.scale == "log" else frame[k]).to_numpy() for k, p in zip(keys, parameters)})
     posterior["weight"] = weights

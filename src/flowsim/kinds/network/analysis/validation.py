@@ -10,11 +10,10 @@ and sd over runs, plus the ARD of the mean series.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from flowsim.analysis.executors import spawn_seeds
+from flowsim.analysis.executors import make_executor, spawn_seeds
 from flowsim.kinds.network.analysis.flee_score import score_camps
 from flowsim.kinds.network.engine.model import NetworkModel
 from flowsim.kinds.network.run.results import NetworkResult, camps_table, daily_table, fit_until, simulate_network
@@ -41,7 +40,7 @@ def validation_runs(scenario: NetworkScenario, runs: int, *, seed: int | None = 
     seed = scenario.calendar.seed if seed is None else seed
     tasks = [(scenario, child, scale) for child in spawn_seeds(seed, runs)]
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with make_executor("process", workers) as pool:  # forkserver: no fork() of a threaded process
             outputs = list(pool.map(_one, tasks))
     else:
         outputs = [_one(task) for task in tasks]

@@ -41,8 +41,8 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError
 
 from flowsim.errors import ScenarioError
-from flowsim.scenario.document import strip_lines
-from flowsim.scenario.reader import read_yaml
+from flowsim.scenario.document import Located, strip_lines
+from flowsim.scenario.reader import collect_lines, read_yaml
 from flowsim.scenario.spec import Spec
 
 IGNORED_BY_FLEE_31 = {
@@ -52,15 +52,17 @@ IGNORED_BY_FLEE_31 = {
     ("move_rules", "capacity_scaling"): "Flee 3.1 does not scale camp capacities",
 }
 
-NonNegative = Annotated[float, Field(ge=0.0)]
+MAX_SETTING = 1e6
+"""Largest weight, power, softening or speed (km a day) accepted: Flee's own are below 1,000."""
+NonNegative = Annotated[float, Field(ge=0.0, le=MAX_SETTING)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class MoveRules(Spec):
     """Flee's movement settings (``move_rules`` of ``simsetting.yml``)."""
 
-    max_move_speed: Annotated[float, Field(gt=0.0)] = 360.0
-    max_walk_speed: Annotated[float, Field(gt=0.0)] = 35.0
+    max_move_speed: Annotated[float, Field(gt=0.0, le=MAX_SETTING)] = 360.0
+    max_walk_speed: Annotated[float, Field(gt=0.0, le=MAX_SETTING)] = 35.0
     foreign_weight: NonNegative = 1.0
     camp_weight: NonNegative = 1.0
     conflict_weight: NonNegative = 1.0 / 3.16227766017
@@ -92,7 +94,7 @@ class FleeRules(Spec):
 
     move_rules: MoveRules = MoveRules()
     spawn_rules: SpawnRules = SpawnRules()
-    hasten: Annotated[int, Field(ge=1)] = 1
+    hasten: Annotated[int, Field(ge=1, le=1000)] = 1
 
     def conflict_decay(self, days_since_conflict: int | Any) -> Any:
         """Flee's spawn decay for a conflict ``days_since_conflict`` old (30-day buckets)."""
@@ -116,9 +118,16 @@ def read_simsetting(path: str | Path) -> tuple[dict, list[str]]:
         ScenarioError: the file is not YAML or a value has the wrong type.
     """
     path = Path(path)
-    data = strip_lines(read_yaml(path, what="Flee's simsetting.yml")) or {}
+    root = read_yaml(path, what="Flee's simsetting.yml")  # bounded; the line of every key
+    data = strip_lines(root)
+    data = {} if data is None else data
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: is not a mapping of settings (move_rules:, spawn_rules:, optimisations:).")
+        raise ScenarioError(f"{path}, line 1: is not a mapping of settings (move_rules:, spawn_rules:, "
+                            "optimisations:).")
+    for section in ("move_rules", "spawn_rules", "optimisations"):
+        if data.get(section) is not None and not isinstance(data[section], dict):
+            raise ScenarioError(f"{path}, {_line_of(root, (section,))}, key '{section}': is "
+                                f"{_short(data[section])}, not a mapping of settings (key: value lines).")
     notes: list[str] = []
     move_keys = set(MoveRules.model_fields)
     spawn_keys = {"conflict_spawn_decay", "insert_day0", "take_from_population"}
@@ -144,6 +153,20 @@ def read_simsetting(path: str | Path) -> tuple[dict, list[str]]:
         FleeRules.model_validate(out)
     except ValidationError as exc:
         first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"])
-        raise ScenarioError(f"{path}: {key}: {first['msg']}.") from exc
+        loc = tuple(str(p) for p in first["loc"])
+        if loc and loc[0] == "hasten":
+            loc = ("optimisations", *loc)
+        raise ScenarioError(f"{path}, {_line_of(root, loc)}, key '{'.'.join(loc)}': {first['msg']} "
+                            f"(found {_short(first.get('input'))}).") from None
     return out, notes
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _line_of(root: Any, keys: tuple[str, ...]) -> str:
+    """'line N' of the deepest of ``keys`` in the document (line 1 if none)."""
+    _, line = Located(collect_lines(root), "").where(keys) if isinstance(root, dict) else ("", None)
+    return f"line {line or 1}"

@@ -35,13 +35,13 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, PrivateAttr, ValidationError
 
 from flowsim.errors import ScenarioError
-from flowsim.kinds.network.scenario.flee_reader import FleeCase, FleeClosure, read_case
+from flowsim.kinds.network.scenario.flee_reader import MAX_PERIOD_DAYS, FleeCase, FleeClosure, read_case
 from flowsim.kinds.network.scenario.flee_settings import FleeRules
 from flowsim.scenario.document import Located, dotted_key, explain, get_path, line_text, strip_lines
 from flowsim.scenario.reader import apply_calibrated_file, collect_lines, read_yaml, safe_resolve
 from flowsim.scenario.spec import CalibrationParameter, Identifier, ScenarioSpec, Seed, Share, Spec, Text
 
-MAX_DAYS = 20 * 366  # twenty years of days; Flee's cases run one to three
+MAX_DAYS = MAX_PERIOD_DAYS  # the longest period a Flee case may have
 MAX_AGENT_SCALE = 10_000_000
 MAX_WEIGHT = 1_000.0  # |a logit weight|
 MAX_PARAMETERS = 100
