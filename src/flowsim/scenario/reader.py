@@ -361,8 +361,6 @@ def apply_calibrated_file(data: dict, path: Path, located: Located, *,
                 current = None  # a new key, e.g. another destination's appeal
             if isinstance(current, (dict, list)):
                 raise KeyError(f"it is a whole section ({kind_of(current)}), not one value")
-            if isinstance(current, int) and not isinstance(current, bool) and isinstance(value, float):
-                value = int(round(value))  # a whole-number setting, calibrated as a continuous one
             set_path(data, dotted.split("."), value, may_add=may_add)
         except (KeyError, IndexError, TypeError, ValueError) as err:
             raise ScenarioError(
