@@ -91,6 +91,11 @@ class FlowModel(mesa.Model):
         self._unregistered = StateSet((State.ABROAD,))  # and not registered where he is
         intensity = np.array([o.mobilization_intensity for o in scenario.origins])
         self.leaving_multiplier = self.cohorts.leaving_multiplier * intensity[self.cohorts.origin]
+        willing_share = scenario.behaviour.leaving.willing_share
+        # the pool of the willing, drained by the exodus (willing_share 1: every man is willing)
+        self.willing_fraction = (rules.willing_fraction(self.leaving_multiplier, willing_share)
+                                 if willing_share < 1.0 else np.ones(self.cohorts.size))
+        self.willing = np.rint(self.cohorts.at_home * self.willing_fraction).astype(np.int64)
         knots = scenario.behaviour.leaving.pressure
         self.pressure_days = np.array([k.after_days for k in knots], dtype=float)
         self.pressure_levels = np.array([k.level for k in knots], dtype=float)
@@ -157,6 +162,13 @@ class FlowModel(mesa.Model):
         staffing = np.array([d.border_capacity_factor for d in dests])
         self.crossing_staffing = np.where(self.crossing_air, 1.0, staffing[self.crossing_dest])
         self.crossing_capacity = np.array([c.capacity_people for c in crossings], dtype=float) * self.crossing_staffing
+        # reinforcement of the land posts behind a queue (officers, lanes, 24-hour working)
+        self.crossing_surge = np.ones(len(crossings))
+        surge_max = np.array([d.border_surge_factor for d in dests])
+        self.crossing_surge_max = np.where(self.crossing_air, 1.0, surge_max[self.crossing_dest])
+        self.crossing_surge_days = np.array([d.border_surge_days for d in dests])[self.crossing_dest]
+        self.dest_transit = np.array([d.transit_share for d in dests])
+        self.seat_load = np.zeros(len(crossings))
         self.crossing_pedestrian_share = self._pedestrian_share()
         self.crossing_open = np.array([c.open for c in crossings])
         self.crossing_documents = np.array(
@@ -187,6 +199,7 @@ class FlowModel(mesa.Model):
         self.origin_savings = np.array([[o.savings_usd[w] for w in ("low", "mid", "high")] for o in origins])
         self.origin_visa = np.array([o.schengen_visa_share for o in origins])
         self.origin_eu_residence = np.array([o.eu_residence_share for o in origins])
+        self.origin_law_of_return = np.array([o.law_of_return_share for o in origins])
 
         links = sc.onward_links
         self.link_from = np.array([dest_index[link.from_] for link in links], dtype=np.int16)
@@ -279,7 +292,7 @@ class FlowModel(mesa.Model):
         seats, vehicles, ppv, walkers, daily = (t[f][targets] for f in (
             "seats_per_day", "vehicles_per_day", "people_per_vehicle", "pedestrians_per_day", "daily_capacity"))
         by_road = np.maximum(vehicles, 0) * np.maximum(ppv, 0) + np.maximum(walkers, 0)
-        self.crossing_capacity[targets] = self.crossing_staffing[targets] * np.where(
+        self.crossing_capacity[targets] = self.crossing_staffing[targets] * self.crossing_surge[targets] * np.where(
             seats >= 0, seats, np.where((vehicles >= 0) | (walkers >= 0), by_road, np.maximum(daily, 0)))
         self.crossing_pedestrian_share = self._pedestrian_share()
 
@@ -309,10 +322,12 @@ class FlowModel(mesa.Model):
         complete_factor = rules_.complete_multiplier if self.complete else 1.0
         hazard = rules.leaving_hazard(rules_.baseline_daily_hazard, rules_.shock_hazard, pressure,
                                       self.leaving_multiplier, complete_factor)
-        leavers = rules.draw_leavers(self.cohorts.at_home, hazard, self.rng)
+        hazard = rules.hazard_among_willing(hazard, self.willing_fraction)
+        leavers = rules.draw_leavers(self.willing, hazard, self.rng)
         total = int(leavers.sum())
         if total == 0:
             return
+        self.willing -= leavers
         self.cohorts.at_home -= leavers
         self._create_leavers(np.repeat(np.arange(self.cohorts.size), leavers))
 
@@ -331,6 +346,9 @@ class FlowModel(mesa.Model):
         residence = foreign & (self.rng.random(n) < self.origin_eu_residence[origin])
         documents = (DOC_BITS["internal_passport"] | foreign * DOC_BITS["foreign_passport"]
                      | visa * DOC_BITS["schengen_visa"] | residence * DOC_BITS["eu_residence"])
+        if self.origin_law_of_return.any():
+            # Israel's Law of Return: a Jewish parent, grandparent or spouse (IL-01, IL-02)
+            documents = documents | (self.rng.random(n) < self.origin_law_of_return[origin]) * DOC_BITS["law_of_return"]
         # friends and kin abroad are where Russians already live (source 003: "friends or kin
         # wait on the other side")
         tie_weights = self.dest_resident / self.dest_resident.sum() if self.dest_resident.sum() else None
@@ -429,7 +447,10 @@ class FlowModel(mesa.Model):
         if queued.size == 0:
             return
         at = p.crossing[queued]
-        at_closed = ~self.crossing_open[at]
+        # a closed post serves nobody; a post whose rules changed turns away the documents it no
+        # longer accepts, whoever is already in its queue (FI-11: tourist visas from 30 Sep)
+        needed = self.crossing_documents[at]
+        at_closed = ~self.crossing_open[at] | ((p.documents[queued] & needed) != needed)
         # a man without a seat on a flight does not wait a week for one: he soon re-chooses
         by_air = self.crossing_air[at]
         patience = np.where(by_air, rules_.seat_patience_days, rules_.patience_days)
@@ -498,6 +519,8 @@ class FlowModel(mesa.Model):
         today["capacity"] += wave_capacity
         self.capacity_history[self.day + 1] = wave_capacity
         queued = self._queued.read(p.state)
+        wanted = ordinary_by_crossing + self._people(np.bincount(p.crossing[queued], minlength=self.n_crossings))
+        self.seat_load = rules.seat_load_factor(wanted, self.crossing_capacity * self.crossing_open)
         served = queued[rules.serve_queues(p.crossing[queued], p.ticket[queued], places)]
         crossing = p.crossing[served]
         turned = rules.daily_event(served.size, self.crossing_turn_back[crossing], self.rng)
@@ -516,6 +539,9 @@ class FlowModel(mesa.Model):
         p.crossed_day[crossed] = self.day
         p.arrived_day[crossed] = self.day
         p.registered[crossed] = False
+        if self.dest_transit.any():
+            # some came only to pass through: they move on within days (GE-11, KZ-06)
+            p.transit[crossed] = rules.daily_event(crossed.size, self.dest_transit[dest], self.rng)
         self._unregistered.add(np.sort(crossed))
         p.visited[crossed] = np.left_shift(np.uint64(1), dest.astype(np.uint64))
         self._schedule_after_arrival(crossed)
@@ -549,6 +575,7 @@ class FlowModel(mesa.Model):
         rules_ = self.behaviour.after_arrival
         location = self.people.location[idx]
         onward = rules_.onward_daily_hazard * self.dest_onward[location] * 2.0 * np.power(0.5, self.people.moves[idx])
+        onward = np.where(self.people.transit[idx], np.maximum(onward, 1.0 / rules_.transit_stay_days), onward)
         going = rules_.return_daily_hazard * self.dest_return[location] * max(rules_.return_complete_multiplier, 1.0)
         return np.minimum(onward + going, 1.0)
 
@@ -573,7 +600,7 @@ class FlowModel(mesa.Model):
         p.registered[due] = True
         # only some newcomers register at all: a man passing through needs no tax number
         # (KZ-10: 8,000 IINs by 27 Sep among 98,000 arrivals; F8: about 200,000 by 27 Oct)
-        due = due[rules.daily_event(due.size, rules_.registration_share, self.rng)]
+        due = due[rules.daily_event(due.size, rules_.registration_share, self.rng) & ~p.transit[due]]
         p.registered_in[due] |= np.left_shift(np.uint64(1), p.location[due].astype(np.uint64))
         self.destination_today["wave_registrations"] += self._people(
             np.bincount(p.location[due], minlength=self.n_destinations))
@@ -590,6 +617,7 @@ class FlowModel(mesa.Model):
         fear = 1.0 + (1.0 - self.dest_safety)  # fear of extradition (sources 002, 004)
         onward = (rules_.onward_daily_hazard * (self.dest_onward * fear)[location]
                   * np.exp(-stayed / rules_.onward_decay_days) * np.power(0.5, p.moves[weighing]))
+        onward = np.where(p.transit[weighing], 1.0 / rules_.transit_stay_days, onward)
         complete_factor = rules_.return_complete_multiplier if self.complete else 1.0
         going_home = rules.return_hazard(rules_.return_daily_hazard, self.dest_return, complete_factor)[location]
         # one draw decides both: moving on and going back are competing risks of the same day
@@ -597,6 +625,7 @@ class FlowModel(mesa.Model):
         moving = draw < onward
         going = ~moving & (draw < onward + going_home)
         self._move_on(weighing[moving])
+        p.transit[weighing[moving]] = False  # passed through (or found no way on): he stays where he is next
         back = weighing[going]
         p.state[back] = State.GOING_HOME
         self._in_transit.add(back)
@@ -658,8 +687,15 @@ class FlowModel(mesa.Model):
         backlog = np.divide(queued_agents * self.scale, wave_seats,
                             out=np.where(queued_agents > 0, MAX_QUEUE_DAYS_SEEN, 0.0), where=wave_seats > 0)
         self.seat_wait_days = np.minimum(backlog, MAX_QUEUE_DAYS_SEEN)
-        self.fare_index = np.where(self.crossing_air,
-                                   rules.fare_index(backlog, self.behaviour.choice.air_fare_surge), 1.0)
+        beta = self.behaviour.choice
+        fares = (rules.yield_fare_multiple(self.seat_load, beta.fare_knee_load_factor, beta.sold_out_fare_multiple)
+                 + rules.fare_index(backlog, beta.air_fare_surge) - 1.0)
+        self.fare_index = np.where(self.crossing_air, fares, 1.0)
+        self.crossing_surge = rules.staffing_surge(self.crossing_surge, backlog, self.crossing_surge_max,
+                                                   self.crossing_surge_days)
+        reinforced = np.flatnonzero(self.crossing_surge_max > 1.0)
+        if reinforced.size:
+            self._refresh_capacity(reinforced)
         self.population_log.append(self.population_by_origin())
         self.agent_days += self.people.n
 

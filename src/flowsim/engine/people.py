@@ -63,6 +63,7 @@ _FIELDS: dict[str, type] = {
     "registered_in": np.uint64,  # bit d set: registered in destination d (once per country)
     "visited": np.uint64,  # bit d set: has been in destination d (he does not move back to it)
     "returned_day": np.int16,
+    "transit": np.bool_,  # came only to pass through his first country (moves on within days)
     "stopped_reason": np.int8,  # 0 none, 1 turned back, 2 gave up in a queue, 3 found no route
 }
 

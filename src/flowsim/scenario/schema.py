@@ -98,6 +98,7 @@ class Origin(_Spec):
     eu_residence_share: Share = 0.0
     ties_abroad_share: Share
     mobilization_intensity: Factor = 1.0
+    law_of_return_share: Share = 0.0
 
 
 class Destination(_Spec):
@@ -118,6 +119,9 @@ class Destination(_Spec):
     onward_propensity: Factor
     return_propensity: Factor = 1.0
     border_capacity_factor: Annotated[float, Field(gt=0.0, le=MAX_FACTOR)] = 1.0
+    border_surge_factor: Annotated[float, Field(ge=1.0, le=MAX_FACTOR)] = 1.0
+    border_surge_days: PositiveDays = 3.0
+    transit_share: Share = 0.0
 
 
 class Crossing(_Spec):
