@@ -200,6 +200,13 @@ class FlowModel(mesa.Model):
         self.origin_visa = np.array([o.schengen_visa_share for o in origins])
         self.origin_eu_residence = np.array([o.eu_residence_share for o in origins])
         self.origin_law_of_return = np.array([o.law_of_return_share for o in origins])
+        # where each region's friends and kin abroad are: where Russians live, unless the region
+        # says otherwise (Buryats' kin and trade across the Mongolian border, DEM-01)
+        where_russians_live = self.dest_resident if self.dest_resident.sum() else np.ones(len(dests))
+        tie_weights = np.array([[o.ties_destinations.get(d.id, 0.0) for d in dests] if o.ties_destinations
+                                else where_russians_live for o in origins], dtype=float)
+        self.origin_tie_cdf = np.cumsum(tie_weights, axis=1)
+        self.origin_tie_cdf /= self.origin_tie_cdf[:, -1:]
 
         links = sc.onward_links
         self.link_from = np.array([dest_index[link.from_] for link in links], dtype=np.int16)
@@ -351,9 +358,9 @@ class FlowModel(mesa.Model):
             documents = documents | (self.rng.random(n) < self.origin_law_of_return[origin]) * DOC_BITS["law_of_return"]
         # friends and kin abroad are where Russians already live (source 003: "friends or kin
         # wait on the other side")
-        tie_weights = self.dest_resident / self.dest_resident.sum() if self.dest_resident.sum() else None
-        tie = np.where(c.ties_abroad[cohort],
-                       self.rng.choice(self.n_destinations, size=n, p=tie_weights), -1)
+        # (the draw of Generator.choice with weights, by inverse CDF, per region)
+        drawn = (self.rng.random(n)[:, None] >= self.origin_tie_cdf[origin]).sum(axis=1)
+        tie = np.where(c.ties_abroad[cohort], np.minimum(drawn, self.n_destinations - 1), -1)
         rules_ = self.behaviour.leaving
         wait = rules.deliberation_days(n, rules_.panic_share, rules_.deliberation_days_max, self.rng)
         rows = self.people.add(
@@ -413,7 +420,16 @@ class FlowModel(mesa.Model):
         if idx.size == 0:
             return
         utility, allowed = self._route_utility(idx)
+        stay_home = self.behaviour.choice.stay_home
+        if stay_home is not None:
+            # staying is one more option: where every way out means days in a queue or a fare
+            # beyond his savings, a man who meant to leave stays (and does not try again)
+            utility, allowed = rules.with_staying_home(utility, allowed, stay_home)
         choice = rules.choose_options(utility, allowed, self.rng)
+        stayed = choice == self.n_crossings
+        p.state[idx[stayed]] = State.HOME_AGAIN
+        p.stopped_reason[idx[stayed]] = 4
+        idx, choice = idx[~stayed], choice[~stayed]
         stuck = choice < 0
         # nowhere to go today (every way closed to his documents): he tries again tomorrow,
         # and gives up after a week of trying

@@ -64,7 +64,7 @@ _FIELDS: dict[str, type] = {
     "visited": np.uint64,  # bit d set: has been in destination d (he does not move back to it)
     "returned_day": np.int16,
     "transit": np.bool_,  # came only to pass through his first country (moves on within days)
-    "stopped_reason": np.int8,  # 0 none, 1 turned back, 2 gave up in a queue, 3 found no route
+    "stopped_reason": np.int8,  # 0 none, 1 turned back, 2 gave up in a queue, 3 found no route, 4 stayed home (every way out looked worse)
 }
 
 

@@ -223,5 +223,5 @@ def agents_table(model: FlowModel) -> pd.DataFrame:
         "arrived_on": dates(p.arrived_day),
         "returned_on": dates(p.returned_day),
         "stopped": pd.Categorical.from_codes(p.stopped_reason.astype(np.int64),
-                                             categories=["", "turned_back", "gave_up", "no_route"]),
+                                             categories=["", "turned_back", "gave_up", "no_route", "stayed_home"]),
     })

@@ -126,6 +126,9 @@ class ChoiceRules(Spec):
     sold_out_fare_multiple: Annotated[float, Field(ge=1.0, le=MAX_FACTOR)] = 1.0
     fare_knee_load_factor: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.7
     appeal: dict[str, Weight] = Field(default_factory=dict)
+    # Utility of staying at home, one more option of the choice at setting off; None: a man
+    # who decided to leave always goes somewhere his documents allow.
+    stay_home: Weight | None = None
 
 
 class QueueRules(Spec):
