@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from conftest import BASELINE, SHIPPED, TINY, build, one_road_world
 
-from flowsim.engine.model import FlowModel
-from flowsim.engine.people import State
+from flowsim.kinds.mobilization.engine.model import FlowModel
+from flowsim.kinds.mobilization.engine.people import State
 from flowsim.run import simulate
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 
 def queue_balance_residual(crossings: pd.DataFrame) -> pd.Series:

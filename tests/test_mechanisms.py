@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from conftest import build, one_road_world
-from flowsim.engine import FlowModel, rules
-from flowsim.engine.people import DOC_BITS, State
+from flowsim.kinds.mobilization.engine import FlowModel, rules
+from flowsim.kinds.mobilization.engine.people import DOC_BITS, State
 from flowsim.run import simulate
 
 

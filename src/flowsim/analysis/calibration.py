@@ -56,7 +56,7 @@ from flowsim.errors import CalibrationError
 from flowsim.figures.posterior import pair_plot
 from flowsim.figures.style import save_figure
 from flowsim.run.writing import write_csv, write_text
-from flowsim.scenario import Scenario
+from flowsim.kinds.mobilization.scenario import Scenario
 
 __all__ = ["EXPIRED", "CalibrationResult", "Prior", "TargetDistance", "TargetModel", "calibrate",
            "calibrated_file_text", "check_at_scale_one", "parse_duration", "scenario_priors",
@@ -125,7 +125,7 @@ def calibrate(
     scenario: Scenario,
     targets: TargetSet,
     *,
-    budget: dt.timedelta,
+    budget: dt.timedelta | None,
     out_dir: Path,
     scale: float | None = None,
     workers: int = 1,
@@ -144,14 +144,17 @@ def calibrate(
         scenario: the scenario; its ``calibration`` section names the free parameters.
         targets: the figures to fit.
         budget: wall-time budget of the ABC run (the generation in progress when it is
-            spent is cut short; a pilot run before it is not counted).
+            spent is cut short; a pilot run before it is not counted); None: no wall-time
+            limit, so only ``max_populations``, ``max_simulations`` and the acceptance rate
+            stop it and the result does not depend on the machine's speed or load.
         out_dir: folder for pyABC's database ``abc.db``.
         scale: people per agent during calibration; default ``calibration.scale``.
         workers: processes sampling in parallel.
         population_size: accepted particles per population.
-        seed: root seed of the model runs; default the scenario's calendar seed. pyABC's own
-            proposals draw from numpy's global generator, re-seeded from the system in each
-            worker, so two calibrations are not bit-identical.
+        seed: root seed of the model runs and of pyABC's proposals; default the scenario's
+            calendar seed. With no wall-time budget (or one that is not reached) the same seed
+            gives the same posterior whatever the number of workers
+            (:class:`flowsim.analysis.abc_sampler.SeededPoolSampler`).
         min_acceptance_rate: stop when a population's acceptance rate falls below this (> 0).
         max_simulations: stop after this many simulations (checked between populations).
         max_populations: stop after this many populations.
@@ -177,19 +180,12 @@ def calibrate(
     scale = scale if scale is not None else (scenario.calibration.scale if scenario.calibration else None)
     seed = scenario.calendar.seed if seed is None else int(seed)
     logging.getLogger("ABC").setLevel(logging.INFO if progress else logging.WARNING)
-    if workers > 1:
-        # pyABC's parallel sampler forks; tqdm's monitor thread (started by the runs' progress
-        # bars) would make every fork warn about deadlocks. The monitor only tunes refresh rates.
-        from tqdm import tqdm
-
-        tqdm.monitor_interval = 0
-
     pilot = TargetModel(scenario, targets, priors, scale, seed)
     began = time.perf_counter()
     pilot({p.key: (p.lower + p.upper) / 2 for p in priors})
     seconds_per_run = time.perf_counter() - began
     needed = 3 * population_size * seconds_per_run / max(workers, 1)
-    if needed > budget.total_seconds():
+    if budget is not None and needed > budget.total_seconds():
         raise CalibrationError(
             f"A budget of {_duration_text(budget)} is too small: one run takes {seconds_per_run:.2f} s, and the "
             f"prior sample plus a first population of {population_size} need about {needed:.0f} s on "
@@ -199,29 +195,30 @@ def calibrate(
     informativeness = (prior_informativeness(scenario, targets, priors, draws=prior_draws, scale=scale,
                                              seed=seed, workers=workers) if prior_draws > 0 else None)
 
-    deadline = time.time() + budget.total_seconds()
+    deadline = time.time() + budget.total_seconds() if budget is not None else math.inf
     model = TargetModel(scenario, targets, priors, scale, seed, deadline)
     prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.lower, p.upper - p.lower) for p in priors})
-    sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers, check_max_eval=True) if workers > 1
-               else pyabc.sampler.SingleCoreSampler(check_max_eval=True))
-    sampler.show_progress = progress
-    transition = _perturbation_kernel(priors)
-    abc = pyabc.ABCSMC(model, prior, TargetDistance(targets), population_size=population_size, sampler=sampler,
-                       transitions=transition)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     db = out_dir / "abc.db"
     db.unlink(missing_ok=True)
-    abc.new(f"sqlite:///{db.resolve()}", {t.id: 0.0 for t in targets})
-    started = time.perf_counter()
-    history = abc.run(
-        minimum_epsilon=0.0,
-        max_nr_populations=max_populations if max_populations else np.inf,
-        min_acceptance_rate=min_acceptance_rate,
-        max_total_nr_simulations=max_simulations if max_simulations else np.inf,
-        max_walltime=budget,
-    )
-    wall_time = time.perf_counter() - started
+    with make_executor("process" if workers > 1 else "serial", workers) as pool:
+        from flowsim.analysis.abc_sampler import SeededPoolSampler, proposal_seed
+
+        np.random.seed(proposal_seed(seed, -2, 0))  # anything pyABC draws here rather than in a proposal
+
+        abc = pyabc.ABCSMC(model, prior, TargetDistance(targets), population_size=population_size,
+                           sampler=SeededPoolSampler(seed, pool), transitions=_perturbation_kernel(priors))
+        abc.new(f"sqlite:///{db.resolve()}", {t.id: 0.0 for t in targets})
+        started = time.perf_counter()
+        history = abc.run(
+            minimum_epsilon=0.0,
+            max_nr_populations=max_populations if max_populations else np.inf,
+            min_acceptance_rate=min_acceptance_rate,
+            max_total_nr_simulations=max_simulations if max_simulations else np.inf,
+            max_walltime=budget,
+        )
+        wall_time = time.perf_counter() - started
     if history.max_t < 0:
         raise CalibrationError(
             "No population was completed within the budget: raise --budget or lower --population-size."
@@ -254,7 +251,7 @@ def calibrate(
         "population_size": population_size,
         "point_estimate": "posterior weighted median" if point == "median" else "best accepted particle",
         "budget": {
-            "wall_time_s": budget.total_seconds(),
+            "wall_time_s": budget.total_seconds() if budget is not None else None,
             "max_simulations": max_simulations,
             "min_acceptance_rate": min_acceptance_rate,
             "max_populations": max_populations,
@@ -268,7 +265,7 @@ def calibrate(
         "distance": (f"sum over calibration targets outside their interval of weight x ({OUTSIDE:g} + relative miss)"
                      + (f" + {targets.series_weight:g} x mean squared relative difference over "
                         f"{len(targets.series)} documented series points" if targets.series_weight > 0 else "")),
-        "effective_sample_size": round(1.0 / float(np.sum(posterior["weight"].to_numpy() ** 2)), 1),
+        "effective_sample_size": round(kish_ess(posterior["weight"].to_numpy()), 1),
         "priors": [{"name": p.name, "low": p.low, "high": p.high, "scale": p.scale} for p in priors],
         "populations": [
             {k: _plain(v) for k, v in row.items()} for row in populations.to_dict(orient="records")
@@ -322,21 +319,33 @@ def _posterior(history, priors: list[Prior], targets: TargetSet) -> pd.DataFrame
     return frame.sort_values("distance", kind="stable").reset_index(drop=True)
 
 
+def kish_ess(weights: np.ndarray) -> float:
+    """Kish's effective sample size of weighted particles: (sum w)^2 / sum w^2.
+
+    Kish L (1965). Survey Sampling. Wiley, New York.
+    """
+    weights = np.asarray(weights, dtype=float)
+    total = weights.sum()
+    return float(total * total / np.sum(weights * weights)) if total > 0 else 0.0
+
+
 def _populations(history) -> pd.DataFrame:
     frame = history.get_all_populations()
     frame = frame[frame["t"] >= 0].copy()
     frame["acceptance_rate"] = frame["particles"] / frame["samples"]
+    frame["effective_sample_size"] = [round(kish_ess(history.get_distribution(m=0, t=int(t))[1]), 1)
+                                      for t in frame["t"]]
     frame = frame.rename(columns={"samples": "simulations", "wall_time": "wall_time_s"})
-    columns = ["t", "epsilon", "particles", "simulations", "acceptance_rate", "wall_time_s"]
+    columns = ["t", "epsilon", "particles", "simulations", "acceptance_rate", "effective_sample_size", "wall_time_s"]
     return frame[[c for c in columns if c in frame.columns]].reset_index(drop=True)
 
 
-def _stop_reason(populations: pd.DataFrame, budget: dt.timedelta, wall_time: float, min_rate: float,
+def _stop_reason(populations: pd.DataFrame, budget: dt.timedelta | None, wall_time: float, min_rate: float,
                  max_simulations: int | None, max_populations: int | None) -> str:
     last = populations.iloc[-1]
     if last["epsilon"] <= 0.0:
         return "every accepted run inside every target interval (distance 0)"
-    if wall_time >= budget.total_seconds():
+    if budget is not None and wall_time >= budget.total_seconds():
         return "wall-time budget spent"
     if last["acceptance_rate"] < min_rate:
         return "acceptance rate below the minimum"
@@ -416,3 +425,38 @@ def write_calibration(result: CalibrationResult, *, out_dir: Path, calibrated_fi
     written = write_text(record_text, record_file)
     return {"posterior": posterior, "committed posterior": committed, "calibrated": calibrated,
             "record": written, "pair plot": pairs}
+
+
+def format_result(result: CalibrationResult) -> str:
+    """The posterior summary as text for a terminal."""
+    record = result.record
+    lines = [f"\n{record['scenario']}: {record['simulations']:,} simulations in {record['wall_time_s']:.0f} s, "
+             f"{len(result.populations)} populations, final threshold {record['final_epsilon']:.3g}, "
+             f"effective sample {record.get('effective_sample_size', float('nan')):.0f} of {len(result.posterior)}; "
+             f"stopped: {record['stopped_because']}.",
+             f"{'parameter':<48} {'prior':>21} {'median':>11} {'5-95 %':>23}"]
+    for prior in result.priors:
+        s = result.summary[prior.name]
+        lines.append(f"{prior.name:<48} {f'[{prior.low:.4g}, {prior.high:.4g}]':>21} {s['median']:>11.4g} "
+                     f"{f'[{s['p05']:.4g}, {s['p95']:.4g}]':>23}")
+    ess = [f"{row['effective_sample_size']:.0f}" for row in record.get("populations", [])
+           if "effective_sample_size" in row]
+    if ess:
+        lines.append(f"effective sample (Kish) per population: {', '.join(ess)} of {record['population_size']}")
+    info = record.get("informativeness")
+    if info:
+        lines.append(f"\ninformativeness ({info['prior_draws']} prior draws; share of draws inside each interval):")
+        for row in info["targets"]:
+            flag = "" if row["verdict"] == "informative" else f"  <- {row['verdict']}"
+            lines.append(f"  {row['id']:<11} {row['role']:<11} {row['prior_share_inside']:>6.0%}{flag}")
+    lines.append("\nidentifiability (posterior 5-95 % width / prior width):")
+    for row in record.get("identifiability", []):
+        bound = f"  <- pressed against its {row['at_bound']} bound" if row["at_bound"] else ""
+        lines.append(f"  {row['parameter']:<52} {row['width_ratio']:>5.2f}{bound}")
+    for pair in record.get("correlated_pairs", []):
+        lines.append(f"  correlated: {pair['a']} ~ {pair['b']} (r = {pair['r']:+.2f})")
+    check = record.get("validation_at_scale_1")
+    if check and check.get("runs"):
+        lines.append(f"at scale 1 ({check['runs']} runs): {check['targets_inside']} targets hold"
+                     + (f"; outside: {', '.join(check['failing'])}" if check["failing"] else ""))
+    return "\n".join(lines)

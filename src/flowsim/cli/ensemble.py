@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from flowsim.cli.options import add_execution_options, add_uncertainty_options, posterior_draws
+from flowsim.cli.options import (
+    SCENARIO_HELP, add_execution_options, add_uncertainty_options, posterior_draws, scenario_file)
 from flowsim.errors import UserError
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Run SCENARIO --runs times with seeds spawned from one master seed, "
                     "write every run under OUT/runs/ and percentile bands of the daily and "
                     "crossing tables to OUT.")
-    parser.add_argument("scenario", help="scenario YAML file")
+    parser.add_argument("scenario", type=scenario_file, help=SCENARIO_HELP)
     parser.add_argument("--runs", type=int, default=100, help="number of runs (default 100)")
     parser.add_argument("--resume", action="store_true",
                         help="keep finished runs in OUT (done marker present) and run only the rest")
@@ -47,14 +48,13 @@ def handle(args: argparse.Namespace) -> int:
 def print_ensemble(result: EnsembleResult) -> None:
     """The headline outputs' bands and where the files are."""
     from flowsim.analysis.ensemble import outputs_bands
-    from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS
 
     m = result.manifest
     print(f"{result.scenario}: {len(result.completed)}/{m['runs']} runs "
           f"({len(result.resumed)} kept from before), scale {m['scale']:g}, "
           f"master seed {m['master_seed']}, {m['wall_time_s']:.1f} s; bands: {m['uncertainty']}")
     bands = outputs_bands(result.outputs)
-    shown = [n for n in HEADLINE_OUTPUTS if n in set(bands.get("output", []))]
+    shown = [n for n in result.headline if n in set(bands.get("output", []))]
     if shown:
         bands = bands.set_index("output")
         print(bands.loc[shown, ["p05", "p50", "p95"]].round(1).to_string())

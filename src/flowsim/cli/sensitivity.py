@@ -7,7 +7,7 @@ import sys
 
 from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS
 from flowsim.analysis.sensitivity import METHODS
-from flowsim.cli.options import add_execution_options, whole_number
+from flowsim.cli.options import SCENARIO_HELP, add_execution_options, scenario_file, whole_number
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -16,15 +16,16 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Vary the scenario's calibration.parameters over their ranges (log-uniform for "
                     "scale: log), run each point --replicates times with common seeds, and report "
                     "Morris mu* or Sobol' S1/ST indices with confidence intervals.")
-    parser.add_argument("scenario", help="scenario YAML file")
+    parser.add_argument("scenario", type=scenario_file, help=SCENARIO_HELP)
     parser.add_argument("--method", choices=METHODS, default="morris")
     parser.add_argument("--n", type=whole_number(1, 2**16), default=None,
                         help="Morris trajectories (default 10) or Sobol' base samples, a power of two (default 64)")
     parser.add_argument("--replicates", type=whole_number(1, 1000), default=2,
                         help="runs per parameter set, same seeds at every set (default 2)")
     parser.add_argument("--outputs", nargs="+", default=None, metavar="NAME",
-                        help=f"key outputs (default: {' '.join(HEADLINE_OUTPUTS)}); also "
-                             "wave_entries_<country>, peak_queue_<country>")
+                        help=f"key outputs (default: the kind's headline outputs; mobilization: "
+                             f"{' '.join(HEADLINE_OUTPUTS)}, also wave_entries_<country>, peak_queue_<country>; "
+                             "network: in_camps_last_day spawned_total, also last_day_<camp>, peak_<camp>)")
     parser.add_argument("--levels", type=whole_number(2, 100), default=4, help="Morris grid levels (default 4)")
     add_execution_options(parser, scale_help="the scenario's calibration.scale")
     parser.set_defaults(handler=handle)

@@ -1,0 +1,227 @@
+"""Tables of a finished run, as data frames (no file I/O here).
+
+Column meanings are documented in docs/outputs.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from flowsim.kinds.mobilization.engine.model import POPULATION_STATES, FlowModel
+from flowsim.kinds.mobilization.engine.people import DOC_BITS, State
+from flowsim.kinds.mobilization.engine.places import CrossingPlace, DestinationPlace
+from flowsim.kinds.mobilization.scenario import AGE_BANDS, OCCUPATIONS, WEALTH_BANDS
+
+DAILY_COLUMNS = [
+    "date", "country", "entries_total", "exits_total", "ordinary_entries", "ordinary_exits",
+    "wave_entries", "wave_exits_onward", "wave_exits_return", "wave_stock", "wave_registrations",
+    "rent_index",
+]
+CROSSING_COLUMNS = [
+    "date", "crossing", "country", "mode", "arrivals", "processed", "ordinary_entries", "turned_back", "gave_up",
+    "switched_away", "queue", "queue_vehicles", "queue_km", "mean_wait_days", "capacity", "fare_index",
+    "status",
+]
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced."""
+
+    daily: pd.DataFrame
+    crossings: pd.DataFrame
+    flows: pd.DataFrame
+    profile: pd.DataFrame
+    population: pd.DataFrame
+    summary: pd.DataFrame
+    places: pd.DataFrame
+    events: pd.DataFrame
+    agents: pd.DataFrame | None = None
+    meta: dict = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables by file stem, in the order they are written."""
+        out = {
+            "daily": self.daily, "crossings": self.crossings, "flows": self.flows,
+            "profile": self.profile, "population": self.population, "summary": self.summary,
+            "places": self.places, "events": self.events,
+        }
+        return out
+
+
+def collect_results(model: FlowModel, *, agents: bool = False) -> RunResult:
+    """Build all tables from a model that has run."""
+    daily = _place_table(model, DestinationPlace, "country", DAILY_COLUMNS)
+    crossings = _place_table(model, CrossingPlace, "crossing", CROSSING_COLUMNS)
+    return RunResult(
+        daily=daily,
+        crossings=crossings,
+        flows=flows_table(model),
+        profile=profile_table(model),
+        population=population_table(model),
+        summary=summary_table(model, daily, crossings),
+        places=places_table(model),
+        events=events_table(model),
+        agents=agents_table(model) if agents else None,
+    )
+
+
+def _place_table(model: FlowModel, kind: type, id_column: str, columns: list[str]) -> pd.DataFrame:
+    frame = model.datacollector.get_agenttype_vars_dataframe(kind).reset_index(drop=True)
+    frame = frame.rename(columns={"place_id": id_column})[columns]
+    return frame.sort_values(["date", id_column], kind="stable").reset_index(drop=True)
+
+
+def _crossed(model: FlowModel) -> np.ndarray:
+    return np.flatnonzero(model.people.first_destination >= 0)
+
+
+def flows_table(model: FlowModel) -> pd.DataFrame:
+    """People per origin → first destination → later destination (only people who crossed)."""
+    p = model.people
+    idx = _crossed(model)
+    n_dest = model.n_destinations
+    later_names = [*model.destination_ids, "stayed", "home"]
+    # counted on integer codes (origin, first, later), then named: the strings only for the
+    # few combinations that occur, not for every person who crossed
+    later = np.where(p.moves[idx] == 0, n_dest, p.location[idx].astype(np.int64))
+    later = np.where(np.isin(p.state[idx], (State.GOING_HOME, State.RETURNED)), n_dest + 1, later)
+    k = len(later_names)
+    code = (p.origin[idx].astype(np.int64) * n_dest + p.first_destination[idx]) * k + later
+    counts = np.bincount(code, minlength=len(model.origin_ids) * n_dest * k)
+    found = np.flatnonzero(counts)
+    out = pd.DataFrame({
+        "origin": np.array(model.origin_ids, dtype=object)[found // (n_dest * k)],
+        "first_destination": np.array(model.destination_ids, dtype=object)[found // k % n_dest],
+        "later_destination": np.array(later_names, dtype=object)[found % k],
+        "count": model._people(counts[found]),
+    })
+    return out.sort_values(["origin", "first_destination", "later_destination"], kind="stable").reset_index(drop=True)
+
+
+def profile_table(model: FlowModel) -> pd.DataFrame:
+    """First entries per country by age band, occupation, wealth band and passport."""
+    p = model.people
+    idx = _crossed(model)
+    dest = p.first_destination[idx].astype(np.int64)
+    foreign = (p.documents[idx] & DOC_BITS["foreign_passport"]) > 0
+    dimensions = {
+        "age_band": (AGE_BANDS, p.age_band[idx]),
+        "occupation": (OCCUPATIONS, p.occupation[idx]),
+        "wealth_band": (WEALTH_BANDS, p.wealth_band[idx]),
+        "passport": (("foreign", "internal_only"), np.where(foreign, 0, 1)),
+    }
+    n_dest = model.n_destinations
+    parts = []
+    for dimension, (categories, codes) in dimensions.items():
+        k = len(categories)
+        counts = np.bincount(dest * k + codes, minlength=n_dest * k)
+        parts.append(pd.DataFrame({
+            "country": np.repeat(model.destination_ids, k),
+            "dimension": dimension,
+            "category": np.tile(categories, n_dest),
+            "first_entries": model._people(counts),
+        }))
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.sort_values(["country", "dimension"], kind="stable").reset_index(drop=True)
+
+
+def population_table(model: FlowModel) -> pd.DataFrame:
+    """Per day and origin: people at home, queued, in transit, abroad, returned, and their total."""
+    log = np.stack(model.population_log)  # days × origins × 5
+    days, origins, _ = log.shape
+    frame = pd.DataFrame(model._people(log.reshape(days * origins, 5)), columns=list(POPULATION_STATES))
+    frame.insert(0, "origin", np.tile(model.origin_ids, days))
+    frame.insert(0, "date", np.repeat([(model.start + dt.timedelta(days=d)).isoformat() for d in range(days)],
+                                      origins))
+    frame["total"] = model._people(log.sum(axis=2).reshape(-1))
+    return frame
+
+
+def summary_table(model: FlowModel, daily: pd.DataFrame, crossings: pd.DataFrame) -> pd.DataFrame:
+    """Headline figures per destination."""
+    p = model.people
+    idx = _crossed(model)
+    first = p.first_destination[idx]
+    moved = p.moves[idx] > 0
+    home = np.isin(p.state[idx], (State.GOING_HOME, State.RETURNED))
+    rows = []
+    for d, country in enumerate(model.destination_ids):
+        mine = daily[daily["country"] == country]
+        peak_row = mine.loc[mine["entries_total"].idxmax()]
+        of_country = first == d
+        n_first = int(of_country.sum())
+        queue = crossings.loc[crossings["country"] == country, "queue"]
+        rows.append({
+            "country": country,
+            "leavers_first_entries": int(model._people(np.array([n_first]))[0]),
+            "wave_entries": int(mine["wave_entries"].sum()),
+            "peak_daily_entries": int(peak_row["entries_total"]),
+            "peak_date": peak_row["date"],
+            "peak_queue": int(queue.max()) if len(queue) else 0,
+            "moved_on_share": round(float(moved[of_country].mean()), 4) if n_first else 0.0,
+            "returned_share": round(float(home[of_country].mean()), 4) if n_first else 0.0,
+            "stock_end": int(mine["wave_stock"].iloc[-1]),
+        })
+    return pd.DataFrame(rows)
+
+
+def places_table(model: FlowModel) -> pd.DataFrame:
+    """Where every place is, for maps."""
+    sc = model.config
+    rows = [("origin", o.id, o.name, "russia", o.lon, o.lat) for o in sc.origins]
+    rows += [("destination", d.id, d.name, d.id, d.lon, d.lat) for d in sc.destinations]
+    rows += [("crossing", c.id, c.name, c.destination, c.lon, c.lat) for c in sc.crossings]
+    return pd.DataFrame(rows, columns=["kind", "id", "name", "country", "lon", "lat"])
+
+
+def events_table(model: FlowModel) -> pd.DataFrame:
+    """The scenario's dated policy events."""
+    rows = [(e.date.isoformat(), e.id, e.kind, e.label, ";".join(e.crossings), e.destination or "")
+            for e in model.config.events]
+    columns = ["date", "id", "kind", "label", "crossing", "destination"]
+    return pd.DataFrame(rows, columns=columns).sort_values("date", kind="stable")
+
+
+def agents_table(model: FlowModel) -> pd.DataFrame:
+    """One row per person of the exodus: attributes and trajectory (dates ISO, blank if none)."""
+    p = model.people
+    n = p.n
+    start = np.datetime64(model.start.isoformat(), "D")
+
+    def dates(days: np.ndarray) -> pd.Series:
+        values = start + days.astype("timedelta64[D]")
+        return pd.Series(np.where(days >= 0, values.astype(str), None), dtype="string")
+
+    def named(names: list[str], index: np.ndarray) -> pd.Categorical:
+        return pd.Categorical.from_codes(index.astype(np.int64).clip(-1), categories=list(names))
+
+    documents = p.documents
+    return pd.DataFrame({
+        "person": np.arange(n),
+        "origin": named(model.origin_ids, p.origin),
+        "age": p.age.copy(),
+        "age_band": named(list(AGE_BANDS), p.age_band),
+        "occupation": named(list(OCCUPATIONS), p.occupation),
+        "wealth_band": named(list(WEALTH_BANDS), p.wealth_band),
+        "savings_usd": p.savings_usd.round(0),
+        "foreign_passport": (documents & DOC_BITS["foreign_passport"]) > 0,
+        "schengen_visa": (documents & DOC_BITS["schengen_visa"]) > 0,
+        "ties_abroad": named(model.destination_ids, p.tie_destination),
+        "state": pd.Categorical.from_codes(p.state.astype(np.int64), categories=[s.name.lower() for s in State]),
+        "decided_on": dates(p.decided_day),
+        "crossing": named(model.crossing_ids, p.crossing),
+        "queued_on": dates(p.queued_day),
+        "crossed_on": dates(p.crossed_day),
+        "first_destination": named(model.destination_ids, p.first_destination),
+        "location": named(model.destination_ids, p.location),
+        "moves": p.moves.copy(),
+        "arrived_on": dates(p.arrived_day),
+        "returned_on": dates(p.returned_day),
+        "stopped": pd.Categorical.from_codes(p.stopped_reason.astype(np.int64),
+                                             categories=["", "turned_back", "gave_up", "no_route", "stayed_home"]),
+    })
