@@ -20,7 +20,7 @@ import numpy as np
 
 from flowsim.engine import rules
 from flowsim.engine.people import DOC_BITS, People, Person, State, document_mask
-from flowsim.engine.places import CrossingPlace, DestinationPlace
+from flowsim.engine.places import CrossingPlace, DayLog, DestinationPlace
 from flowsim.engine.population import build_cohorts
 from flowsim.engine.state_sets import StateSet
 from flowsim.scenario import AGE_BANDS, Event, Scenario
@@ -96,25 +96,14 @@ class FlowModel(mesa.Model):
         self.pressure_levels = np.array([k.level for k in knots], dtype=float)
         self.population_start = np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
                                             minlength=self.n_origins).astype(np.int64)
-        self.population_log: list[np.ndarray] = []
+        # the end of each day, kept for the tables (day × origin × POPULATION_STATES, in agents)
+        self.population_log = np.zeros((self.days, self.n_origins, len(POPULATION_STATES)), dtype=np.int64)
         self._ticket = 0
         self.agent_days = 0  # person-agents stepped, summed over days (for benchmarks)
         self._policy_events = [PolicyEvent(self, e) for e in scenario.events]
         for policy in self._policy_events:
             # just before the step that simulates the event's date (step k runs day k-1)
             self.schedule_event(policy.apply, at=(policy.spec.date - self.start).days + 0.5)
-
-        self.datacollector = mesa.DataCollector(
-            agenttype_reporters={
-                DestinationPlace: {name: name for name in (
-                    "date", "place_id", "entries_total", "exits_total", *DESTINATION_COUNTERS,
-                    "rent_index")},
-                CrossingPlace: {name: name for name in (
-                    "date", "place_id", "country", "mode", "arrivals", "processed", "turned_back",
-                    "gave_up", "switched_away", "queue", "queue_vehicles", "queue_km", "mean_wait_days",
-                    "capacity", "fare_index", "status")},
-            }
-        )
 
     # ------------------------------------------------------------------ set-up
 
@@ -197,9 +186,13 @@ class FlowModel(mesa.Model):
         self.first_entries_by_origin = np.zeros((len(origins), len(dests)))
         self.queue_history = np.zeros((self.days + 1, len(crossings)))
         self.capacity_history = np.zeros((self.days + 1, len(crossings)))
-        # today's counts, in people (agents times the agent scale)
-        self.destination_today = {k: np.zeros(len(dests)) for k in DESTINATION_COUNTERS}
-        self.crossing_today = {k: np.zeros(len(crossings)) for k in CROSSING_COUNTERS}
+        # today's counts, in people (agents times the agent scale): each counter is a row of
+        # one (counters × places) array, so that a day starts with one fill and ends with one copy
+        self.destination_counts = np.zeros((len(DESTINATION_COUNTERS), len(dests)))
+        self.crossing_counts = np.zeros((len(CROSSING_COUNTERS), len(crossings)))
+        self.destination_today = dict(zip(DESTINATION_COUNTERS, self.destination_counts, strict=True))
+        self.crossing_today = dict(zip(CROSSING_COUNTERS, self.crossing_counts, strict=True))
+        self.day_log = DayLog(self.days, self.destination_counts.shape, self.crossing_counts.shape)
         self.wave_stock = np.zeros(len(dests))
         self.queue_vehicles = np.zeros(len(crossings))
 
@@ -227,7 +220,7 @@ class FlowModel(mesa.Model):
         self._update_rents()
         self._end_day()
         self._table_numbers.clear()
-        self.datacollector.collect(self)
+        self.day_log.record(self)
         if self.day + 1 >= self.days:
             self.running = False
 
@@ -298,9 +291,8 @@ class FlowModel(mesa.Model):
     def _begin_day(self) -> None:
         self.day += 1
         self._table_numbers.clear()
-        for counters in (self.destination_today, self.crossing_today):
-            for array in counters.values():
-                array[:] = 0
+        self.destination_counts.fill(0.0)
+        self.crossing_counts.fill(0.0)
 
     def _decide_to_leave(self) -> None:
         rules_ = self.behaviour.leaving
@@ -660,7 +652,7 @@ class FlowModel(mesa.Model):
         self.seat_wait_days = np.minimum(backlog, MAX_QUEUE_DAYS_SEEN)
         self.fare_index = np.where(self.crossing_air,
                                    rules.fare_index(backlog, self.behaviour.choice.air_fare_surge), 1.0)
-        self.population_log.append(self.population_by_origin())
+        self.population_log[self.day] = self.population_by_origin()
         self.agent_days += self.people.n
 
     # ------------------------------------------------------------------ views
@@ -679,9 +671,8 @@ class FlowModel(mesa.Model):
 
     def table_numbers(self, kind: str, column: str) -> list[int | float]:
         """Today's ``column`` of every destination (``kind`` "destination") or crossing, as the
-        tables show it. Converted once per day and column for all places: the DataCollector
-        reads each place's figures one by one, and a numpy scalar's rounding per figure was
-        40 % of a run at calibration scale."""
+        tables show it. Converted once per day and column for all places (a place agent
+        shows one of them)."""
         key = (kind, column)
         numbers = self._table_numbers.get(key)
         if numbers is None:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # copy, and a day's working arrays come on top: 150 bytes per agent at risk (if all left).
 BYTES_PER_AGENT = 150
 BYTES_PER_COHORT = 64
-BYTES_PER_PLACE_DAY = 600  # daily histories and the DataCollector's records
+BYTES_PER_PLACE_DAY = 600  # daily histories, the day log and the tables made from it
 
 
 def memory_limit_bytes() -> int:
