@@ -34,6 +34,15 @@ def test_every_queue_balances_every_day_on_every_shipped_scenario(path):
     assert result.crossings["switched_away"].sum() > 0
 
 
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_the_kept_count_per_origin_and_state_is_a_count_of_everyone(path):
+    """The population table's counts are kept as people change state; a recount agrees every day."""
+    model = FlowModel(load_scenario(path), rng=6, scale=200)
+    while model.running:
+        model.step()
+        assert (model.population_by_origin() == model.recount_population_by_origin()).all()
+
+
 @pytest.mark.parametrize("scale", [1, 2.5, 7])
 def test_crossing_counts_are_people_not_agents_at_any_scale(scale):
     """A crossing of capacity 100 fed 1,000 people reports 1,000 arrivals, whatever the scale."""

@@ -94,6 +94,7 @@ class FlowModel(mesa.Model):
         knots = scenario.behaviour.leaving.pressure
         self.pressure_days = np.array([k.after_days for k in knots], dtype=float)
         self.pressure_levels = np.array([k.level for k in knots], dtype=float)
+        self._state_counts = np.zeros((self.n_origins, len(State)), dtype=np.int64)  # people who left
         self.population_start = np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
                                             minlength=self.n_origins).astype(np.int64)
         # the end of each day, kept for the tables (day × origin × POPULATION_STATES, in agents)
@@ -158,6 +159,7 @@ class FlowModel(mesa.Model):
         self.crossing_ordinary_share = np.array([c.ordinary_share for c in crossings])
         self.crossing_lonlat = np.array([(c.lon, c.lat) for c in crossings])
         self._capacity_carry = np.zeros(len(crossings))
+        self._open_share_sums: tuple[np.ndarray, np.ndarray] | None = None
 
         origins = sc.origins
         self.origin_lonlat = np.array([(o.lon, o.lat) for o in origins])
@@ -337,6 +339,7 @@ class FlowModel(mesa.Model):
             act_day=self.day + wait,
         )
         self._setting_out.add(np.arange(rows.start, rows.stop))
+        self._state_counts[:, State.DELIBERATING] += np.bincount(origin, minlength=self.n_origins)
 
     def _route_utility(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Utility and availability of every crossing for the people ``idx`` (rule 2)."""
@@ -392,12 +395,12 @@ class FlowModel(mesa.Model):
         # nowhere to go today (every way closed to his documents): he tries again tomorrow,
         # and gives up after a week of trying
         hopeless = idx[stuck & (self.day - p.decided_day[idx] >= NO_ROUTE_GIVE_UP_DAYS)]
-        p.state[hopeless] = State.HOME_AGAIN
+        self._set_state(hopeless, State.HOME_AGAIN)
         p.stopped_reason[hopeless] = 3
         p.act_day[idx[stuck]] = self.day + 1
         go, crossing = idx[~stuck], choice[~stuck]
         p.crossing[go] = crossing
-        p.state[go] = State.TO_BORDER
+        self._set_state(go, State.TO_BORDER)
         p.act_day[go] = self.day + rules.stochastic_round(self.access_days[p.origin[go], crossing], self.rng)
 
     def _reach_borders(self) -> None:
@@ -407,7 +410,7 @@ class FlowModel(mesa.Model):
 
     def _join_queue(self, idx: np.ndarray) -> None:
         p = self.people
-        p.state[idx] = State.QUEUED
+        self._set_state(idx, State.QUEUED)
         self._queued.add(idx)
         p.queued_day[idx] = self.day
         p.ticket[idx] = self._ticket + np.arange(idx.size)
@@ -429,7 +432,7 @@ class FlowModel(mesa.Model):
         restless = queued[impatient & ~at_closed]
         give_up = restless[rules.daily_event(restless.size, rules_.give_up_probability, self.rng)]
         self.crossing_today["gave_up"] += self._people(np.bincount(p.crossing[give_up], minlength=self.n_crossings))
-        p.state[give_up] = State.HOME_AGAIN
+        self._set_state(give_up, State.HOME_AGAIN)
         p.stopped_reason[give_up] = 2
         still = np.setdiff1d(restless, give_up, assume_unique=True)
         switch_probability = np.where(self.crossing_air[p.crossing[still]], rules_.seat_rechoose_probability,
@@ -454,13 +457,13 @@ class FlowModel(mesa.Model):
                                                & documents_ok)
         choice = rules.choose_options(utility, allowed, self.rng)
         nowhere = choice < 0
-        p.state[idx[nowhere]] = State.HOME_AGAIN
+        self._set_state(idx[nowhere], State.HOME_AGAIN)
         p.stopped_reason[idx[nowhere]] = 2
         self.crossing_today["gave_up"] += self._people(np.bincount(here[nowhere], minlength=self.n_crossings))
         moved = ~nowhere & (choice != here)
         movers = idx[moved]
         self.crossing_today["switched_away"] += self._people(np.bincount(here[moved], minlength=self.n_crossings))
-        p.state[movers] = State.TO_BORDER
+        self._set_state(movers, State.TO_BORDER)
         self._setting_out.add(np.sort(movers))
         p.act_day[movers] = self.day + rules.stochastic_round(access_now[moved, choice[moved]], self.rng)
         p.crossing[movers] = choice[moved]
@@ -472,11 +475,17 @@ class FlowModel(mesa.Model):
         reachable = per_dest_share > 0
         entries = self.rng.poisson(self.dest_ordinary_in * self.dest_ordinary_factor * reachable)
         exits = self.rng.poisson(self.dest_ordinary_out * self.dest_ordinary_factor)
-        by_crossing = np.zeros(self.n_crossings)
-        for d in np.flatnonzero(entries > 0):
-            members = np.flatnonzero(self.crossing_dest == d)
-            by_crossing[members] = rules.split_largest_remainder(int(entries[d]), open_share[members])
+        by_crossing = rules.split_largest_remainder_by_group(
+            entries, self.crossing_dest, open_share, self._open_share_by_destination(open_share)).astype(float)
         return entries, exits, by_crossing
+
+    def _open_share_by_destination(self, open_share: np.ndarray) -> np.ndarray:
+        """Sum of the crossings' open shares per destination, kept until a crossing changes."""
+        kept = self._open_share_sums
+        if kept is None or not np.array_equal(kept[0], open_share):
+            sums = np.array([open_share[self.crossing_dest == d].sum() for d in range(self.n_destinations)])
+            self._open_share_sums = kept = (open_share, sums)
+        return kept[1]
 
     def _cross_borders(self) -> None:
         p, today = self.people, self.crossing_today
@@ -494,7 +503,7 @@ class FlowModel(mesa.Model):
         crossing = p.crossing[served]
         turned = rules.daily_event(served.size, self.crossing_turn_back[crossing], self.rng)
         back, crossed = served[turned], served[~turned]
-        p.state[back] = State.HOME_AGAIN
+        self._set_state(back, State.HOME_AGAIN)
         p.stopped_reason[back] = 1
         today["turned_back"] += self._people(np.bincount(crossing[turned], minlength=self.n_crossings))
         today["processed"] += self._people(np.bincount(crossing[~turned], minlength=self.n_crossings))
@@ -502,7 +511,7 @@ class FlowModel(mesa.Model):
         today["wait_days_sum"] += np.bincount(crossing[~turned], weights=self.day - p.queued_day[crossed],
                                               minlength=self.n_crossings)
         dest = self.crossing_dest[p.crossing[crossed]]
-        p.state[crossed] = State.ABROAD
+        self._set_state(crossed, State.ABROAD)
         p.location[crossed] = dest
         p.first_destination[crossed] = dest
         p.crossed_day[crossed] = self.day
@@ -518,7 +527,7 @@ class FlowModel(mesa.Model):
         p = self.people
         travelling = self._in_transit.read(p.state)
         arriving = travelling[(p.state[travelling] == State.TRAVELLING) & (p.act_day[travelling] <= self.day)]
-        p.state[arriving] = State.ABROAD
+        self._set_state(arriving, State.ABROAD)
         p.arrived_day[arriving] = self.day
         # a man registers once in a country: coming back to it he keeps his number (F8)
         p.registered[arriving] = (p.registered_in[arriving] >> p.location[arriving].astype(np.uint64)) & 1 == 1
@@ -528,7 +537,7 @@ class FlowModel(mesa.Model):
         self.destination_today["wave_entries"] += self._people(np.bincount(p.location[arriving], minlength=self.n_destinations))
         travelling = self._in_transit.read(p.state)
         home = travelling[(p.state[travelling] == State.GOING_HOME) & (p.act_day[travelling] <= self.day)]
-        p.state[home] = State.RETURNED
+        self._set_state(home, State.RETURNED)
         p.returned_day[home] = self.day
 
     def _after_arrival_bound(self, idx: np.ndarray) -> np.ndarray:
@@ -590,7 +599,7 @@ class FlowModel(mesa.Model):
         going = ~moving & (draw < onward + going_home)
         self._move_on(weighing[moving])
         back = weighing[going]
-        p.state[back] = State.GOING_HOME
+        self._set_state(back, State.GOING_HOME)
         self._in_transit.add(back)
         p.act_day[back] = self.day + 1
         self.destination_today["wave_exits_return"] += self._people(
@@ -621,7 +630,7 @@ class FlowModel(mesa.Model):
         go = choice >= 0
         movers, link = idx[go], choice[go]
         self.destination_today["wave_exits_onward"] += self._people(np.bincount(p.location[movers], minlength=self.n_destinations))
-        p.state[movers] = State.TRAVELLING
+        self._set_state(movers, State.TRAVELLING)
         self._in_transit.add(movers)
         p.location[movers] = to[link]
         p.moves[movers] += 1
@@ -684,12 +693,32 @@ class FlowModel(mesa.Model):
 
 
 
+    def _set_state(self, idx: np.ndarray, state: State) -> None:
+        """Put the people ``idx`` (distinct rows) in ``state``, keeping the count per origin and state.
+
+        The counts make the day's population table a sum over 9 × 8 numbers instead of a
+        count over everyone who left (700,000 at full scale) every day.
+        """
+        p = self.people
+        if idx.size == 0:
+            return
+        origin = p.origin[idx].astype(np.intp)
+        self._state_counts -= np.bincount(origin * 8 + p.state[idx], minlength=self.n_origins * 8).reshape(-1, 8)
+        self._state_counts[:, state] += np.bincount(origin, minlength=self.n_origins)
+        p.state[idx] = state
+
     def population_by_origin(self) -> np.ndarray:
         """(origins × 5) agents at home, queued, in transit, abroad, returned."""
+        table = self._state_counts @ _STATE_TO_GROUP
+        table[:, 0] += np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
+                                   minlength=self.n_origins).astype(np.int64)
+        return table
+
+    def recount_population_by_origin(self) -> np.ndarray:
+        """:meth:`population_by_origin` counted person by person (for tests of the kept counts)."""
         p = self.people
         counts = np.bincount(p.origin.astype(np.int64) * 8 + p.state, minlength=self.n_origins * 8)
-        counts = counts.reshape(self.n_origins, 8) @ _STATE_TO_GROUP
-        table = counts
+        table = counts.reshape(self.n_origins, 8) @ _STATE_TO_GROUP
         table[:, 0] += np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
                                    minlength=self.n_origins).astype(np.int64)
         return table

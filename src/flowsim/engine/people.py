@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -91,17 +92,24 @@ class Person:
 
 
 class People:
-    """Growing arrays of per-person state. ``n`` rows are in use."""
+    """Growing arrays of per-person state. ``n`` rows are in use.
+
+    Each column is an attribute (``people.state``): a view of the rows in use, renewed
+    whenever people are added, so that reading a column is a plain attribute lookup (the
+    day's rules read columns tens of thousands of times a run).
+    """
 
     def __init__(self, capacity: int = 1024) -> None:
         self.n = 0
         self._arrays = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _FIELDS.items()}
+        self._renew_views()
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        arrays = self.__dict__.get("_arrays")
-        if arrays is not None and name in arrays:
-            return arrays[name][: self.n]
-        raise AttributeError(name)
+    def _renew_views(self) -> None:
+        for name, array in self._arrays.items():
+            setattr(self, name, array[: self.n])
+
+    if TYPE_CHECKING:
+        def __getattr__(self, name: str) -> np.ndarray: ...  # the columns, set by _renew_views
 
     def column(self, name: str) -> np.ndarray:
         """A view of one column over the people in use."""
@@ -121,6 +129,7 @@ class People:
             else:
                 array[rows] = 0
         self.n += count
+        self._renew_views()
         return rows
 
     def _reserve(self, needed: int) -> None:
@@ -132,6 +141,7 @@ class People:
             grown = np.zeros(size, dtype=array.dtype)
             grown[: self.n] = array[: self.n]
             self._arrays[name] = grown
+        self._renew_views()
 
     def count_by(self, group: np.ndarray, groups: int, mask: np.ndarray | None = None) -> np.ndarray:
         """People per group (e.g. per origin), optionally among a mask."""
