@@ -49,7 +49,7 @@ import yaml
 
 from flowsim.analysis.abc_model import EXPIRED, Prior, TargetDistance, TargetModel, scenario_priors
 from flowsim.analysis.diagnostics import posterior_diagnostics, prior_informativeness, value_provenance
-from flowsim.analysis.executors import make_executor
+from flowsim.analysis.executors import make_executor, resolve_kind
 from flowsim.analysis.targets import OUTSIDE, TargetSet
 from flowsim.analysis.validation import validate
 from flowsim.errors import CalibrationError
@@ -129,6 +129,7 @@ def calibrate(
     out_dir: Path,
     scale: float | None = None,
     workers: int = 1,
+    scheduler: str | None = None,
     population_size: int = 100,
     seed: int | None = None,
     min_acceptance_rate: float = 0.01,
@@ -147,11 +148,13 @@ def calibrate(
             spent is cut short; a pilot run before it is not counted).
         out_dir: folder for pyABC's database ``abc.db``.
         scale: people per agent during calibration; default ``calibration.scale``.
-        workers: processes sampling in parallel.
+        workers: processes sampling in parallel (a local process pool).
+        scheduler: address of a Dask scheduler (``tcp://host:8786``) whose workers run the
+            simulations instead; ``workers`` is then ignored.
         population_size: accepted particles per population.
-        seed: root seed of the model runs; default the scenario's calendar seed. pyABC's own
-            proposals draw from numpy's global generator, re-seeded from the system in each
-            worker, so two calibrations are not bit-identical.
+        seed: root seed of the model runs and of pyABC's proposals (drawn in seeded batches,
+            :mod:`flowsim.analysis.abc_sampler`): with a budget in simulations or populations,
+            the same seed gives the same posterior on one worker, a process pool or a Dask cluster.
         min_acceptance_rate: stop when a population's acceptance rate falls below this (> 0).
         max_simulations: stop after this many simulations (checked between populations).
         max_populations: stop after this many populations.
@@ -177,13 +180,6 @@ def calibrate(
     scale = scale if scale is not None else (scenario.calibration.scale if scenario.calibration else None)
     seed = scenario.calendar.seed if seed is None else int(seed)
     logging.getLogger("ABC").setLevel(logging.INFO if progress else logging.WARNING)
-    if workers > 1:
-        # pyABC's parallel sampler forks; tqdm's monitor thread (started by the runs' progress
-        # bars) would make every fork warn about deadlocks. The monitor only tunes refresh rates.
-        from tqdm import tqdm
-
-        tqdm.monitor_interval = 0
-
     pilot = TargetModel(scenario, targets, priors, scale, seed)
     began = time.perf_counter()
     pilot({p.key: (p.lower + p.upper) / 2 for p in priors})
@@ -196,32 +192,13 @@ def calibrate(
             f"{workers} worker(s). Raise --budget, lower --population-size, add --workers or raise --scale."
         )
 
-    informativeness = (prior_informativeness(scenario, targets, priors, draws=prior_draws, scale=scale,
-                                             seed=seed, workers=workers) if prior_draws > 0 else None)
-
-    deadline = time.time() + budget.total_seconds()
-    model = TargetModel(scenario, targets, priors, scale, seed, deadline)
-    prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.lower, p.upper - p.lower) for p in priors})
-    sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers, check_max_eval=True) if workers > 1
-               else pyabc.sampler.SingleCoreSampler(check_max_eval=True))
-    sampler.show_progress = progress
-    transition = _perturbation_kernel(priors)
-    abc = pyabc.ABCSMC(model, prior, TargetDistance(targets), population_size=population_size, sampler=sampler,
-                       transitions=transition)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    db = out_dir / "abc.db"
-    db.unlink(missing_ok=True)
-    abc.new(f"sqlite:///{db.resolve()}", {t.id: 0.0 for t in targets})
-    started = time.perf_counter()
-    history = abc.run(
-        minimum_epsilon=0.0,
-        max_nr_populations=max_populations if max_populations else np.inf,
-        min_acceptance_rate=min_acceptance_rate,
-        max_total_nr_simulations=max_simulations if max_simulations else np.inf,
-        max_walltime=budget,
-    )
-    wall_time = time.perf_counter() - started
+    with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
+        informativeness = (prior_informativeness(scenario, targets, priors, draws=prior_draws, scale=scale,
+                                                 seed=seed, executor=pool) if prior_draws > 0 else None)
+        history, wall_time = _run_abc(pyabc, pool, scenario, targets, priors, scale, seed, out_dir, budget=budget,
+                                      population_size=population_size, min_acceptance_rate=min_acceptance_rate,
+                                      max_simulations=max_simulations, max_populations=max_populations,
+                                      progress=progress)
     if history.max_t < 0:
         raise CalibrationError(
             "No population was completed within the budget: raise --budget or lower --population-size."
@@ -250,7 +227,8 @@ def calibrate(
         "scenario_hash": scenario.source_hash,
         "seed": seed,
         "scale": scale if scale is not None else scenario.behaviour.agent_scale,
-        "workers": workers,
+        "workers": None if scheduler else workers,
+        "scheduler": scheduler,
         "population_size": population_size,
         "point_estimate": "posterior weighted median" if point == "median" else "best accepted particle",
         "budget": {
@@ -285,6 +263,35 @@ def calibrate(
         }
     record["provenance"] = value_provenance(scenario)
     return CalibrationResult(posterior, populations, priors, values, summary, record)
+
+
+def _run_abc(pyabc, pool, scenario: Scenario, targets: TargetSet, priors: list[Prior], scale: float | None,
+             seed: int, out_dir: Path, *, budget: dt.timedelta, population_size: int, min_acceptance_rate: float,
+             max_simulations: int | None, max_populations: int | None, progress: bool):
+    """pyABC's ABC-SMC run on ``pool``; its history and wall time."""
+    from flowsim.analysis.abc_sampler import ExecutorSampler
+
+    deadline = time.time() + budget.total_seconds()
+    model = TargetModel(scenario, targets, priors, scale, seed, deadline)
+    prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.lower, p.upper - p.lower) for p in priors})
+    sampler = ExecutorSampler(pool, seed)
+    sampler.show_progress = progress
+    abc = pyabc.ABCSMC(model, prior, TargetDistance(targets), population_size=population_size, sampler=sampler,
+                       transitions=_perturbation_kernel(priors))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db = out_dir / "abc.db"
+    db.unlink(missing_ok=True)
+    abc.new(f"sqlite:///{db.resolve()}", {t.id: 0.0 for t in targets})
+    started = time.perf_counter()
+    history = abc.run(
+        minimum_epsilon=0.0,
+        max_nr_populations=max_populations if max_populations else np.inf,
+        min_acceptance_rate=min_acceptance_rate,
+        max_total_nr_simulations=max_simulations if max_simulations else np.inf,
+        max_walltime=budget,
+    )
+    return history, time.perf_counter() - started
 
 
 def _perturbation_kernel(priors: list[Prior]):
@@ -356,10 +363,11 @@ def _duration_text(duration: dt.timedelta) -> str:
 
 
 def check_at_scale_one(scenario: Scenario, values: dict[str, float | int], targets: TargetSet, *, runs: int,
-                       seed: int, workers: int = 1, progress: bool = False) -> dict[str, Any]:
+                       seed: int, workers: int = 1, progress: bool = False,
+                       scheduler: str | None = None) -> dict[str, Any]:
     """Validate the calibrated scenario at one agent per person; a summary for the record."""
     calibrated = scenario.with_overrides(values)
-    with make_executor("process" if workers > 1 else "serial", workers) as pool:
+    with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
         frame = validate(calibrated, runs, seed, 1.0, pool, targets=targets, progress=progress)
     failing = frame.loc[~frame["inside"], "id"].tolist()
     return {

@@ -8,7 +8,15 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flowsim.cli.options import duration, positive_int, rate, scale_value, seed_value, whole_number
+from flowsim.cli.options import (
+    add_scheduler_option,
+    duration,
+    positive_int,
+    rate,
+    scale_value,
+    seed_value,
+    whole_number,
+)
 from flowsim.errors import UserError
 
 if TYPE_CHECKING:
@@ -28,6 +36,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--scale", type=scale_value, default=None,
                         help="people per agent during calibration (default: the scenario's calibration.scale)")
     parser.add_argument("--workers", type=positive_int, default=1, help="parallel sampling processes (default 1)")
+    add_scheduler_option(parser)
     parser.add_argument("--population-size", type=positive_int, default=100,
                         help="accepted particles per population (default 100)")
     parser.add_argument("--seed", type=seed_value, default=None, help="root seed of the model runs (default: the scenario's)")
@@ -73,6 +82,7 @@ def handle(args: argparse.Namespace) -> int:
     command = command_text(args)
     result = calibrate(
         scenario, targets, budget=args.budget, out_dir=out, scale=args.scale, workers=args.workers,
+        scheduler=args.scheduler,
         population_size=args.population_size, seed=args.seed, min_acceptance_rate=args.min_acceptance_rate,
         max_simulations=args.max_simulations, max_populations=args.max_populations, point=args.point,
         progress=not args.quiet, prior_draws=args.prior_draws,
@@ -80,7 +90,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.check_runs > 0:
         result.record["validation_at_scale_1"] = check_at_scale_one(
             scenario, result.point, targets, runs=args.check_runs, seed=result.record["seed"],
-            workers=args.workers, progress=not args.quiet)
+            workers=args.workers, progress=not args.quiet, scheduler=args.scheduler)
     else:
         result.record["validation_at_scale_1"] = {"runs": 0, "holds": None, "note": "skipped (--check-runs 0)"}
     files = write_calibration(result, out_dir=out, calibrated_file=calibrated_file, command=command)
@@ -94,7 +104,7 @@ def handle(args: argparse.Namespace) -> int:
 def command_text(args: argparse.Namespace) -> str:
     """The command line that reproduces a calibration (options left at their defaults omitted)."""
     parts = ["flowsim", "calibrate", args.scenario, "--budget", _budget_text(args.budget)]
-    for option, default in (("scale", None), ("workers", 1), ("population_size", 100), ("seed", None),
+    for option, default in (("scale", None), ("workers", 1), ("scheduler", None), ("population_size", 100), ("seed", None),
                             ("min_acceptance_rate", 0.01), ("max_simulations", None), ("max_populations", None),
                             ("point", "median"), ("check_runs", 3), ("prior_draws", 100), ("out", None), ("calibrated_file", None)):
         value = getattr(args, option, default)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from flowsim.cli.options import RUNS, add_run_options, add_uncertainty_options, positive_int, posterior_draws
+from flowsim.cli.options import (
+    RUNS,
+    add_run_options,
+    add_scheduler_option,
+    add_uncertainty_options,
+    positive_int,
+    posterior_draws,
+)
 from flowsim.errors import UserError
 
 
@@ -18,6 +25,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--runs", type=RUNS, default=20, help="number of runs (default 20)")
     add_run_options(parser, seed_help="root seed; run seeds are spawned from it (default: the scenario's)")
     parser.add_argument("--workers", type=positive_int, default=1, help="parallel processes (default 1)")
+    add_scheduler_option(parser)
     parser.add_argument("--targets", type=Path, default=None,
                         help="targets YAML (default: the one the scenario declares)")
     parser.add_argument("--strict", action="store_true",
@@ -34,7 +42,7 @@ def handle(args: argparse.Namespace) -> int:
 
     if network.is_network(args.scenario):  # an imported Flee case (kind: network)
         return network.validate(args)
-    from flowsim.analysis.executors import make_executor
+    from flowsim.analysis.executors import make_executor, resolve_kind
     from flowsim.analysis.targets import load_targets
     from flowsim.analysis.validation import format_validation, scenario_targets, validate, write_validation
     from flowsim.run.writing import check_out_folder, default_out
@@ -45,7 +53,7 @@ def handle(args: argparse.Namespace) -> int:
     seed = scenario.calendar.seed if args.seed is None else args.seed
     out = args.out or default_out(scenario)
     check_out_folder(Path(out))
-    with make_executor("process" if args.workers > 1 else "serial", args.workers) as executor:
+    with make_executor(resolve_kind(None, args.workers, args.scheduler), args.workers, args.scheduler) as executor:
         frame = validate(scenario, args.runs, seed, args.scale, executor, targets=targets, progress=not args.quiet,
                          posterior_draws=posterior_draws(args))
     written = write_validation(frame, Path(out))
