@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/mobilization_2022.yaml
 
-.PHONY: demo test test-slow fuzz bench install clean reference-tables
+.PHONY: demo test test-slow fuzz bench install clean reference-tables docs
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "flowsim needs Python >= 3.12 (python3.12 not found on PATH)"; exit 1; }
@@ -38,10 +38,20 @@ fuzz: $(STAMP)
 reference-tables: $(STAMP)
 	$(BIN)/python tests/data/reference_tables/regenerate.py
 
+# The documentation site (mkdocs.yml) into site/; any warning fails the build (--strict).
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[calibrate,test,docs]"
+	@touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --quiet
+	@echo "documentation built: open site/index.html in a browser"
+
 bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_ensemble.py
 	$(BIN)/python bench/bench_dashboard.py
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info
+	rm -rf $(VENV) build site src/*.egg-info

@@ -17,7 +17,7 @@ agent, every day), which flowsim does not write, and which stop Flee 3.1 on a da
     python bench/bench_flee.py ../shared/flee-cases --cases mali2012 burundi2015 --seeds 10
     python bench/bench_flee.py ../shared/flee-cases --cases ukraine2022 --flee-hasten 100 --seeds 1
 
-Nothing here is a timed test; it prints a Markdown table for the README.
+Nothing here is a timed test; it prints a Markdown table for docs/flee.md.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 For every case: ``flowsim import-flee`` (rules: flee), ``fit_until`` set to the last day of
 the first half of the period, ``flowsim validate`` at Flee's default settings (what Flee 3.1
 itself scores: flowsim's ``rules: flee`` agrees with Flee's ARD within 0.011 on every case,
-see the README), then ``flowsim calibrate --fit-until`` and ``flowsim validate`` again with
+see docs/flee.md), then ``flowsim calibrate --fit-until`` and ``flowsim validate`` again with
 the calibrated values. The table gives the ARD (mean over runs) on the fit period, on the
 forecast period (data the calibration never saw) and over all days, before and after.
 

@@ -79,7 +79,7 @@ def layer_of(module: str) -> int:
     if top not in LAYERS:
         raise AssertionError(
             f"{module} belongs to no layer: put it in one of the packages {', '.join(LAYERS)} "
-            "(or add its layer to LAYERS in tests/test_architecture.py and to the README's design section).")
+            "(or add its layer to LAYERS in tests/test_architecture.py and to docs/design.md).")
     return LAYERS.index(top)
 
 

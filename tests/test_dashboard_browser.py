@@ -8,7 +8,7 @@ blank), and that the browser console has no errors. Playwright drives the system
 browser downloads are not used. Without a Chromium, or without Playwright, the test is
 skipped and says why.
 
-Run as a script, the module writes the README's screenshot instead::
+Run as a script, the module writes the dashboard page's screenshot (docs/dashboard.png) instead::
 
     python tests/test_dashboard_browser.py docs/dashboard.png
 """
@@ -154,7 +154,7 @@ def test_thirty_days_in_a_real_browser(chromium, tmp_path):
 
 
 def write_screenshot(target: Path, days: int = 45) -> None:
-    """The README's picture: the baseline after ``days`` days, compared with nothing, page 0."""
+    """The documentation's picture (docs/dashboard.md): the baseline after ``days`` days, compared with nothing, page 0."""
     from playwright.sync_api import sync_playwright
 
     with dashboard() as (address, _process), sync_playwright() as playwright:

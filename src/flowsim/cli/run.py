@@ -54,6 +54,9 @@ def handle(args: argparse.Namespace) -> int:
             write_report(out)
     if not args.quiet:
         _print_summary(result, out)
+        if not args.no_figures:
+            # a newcomer's next step: the report, not the tables
+            print(f"report: {out / 'report.html'} (open it in a web browser, e.g. xdg-open {out / 'report.html'})")
     return 0
 
 

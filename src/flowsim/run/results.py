@@ -1,6 +1,6 @@
 """Tables of a finished run, as data frames (no file I/O here).
 
-Column meanings are documented in the README's "Outputs" section.
+Column meanings are documented in docs/outputs.md.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The behaviour classes are the parameters of the model's rules (:mod:`flowsim.engine.rules`),
 one class per rule family; :mod:`flowsim.scenario.schema` composes them with the places
 and events into a :class:`~flowsim.scenario.schema.Scenario`. The limits bound every number
-and list (README, "Limits").
+and list (docs/scenarios.md, "Limits").
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ Occupation = Literal["it", "arts", "medical", "other_skilled", "low_skilled"]
 WealthBand = Literal["low", "mid", "high"]
 Document = Literal["internal_passport", "foreign_passport", "schengen_visa", "eu_residence"]
 Mode = Literal["road", "rail", "foot", "air", "sea"]
-# Resource limits (README, "Limits"): every number finite and bounded, so that no input can
+# Resource limits (docs/scenarios.md, "Limits"): every number finite and bounded, so that no input can
 # overflow an array, hang a run or exhaust memory; the bounds are far beyond any real scenario.
 MAX_CALENDAR_DAYS = 5 * 365 + 2  # five years of days
 MAX_MEN_AT_RISK = 100_000_000  # per origin and in all (Russia has about 70 million men)
