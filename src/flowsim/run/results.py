@@ -184,18 +184,23 @@ def profile_table(model: FlowModel) -> pd.DataFrame:
         "passport": (("foreign", "internal_only"), np.where(foreign, 0, 1)),
     }
     n_dest = model.n_destinations
-    parts = []
-    for dimension, (categories, codes) in dimensions.items():
-        k = len(categories)
-        counts = np.bincount(dest * k + codes, minlength=n_dest * k)
-        parts.append(pd.DataFrame({
-            "country": np.repeat(model.destination_ids, k),
-            "dimension": dimension,
-            "category": np.tile(categories, n_dest),
-            "first_entries": model._people(counts),
-        }))
-    frame = pd.concat(parts, ignore_index=True)
-    return frame.sort_values(["country", "dimension"], kind="stable").reset_index(drop=True)
+    # rows by country id, then dimension name, then category (the order a stable sort of the
+    # dimensions' tables by country and dimension gives), made at once
+    countries = sorted(range(n_dest), key=model.destination_ids.__getitem__)
+    names, categories, counts = [], [], []
+    for dimension in sorted(dimensions):
+        labels, codes = dimensions[dimension]
+        k = len(labels)
+        names.append(np.full(k, dimension, dtype=object))
+        categories.append(np.array(labels, dtype=object))
+        counts.append(np.bincount(dest * k + codes, minlength=n_dest * k).reshape(n_dest, k))
+    width = sum(len(c) for c in categories)
+    return pd.DataFrame({
+        "country": np.repeat(np.array([model.destination_ids[d] for d in countries], dtype=object), width),
+        "dimension": np.tile(np.concatenate(names), n_dest),
+        "category": np.tile(np.concatenate(categories), n_dest),
+        "first_entries": model._people(np.concatenate(counts, axis=1)[countries].reshape(-1)),
+    })
 
 
 def population_table(model: FlowModel) -> pd.DataFrame:
@@ -217,23 +222,27 @@ def summary_table(model: FlowModel, daily: pd.DataFrame, crossings: pd.DataFrame
     first = p.first_destination[idx]
     moved = p.moves[idx] > 0
     home = np.isin(p.state[idx], (State.GOING_HOME, State.RETURNED))
+    # the tables' columns as arrays: a data frame filtered per country cost more than the run's day
+    country, dates = daily["country"].to_numpy(), daily["date"].to_numpy()
+    entries, wave_entries, stock = (daily[c].to_numpy() for c in ("entries_total", "wave_entries", "wave_stock"))
+    crossing_country, queues = crossings["country"].to_numpy(), crossings["queue"].to_numpy()
     rows = []
-    for d, country in enumerate(model.destination_ids):
-        mine = daily[daily["country"] == country]
-        peak_row = mine.loc[mine["entries_total"].idxmax()]
+    for d, name in enumerate(model.destination_ids):
+        mine = country == name
+        peak = int(np.argmax(entries[mine]))  # the first day of the highest count, as idxmax
         of_country = first == d
         n_first = int(of_country.sum())
-        queue = crossings.loc[crossings["country"] == country, "queue"]
+        queue = queues[crossing_country == name]
         rows.append({
-            "country": country,
+            "country": name,
             "leavers_first_entries": int(model._people(np.array([n_first]))[0]),
-            "wave_entries": int(mine["wave_entries"].sum()),
-            "peak_daily_entries": int(peak_row["entries_total"]),
-            "peak_date": peak_row["date"],
+            "wave_entries": int(wave_entries[mine].sum()),
+            "peak_daily_entries": int(entries[mine][peak]),
+            "peak_date": dates[mine][peak],
             "peak_queue": int(queue.max()) if len(queue) else 0,
             "moved_on_share": round(float(moved[of_country].mean()), 4) if n_first else 0.0,
             "returned_share": round(float(home[of_country].mean()), 4) if n_first else 0.0,
-            "stock_end": int(mine["wave_stock"].iloc[-1]),
+            "stock_end": int(stock[mine][-1]),
         })
     return pd.DataFrame(rows)
 
