@@ -22,6 +22,7 @@ doi:10.1098/rsif.2008.0172
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from flowsim.analysis.executors import make_executor, resolve_kind
 from flowsim.analysis.flee_score import ard
 from flowsim.engine.network import NetworkModel
 from flowsim.scenario.network import NetworkScenario
@@ -80,8 +82,13 @@ def calibrate_network(
     min_acceptance_rate: float = 0.01,
     workers: int = 1,
     candidate_seeds: int = 4,
+    scheduler: str | None = None,
 ) -> NetworkCalibration:
     """ABC-SMC fit of the scenario's ``calibration.parameters`` to the camp series up to ``fit_until``.
+
+    The simulations run on ``workers`` local processes or on the Dask cluster at ``scheduler``,
+    in seeded batches (:mod:`flowsim.analysis.abc_sampler`): each run's seed follows from the
+    root seed and the particle's values, so the posterior is the same on either.
 
     Raises:
         CalibrationError: the scenario lists no parameters, or pyabc is not installed.
@@ -108,26 +115,31 @@ def calibrate_network(
 
     seeds = np.random.SeedSequence(scenario.calendar.seed if seed is None else seed)
 
+    root = int(seeds.generate_state(1)[0])
+
     def model(particle: dict) -> dict:
-        child = np.random.default_rng(seeds.spawn(1)[0])  # a fresh child seed for every simulation
-        return {"ard": fit_distance(base, to_values(particle), child)}
+        # the run's seed follows from the particle, not from the order runs are started in
+        text = ",".join(float(particle[k]).hex() for k in keys)
+        child = np.random.SeedSequence([root, int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")])
+        return {"ard": fit_distance(base, to_values(particle), np.random.default_rng(child))}
 
     def distance(x: dict, x0: dict) -> float:
         return abs(x["ard"] - x0["ard"])
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    np.random.seed(int(seeds.generate_state(1)[0]))  # pyabc draws from numpy's global generator
     from flowsim.analysis.abc_kernel import PopulationSpreadTransition
+    from flowsim.analysis.abc_sampler import ExecutorSampler
 
     floor = {k: (KERNEL_FLOOR * _prior_width(p)) ** 2 for k, p in zip(keys, parameters)}
-    sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers) if workers > 1 else pyabc.sampler.SingleCoreSampler())
-    abc = pyabc.ABCSMC(model, pyabc.Distribution(**priors), distance, population_size=population_size, sampler=sampler,
-                       transitions=PopulationSpreadTransition(floor))
-    db = out_dir / "abc.db"
-    if db.exists():
-        db.unlink()
-    abc.new(f"sqlite:///{db}", {"ard": 0.0})
-    history = abc.run(max_nr_populations=max_populations, max_walltime=budget, min_acceptance_rate=min_acceptance_rate)
+    with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
+        abc = pyabc.ABCSMC(model, pyabc.Distribution(**priors), distance, population_size=population_size,
+                           sampler=ExecutorSampler(pool, root), transitions=PopulationSpreadTransition(floor))
+        db = out_dir / "abc.db"
+        if db.exists():
+            db.unlink()
+        abc.new(f"sqlite:///{db}", {"ard": 0.0})
+        history = abc.run(max_nr_populations=max_populations, max_walltime=budget,
+                          min_acceptance_rate=min_acceptance_rate)
     frame, weights = history.get_distribution()
     posterior = pd.DataFrame({p.name: (10 ** frame[k] if p.scale == "log" else frame[k]).to_numpy() for k, p in zip(keys, parameters)})
     posterior["weight"] = weights

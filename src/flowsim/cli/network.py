@@ -67,7 +67,8 @@ def validate(args: argparse.Namespace) -> int:
 
     scenario = load_network_scenario(args.scenario)
     out = _out(args, scenario, "validation")
-    result = validation_runs(scenario, args.runs, seed=args.seed, scale=_scale(args), workers=args.workers or 1)
+    result = validation_runs(scenario, args.runs, seed=args.seed, scale=_scale(args), workers=args.workers or 1,
+                             scheduler=getattr(args, "scheduler", None))
     write_network_tables(result, out)
     write_network_figures(out)
     if not getattr(args, "quiet", False):
@@ -89,7 +90,7 @@ def calibrate(args: argparse.Namespace) -> int:
     result = calibrate_network(
         scenario, budget=budget, out_dir=out, population_size=getattr(args, "population_size", 30) or 30,
         max_populations=getattr(args, "max_populations", None) or 8, scale=_scale(args), seed=args.seed,
-        workers=getattr(args, "workers", 1) or 1,
+        workers=getattr(args, "workers", 1) or 1, scheduler=getattr(args, "scheduler", None),
     )
     calibrated = getattr(args, "calibrated_file", None)
     if calibrated is None:
