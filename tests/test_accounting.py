@@ -43,25 +43,6 @@ def test_the_kept_count_per_origin_and_state_is_a_count_of_everyone(path):
         assert (model.population_by_origin() == model.recount_population_by_origin()).all()
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
-def test_the_calendar_of_people_abroad_gives_whom_a_scan_of_everyone_gives(path):
-    """Who weighs moving on today is read from a calendar by day, not found by scanning everyone."""
-    model = FlowModel(load_scenario(path), rng=6, scale=200)
-    from_calendar = model._weighing_days.pop
-    days_checked = []
-
-    def checked(day: int) -> np.ndarray:
-        due, p = from_calendar(day), model.people
-        scanned = np.flatnonzero((p.state == State.ABROAD) & (p.act_day <= day))
-        assert due[(p.state[due] == State.ABROAD) & (p.act_day[due] <= day)].tolist() == scanned.tolist()
-        days_checked.append(scanned.size)
-        return due
-
-    model._weighing_days.pop = checked
-    model.run()
-    assert len(days_checked) == model.days and sum(days_checked) > 0
-
-
 @pytest.mark.parametrize("scale", [1, 2.5, 7])
 def test_crossing_counts_are_people_not_agents_at_any_scale(scale):
     """A crossing of capacity 100 fed 1,000 people reports 1,000 arrivals, whatever the scale."""

@@ -22,7 +22,7 @@ from flowsim.engine import rules
 from flowsim.engine.people import DOC_BITS, People, Person, State, document_mask
 from flowsim.engine.places import CrossingPlace, DayLog, DestinationPlace
 from flowsim.engine.population import build_cohorts
-from flowsim.engine.state_sets import DueDays, StateSet
+from flowsim.engine.state_sets import StateSet
 from flowsim.scenario import AGE_BANDS, Event, Scenario
 
 AGE_RANGES = {"18-28": (18, 28), "29-39": (29, 39), "40+": (40, 50)}
@@ -89,7 +89,6 @@ class FlowModel(mesa.Model):
         self._queued = StateSet((State.QUEUED,))
         self._in_transit = StateSet((State.TRAVELLING, State.GOING_HOME))
         self._unregistered = StateSet((State.ABROAD,))  # and not registered where he is
-        self._weighing_days = DueDays(self.days)  # people abroad by the next day they weigh moving on
         intensity = np.array([o.mobilization_intensity for o in scenario.origins])
         self.leaving_multiplier = self.cohorts.leaving_multiplier * intensity[self.cohorts.origin]
         knots = scenario.behaviour.leaving.pressure
@@ -565,9 +564,7 @@ class FlowModel(mesa.Model):
             return
         bound = self._after_arrival_bound(idx)
         waits = self.rng.geometric(np.maximum(bound, 1e-12))
-        days = np.minimum(self.day + waits, NEVER).astype(np.int16)
-        self.people.act_day[idx] = days
-        self._weighing_days.add(idx, days)
+        self.people.act_day[idx] = np.minimum(self.day + waits, NEVER).astype(np.int16)
 
     def _register(self) -> None:
         """People abroad register some days after arriving, once per country (F8)."""
@@ -586,9 +583,7 @@ class FlowModel(mesa.Model):
         """People abroad register, move on or go back (rule 5)."""
         self._register()
         p, rules_ = self.people, self.behaviour.after_arrival
-        # those whose candidate day is today (a scan of everyone abroad, read from the calendar)
-        due = self._weighing_days.pop(self.day)
-        weighing = due[(p.state[due] == State.ABROAD) & (p.act_day[due] <= self.day)]
+        weighing = np.flatnonzero((p.state == State.ABROAD) & (p.act_day <= self.day))
         if weighing.size == 0:
             return
         location = p.location[weighing]

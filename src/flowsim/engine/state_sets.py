@@ -50,36 +50,3 @@ class StateSet:
         if not inside.all():
             self.members = self.members[inside]
         return self.members
-
-
-class DueDays:
-    """Rows due on a day, kept by day, so that a day's due people are not found by scanning everyone.
-
-    A rule that schedules people for a later day (``act_day``) adds them here under that day;
-    on the day, :meth:`pop` gives them in ascending order (as a scan of everyone would), once
-    each. Rows can be stale (rescheduled, or out of the state since): the reader checks them.
-    Days at or past ``horizon`` (the end of the calendar) are never due and not kept.
-    """
-
-    def __init__(self, horizon: int) -> None:
-        self.horizon = int(horizon)
-        self.by_day: dict[int, list[np.ndarray]] = {}
-
-    def add(self, rows: np.ndarray, days: np.ndarray) -> None:
-        """Schedule ``rows`` for ``days`` (one day per row)."""
-        keep = days < self.horizon
-        rows, days = rows[keep], days[keep]
-        if rows.size == 0:
-            return
-        order = np.argsort(days, kind="stable")
-        rows, days = rows[order], days[order]
-        starts = np.flatnonzero(np.r_[True, days[1:] != days[:-1]])
-        for day, part in zip(days[starts].tolist(), np.split(rows, starts[1:]), strict=True):
-            self.by_day.setdefault(day, []).append(part)
-
-    def pop(self, day: int) -> np.ndarray:
-        """The rows scheduled for ``day``, ascending and distinct; forgotten afterwards."""
-        parts = self.by_day.pop(int(day), None)
-        if not parts:
-            return np.empty(0, dtype=np.intp)
-        return np.unique(np.concatenate(parts).astype(np.intp, copy=False))
