@@ -75,6 +75,8 @@ def main() -> None:
     parser.add_argument("--simulations", type=int, default=600, help="simulations of the throughput run")
     parser.add_argument("--population-size", type=int, default=50)
     parser.add_argument("--particles", type=int, default=30, help="particles timed stage by stage")
+    parser.add_argument("--serial-simulations", type=int, default=150,
+                        help="simulations of the one-worker run timed in CPU (0: skip)")
     args = parser.parse_args()
 
     scenario = load_scenario(args.scenario)
@@ -89,12 +91,21 @@ def main() -> None:
     print(f"  {'simulation':<20} {total * 1000:8.1f} ms  -> at most {1 / total:.1f} simulations/s per worker "
           "before inference")
 
-    with tempfile.TemporaryDirectory(prefix="flowsim_bench_calibration_") as tmp:
-        began_cpu = time.process_time()
-        result = calibrate(scenario, targets, budget=dt.timedelta(hours=2), out_dir=Path(tmp), scale=args.scale,
-                           workers=args.workers, population_size=args.population_size, seed=2022,
-                           max_simulations=args.simulations, progress=False, prior_draws=0)
-        parent_cpu = time.process_time() - began_cpu
+    def run(workers: int, simulations: int):
+        with tempfile.TemporaryDirectory(prefix="flowsim_bench_calibration_") as tmp:
+            began_cpu = time.process_time()
+            result = calibrate(scenario, targets, budget=dt.timedelta(hours=2), out_dir=Path(tmp), scale=args.scale,
+                               workers=workers, population_size=args.population_size, seed=2022,
+                               max_simulations=simulations, progress=False, prior_draws=0)
+            return result, time.process_time() - began_cpu
+
+    if args.serial_simulations > 0:
+        serial, cpu = run(1, args.serial_simulations)
+        per_simulation = cpu / serial.record["simulations"]
+        print(f"\none worker, in this process: {serial.record['simulations']} simulations, "
+              f"{per_simulation * 1000:.0f} ms CPU each with inference (pilot run included) -> "
+              f"{args.workers / per_simulation:.1f} simulations/s on {args.workers} idle cores")
+    result, parent_cpu = run(args.workers, args.simulations)
     record = result.record
     simulations, wall = record["simulations"], record["wall_time_s"]
     rate = simulations / wall

@@ -386,7 +386,7 @@ class FlowModel(mesa.Model):
     def _set_off(self) -> None:
         p = self.people
         due = self._setting_out.read(p.state)
-        idx = due[(p.state[due] == State.DELIBERATING) & (p.act_day[due] <= self.day)]
+        idx = due[(p.state[due] == State.DELIBERATING.value) & (p.act_day[due] <= self.day)]
         if idx.size == 0:
             return
         utility, allowed = self._route_utility(idx)
@@ -406,7 +406,7 @@ class FlowModel(mesa.Model):
     def _reach_borders(self) -> None:
         p = self.people
         due = self._setting_out.read(p.state)
-        self._join_queue(due[(p.state[due] == State.TO_BORDER) & (p.act_day[due] <= self.day)])
+        self._join_queue(due[(p.state[due] == State.TO_BORDER.value) & (p.act_day[due] <= self.day)])
 
     def _join_queue(self, idx: np.ndarray) -> None:
         p = self.people
@@ -526,7 +526,7 @@ class FlowModel(mesa.Model):
     def _finish_journeys(self) -> None:
         p = self.people
         travelling = self._in_transit.read(p.state)
-        arriving = travelling[(p.state[travelling] == State.TRAVELLING) & (p.act_day[travelling] <= self.day)]
+        arriving = travelling[(p.state[travelling] == State.TRAVELLING.value) & (p.act_day[travelling] <= self.day)]
         self._set_state(arriving, State.ABROAD)
         p.arrived_day[arriving] = self.day
         # a man registers once in a country: coming back to it he keeps his number (F8)
@@ -536,7 +536,7 @@ class FlowModel(mesa.Model):
         self._schedule_after_arrival(arriving)
         self.destination_today["wave_entries"] += self._people(np.bincount(p.location[arriving], minlength=self.n_destinations))
         travelling = self._in_transit.read(p.state)
-        home = travelling[(p.state[travelling] == State.GOING_HOME) & (p.act_day[travelling] <= self.day)]
+        home = travelling[(p.state[travelling] == State.GOING_HOME.value) & (p.act_day[travelling] <= self.day)]
         self._set_state(home, State.RETURNED)
         p.returned_day[home] = self.day
 
@@ -583,7 +583,7 @@ class FlowModel(mesa.Model):
         """People abroad register, move on or go back (rule 5)."""
         self._register()
         p, rules_ = self.people, self.behaviour.after_arrival
-        weighing = np.flatnonzero((p.state == State.ABROAD) & (p.act_day <= self.day))
+        weighing = np.flatnonzero((p.state == State.ABROAD.value) & (p.act_day <= self.day))
         if weighing.size == 0:
             return
         location = p.location[weighing]
@@ -604,7 +604,7 @@ class FlowModel(mesa.Model):
         p.act_day[back] = self.day + 1
         self.destination_today["wave_exits_return"] += self._people(
             np.bincount(p.location[back], minlength=self.n_destinations))
-        self._schedule_after_arrival(weighing[p.state[weighing] == State.ABROAD])
+        self._schedule_after_arrival(weighing[p.state[weighing] == State.ABROAD.value])
 
     def _move_on(self, idx: np.ndarray) -> None:
         if idx.size == 0 or self.link_from.size == 0:
