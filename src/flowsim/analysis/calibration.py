@@ -304,7 +304,8 @@ def _perturbation_kernel(priors: list[Prior]):
     from flowsim.analysis.abc_kernel import PopulationSpreadTransition
 
     floor = {p.key: (KERNEL_FLOOR * (p.upper - p.lower)) ** 2 for p in priors}
-    return PopulationSpreadTransition(floor, scaling=TRANSITION_SCALING)
+    bounds = {p.key: (p.lower, p.lower + (p.upper - p.lower)) for p in priors}  # as the uniform prior's support
+    return PopulationSpreadTransition(floor, scaling=TRANSITION_SCALING, bounds=bounds)
 
 
 def _plain(value: Any, integer: bool = False) -> Any:
