@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "mobilization_2022.yaml"))
     parser.add_argument("--scale", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--simulations", type=int, default=600, help="simulations of the throughput run")
+    parser.add_argument("--simulations", type=int, default=600, help="simulations of the throughput run (0: skip)")
     parser.add_argument("--population-size", type=int, default=50)
     parser.add_argument("--particles", type=int, default=30, help="particles timed stage by stage")
     parser.add_argument("--serial-simulations", type=int, default=150,
@@ -105,6 +105,8 @@ def main() -> None:
         print(f"\none worker, in this process: {serial.record['simulations']} simulations, "
               f"{per_simulation * 1000:.0f} ms CPU each with inference (pilot run included) -> "
               f"{args.workers / per_simulation:.1f} simulations/s on {args.workers} idle cores")
+    if args.simulations <= 0:
+        return
     result, parent_cpu = run(args.workers, args.simulations)
     record = result.record
     simulations, wall = record["simulations"], record["wall_time_s"]
