@@ -32,9 +32,9 @@ from flowsim.analysis.abc_model import TargetDistance, TargetModel, scenario_pri
 from flowsim.analysis.calibration import calibrate
 from flowsim.analysis.targets import series_values, simulated_values
 from flowsim.analysis.validation import scenario_targets
-from flowsim.engine.model import FlowModel
-from flowsim.run.results import collect_results
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.engine.model import FlowModel
+from flowsim.kinds.mobilization.run.results import collect_results
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_PER_SECOND = 40.0

@@ -27,10 +27,10 @@ TARGET_GB = 0.4
 
 
 def one_run(scenario_path: str, seed: int, scale: float, queue) -> None:
-    import flowsim.engine  # noqa: F401  Mesa and the engine are imported once per process (about 1 s), not per run
-    import flowsim.run.results  # noqa: F401
+    import flowsim.kinds.mobilization.engine  # noqa: F401  Mesa and the engine are imported once per process (about 1 s), not per run
+    import flowsim.kinds.mobilization.run.results  # noqa: F401
     from flowsim.run import simulate
-    from flowsim.scenario import load_scenario
+    from flowsim.kinds.mobilization.scenario import load_scenario
 
     scenario = load_scenario(scenario_path)
     began, began_cpu = time.perf_counter(), time.process_time()

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from flowsim.analysis.ensemble import run_ensemble
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

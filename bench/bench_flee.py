@@ -100,9 +100,9 @@ FLOWSIM_DRIVER = textwrap.dedent(
     r'''
     import json, resource, sys, time
     sys.path.insert(0, sys.argv[5])
-    from flowsim.scenario.flee_import import import_flee
-    from flowsim.scenario.network import load_network_scenario
-    from flowsim.engine.network import NetworkModel
+    from flowsim.kinds.network.scenario.flee_import import import_flee
+    from flowsim.kinds.network.scenario.schema import load_network_scenario
+    from flowsim.kinds.network.engine.model import NetworkModel
 
     case, settings, seed, hasten, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[6]
     yaml_path = out + ".yaml"
@@ -148,7 +148,7 @@ def run_flowsim(case: Path, settings: Path, seed: int, hasten: int, work: Path) 
 
 
 def ard(sim: np.ndarray, obs: np.ndarray, *, rescaled: bool = False, skip_day0: bool = False) -> float:
-    """Flee's averaged relative difference (see flowsim.analysis.flee_score)."""
+    """Flee's averaged relative difference (see flowsim.kinds.network.analysis.flee_score)."""
     sim, obs = np.asarray(sim, float), np.asarray(obs, float)
     if rescaled:
         simtot, untot = sim.sum(1, keepdims=True), obs.sum(1, keepdims=True)

@@ -3,17 +3,59 @@
 from __future__ import annotations
 
 import copy
+import os
+import traceback
 from pathlib import Path
 
 import pytest
 
-from flowsim.scenario import Scenario, scenario_from_dict
+from flowsim.kinds.mobilization.scenario import Scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = ROOT / "tests" / "scenarios" / "tiny.yaml"
+TINY = ROOT / "tests" / "scenarios" / "tiny.yaml"  # the shipped tiny.yaml (tests/scenarios leads to the package data)
 BASELINE = ROOT / "scenarios" / "mobilization_2022.yaml"
-SHIPPED = sorted(p for p in (ROOT / "scenarios").rglob("*.yaml")
-                 if not {"targets", "calibrated"} & set(p.relative_to(ROOT / "scenarios").parts))
+SHIPPED = sorted(p for p in (ROOT / "scenarios").rglob("*.yaml")  # the mobilization scenarios; flee/ is a network case
+                 if not {"targets", "calibrated", "data", "flee"} & set(p.relative_to(ROOT / "scenarios").parts))
+
+
+def with_absolute_targets(text: str) -> str:
+    """tiny.yaml's text for a copy written elsewhere: its ``targets:`` path (beside it) made absolute."""
+    return text.replace("targets: targets/", f"targets: {(TINY.parent / 'targets').resolve()}/")
+
+
+# --------------------------------------------------------------------------- no fork() with threads
+# CPython warns (DeprecationWarning) when a process with threads forks, because the child can
+# deadlock on a lock another thread held, but it clears the warning at once, so a filterwarnings
+# "error" entry cannot make it fail a test. This check does: before every fork() of this process
+# it counts the OS threads (as CPython does, from /proc/self/stat) and the test that forked with
+# threads fails. Process pools and pyABC's sampler use forkserver (issue 22).
+FORKS_WITH_THREADS: list[str] = []
+
+
+def _os_threads() -> int:
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            return int(stat.read().rsplit(b")", 1)[1].split()[17])
+    except (OSError, ValueError, IndexError):  # not Linux: nothing to check
+        return 1
+
+
+def _before_fork() -> None:
+    if _os_threads() > 1:
+        FORKS_WITH_THREADS.append("".join(traceback.format_stack(limit=8)[:-1]))
+
+
+os.register_at_fork(before=_before_fork)
+
+
+@pytest.fixture(autouse=True)
+def no_fork_with_threads():
+    """Fails a test during which this process forked while it had threads."""
+    FORKS_WITH_THREADS.clear()
+    yield
+    if FORKS_WITH_THREADS:
+        pytest.fail("fork() while the process had threads (use forkserver), from:\n" + FORKS_WITH_THREADS[0],
+                    pytrace=False)
 
 
 def _leaving(**changes) -> dict:

@@ -1,6 +1,10 @@
-"""The long fuzz campaign (``make fuzz``): thousands of mutants through ``flowsim check``.
+"""The long fuzz campaign (``make fuzz``): thousands of mutants of every kind of input.
 
     python tests/fuzz_campaign.py --mutants 10000 --workers 2 --runs-every 5 --report fuzz.json
+
+Half the mutants break a mobilization scenario (:mod:`fuzzing`, through ``flowsim check``),
+half a network scenario, its Flee case folder, ``simsetting.yml`` or a targets file
+(:mod:`fuzz_kinds`, through the command that reads them).
 
 Each worker process checks mutants in-process (a few ms each); a mutant whose check takes
 longer than ``--check-timeout`` seconds is a hang: its worker is killed and replaced. One
@@ -16,6 +20,7 @@ import collections
 import json
 import multiprocessing as mp
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -23,26 +28,39 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import fuzz_kinds  # noqa: E402
 import fuzzing  # noqa: E402
 
 
+def draw(workspace: Path, seed: int):
+    """(module that checks it, mutant) for a seed: a mobilization scenario's mutant or another kind's."""
+    rng = random.Random(seed)
+    if rng.random() < 0.5:
+        mutant = fuzzing.make_mutant(rng)
+        mutant.kind = f"scenario:{mutant.kind}"
+        return fuzzing, mutant
+    return fuzz_kinds, fuzz_kinds.make_mutant(workspace, rng)
+
+
 def _worker(connection, workspace: str, runs_every: int) -> None:
-    workspace_path = Path(workspace)
+    # a copy of its own: network mutants are written over the case's files, then put back
+    workspace_path = Path(tempfile.mkdtemp(prefix="worker_", dir=Path(workspace).parent))
+    shutil.copytree(workspace, workspace_path, dirs_exist_ok=True, symlinks=True)
     out_root = Path(tempfile.mkdtemp(prefix="runs_", dir=workspace))
     while True:
         task = connection.recv()
         if task is None:
             return
         seed = task
-        mutant = fuzzing.make_mutant(random.Random(seed))
-        outcome = fuzzing.check_mutant(workspace_path, mutant)
+        module, mutant = draw(workspace_path, seed)
+        outcome = module.check_mutant(workspace_path, mutant)
         record = {"seed": seed, "kind": outcome.kind, "detail": outcome.detail, "code": outcome.code,
                   "seconds": round(outcome.seconds, 3), "crash": outcome.crash,
-                  "message": outcome.message[:400],
-                  "problems": fuzzing.message_problems(outcome, workspace_path) if not outcome.crash else []}
+                  "message": outcome.message[:400], "names_line": fuzz_kinds.names_a_line(outcome),
+                  "problems": module.message_problems(outcome, workspace_path) if not outcome.crash else []}
         if outcome.accepted and seed % runs_every == 0:
             began = time.perf_counter()
-            record["run_problems"] = fuzzing.run_mutant(workspace_path, mutant, out_root / f"run_{seed}")
+            record["run_problems"] = module.run_mutant(workspace_path, mutant, out_root / f"run_{seed}")
             record["run_seconds"] = round(time.perf_counter() - began, 3)
         connection.send(record)
 
@@ -66,10 +84,10 @@ class Worker:
 
 def campaign(mutants: int, workers: int, runs_every: int, check_timeout: float, run_timeout: float,
              first_seed: int) -> list[dict]:
-    context = mp.get_context("fork")
+    context = mp.get_context("forkserver")  # no fork() of a threaded process
     records: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="flowsim_fuzz_") as tmp:
-        workspace = fuzzing.prepare_workspace(Path(tmp))
+        workspace = fuzz_kinds.prepare(fuzzing.prepare_workspace(Path(tmp)))
         pool = [Worker(context, workspace, runs_every) for _ in range(workers)]
         seeds = iter(range(first_seed, first_seed + mutants))
         busy = 0
@@ -84,10 +102,17 @@ def campaign(mutants: int, workers: int, runs_every: int, check_timeout: float, 
                 if worker.task is None:
                     continue
                 if worker.connection.poll(0.005):
-                    records.append(worker.connection.recv())
+                    try:
+                        records.append(worker.connection.recv())
+                    except EOFError:  # the worker died: a crash of the process, not only a traceback
+                        _, mutant = draw(workspace, worker.task)
+                        records.append({"seed": worker.task, "kind": mutant.kind, "detail": mutant.detail,
+                                        "code": None, "seconds": 0.0, "crash": "worker process died"})
+                        worker.kill()
+                        pool[i] = worker = Worker(context, workspace, runs_every)
                 elif time.perf_counter() - worker.began > (run_timeout if worker.task % runs_every == 0
                                                            else check_timeout):
-                    mutant = fuzzing.make_mutant(random.Random(worker.task))
+                    _, mutant = draw(workspace, worker.task)
                     records.append({"seed": worker.task, "kind": mutant.kind, "detail": mutant.detail,
                                     "hang": True, "seconds": round(time.perf_counter() - worker.began, 1)})
                     worker.kill()
@@ -123,6 +148,7 @@ def tally(records: list[dict]) -> dict[str, dict[str, int]]:
             row["crashes"] += 1
             continue
         row["accepted" if r["code"] == 0 else "refused"] += 1
+        row["no_line"] += r["code"] == 2 and not r.get("names_line")
         row["bad_messages"] += bool(r.get("problems"))
         if "run_problems" in r:
             row["runs"] += 1
@@ -135,7 +161,7 @@ def main(argv=None) -> int:
     parser.add_argument("--mutants", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs-every", type=int, default=5, help="run one accepted mutant in N")
-    parser.add_argument("--check-timeout", type=float, default=fuzzing.CHECK_SECONDS)
+    parser.add_argument("--check-timeout", type=float, default=30.0, help="a check taking longer is a hang")
     parser.add_argument("--run-timeout", type=float, default=120.0)
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--report", type=Path, default=None, help="write every record as JSON")
@@ -144,13 +170,19 @@ def main(argv=None) -> int:
     records = campaign(args.mutants, args.workers, args.runs_every, args.check_timeout, args.run_timeout,
                        args.first_seed)
     table = tally(records)
-    columns = ("mutants", "accepted", "refused", "crashes", "hangs", "bad_messages", "runs", "bad_runs")
-    print(f"{'class':<24}" + "".join(f"{c:>13}" for c in columns))
+    columns = ("mutants", "accepted", "refused", "no_line", "crashes", "hangs", "bad_messages", "runs", "bad_runs")
+    print(f"{'kind:class':<34}" + "".join(f"{c:>13}" for c in columns))
     totals = collections.Counter()
     for kind, row in table.items():
         totals.update(row)
-        print(f"{kind:<24}" + "".join(f"{row.get(c, 0):>13}" for c in columns))
-    print(f"{'total':<24}" + "".join(f"{totals.get(c, 0):>13}" for c in columns))
+        print(f"{kind:<34}" + "".join(f"{row.get(c, 0):>13}" for c in columns))
+    families: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for kind, row in table.items():
+        families[kind.split(":")[0]].update(row)
+    for family, row in sorted(families.items()):
+        print(f"{'all ' + family:<34}" + "".join(f"{row.get(c, 0):>13}" for c in columns))
+    print(f"{'total':<34}" + "".join(f"{totals.get(c, 0):>13}" for c in columns))
+    print("no_line: refusals that name the file but no line or row (an empty file, a missing file's reader)")
     slowest = sorted((r for r in records if not r.get("hang")), key=lambda r: -r["seconds"])[:3]
     print(f"wall time {time.perf_counter() - began:.0f} s; slowest checks: "
           + ", ".join(f"{r['kind']} {r['seconds']:.2f} s" for r in slowest))

@@ -12,7 +12,8 @@ import logging
 import numpy as np
 import pytest
 
-pyabc = pytest.importorskip("pyabc")
+pyabc = pytest.importorskip("pyabc", reason="pyabc (the 'calibrate' extra) is not installed, so the ABC kernel "
+                            "cannot be tested: pip install -e '.[calibrate,test]' (make test installs it)")
 
 from flowsim.analysis.abc_kernel import PopulationSpreadTransition  # noqa: E402
 

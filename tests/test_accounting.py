@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from conftest import BASELINE, SHIPPED, TINY, build, one_road_world
 
-from flowsim.engine.model import FlowModel
-from flowsim.engine.people import State
+from flowsim.kinds.mobilization.engine.model import FlowModel
+from flowsim.kinds.mobilization.engine.people import State
 from flowsim.run import simulate
-from flowsim.run.results import place_tables
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.run.results import place_tables
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 
 def queue_balance_residual(crossings: pd.DataFrame) -> pd.Series:

@@ -1,9 +1,13 @@
 """The package layout: imports point one way, from the command line down to the scenario.
 
-    cli  ->  dashboard  ->  analysis  ->  figures  ->  run  ->  engine  ->  scenario  ->  errors
+    cli  ->  dashboard  ->  analysis  ->  kinds  ->  figures  ->  run  ->  engine  ->  scenario  ->  errors
 
 A module may import modules of its own layer and of the layers to its right, never of a
-layer to its left; ``analysis`` may import ``figures`` (comparisons and sensitivity
+layer to its left. Each kind of scenario (``flowsim.kinds.<kind>``) is a column through the
+layers: its modules sit in subpackages named after their layer (``kinds/network/engine/`` is
+in the engine layer), so the rule holds inside a kind as between the shared layers; the
+kinds' own package modules are the ``kinds`` layer. Kind packages import nothing from each
+other; ``analysis`` may import ``figures`` (comparisons and sensitivity
 analyses draw their own charts), ``figures`` never imports ``analysis``. The dashboard
 (the interactive page) sits beside the command line, which only starts it. Nothing outside
 ``flowsim.cli`` imports ``flowsim.cli``, and no two modules import each other, directly or
@@ -26,7 +30,7 @@ import pytest
 
 import flowsim
 
-LAYERS = ("errors", "scenario", "engine", "run", "figures", "analysis", "dashboard", "cli")
+LAYERS = ("errors", "scenario", "engine", "run", "figures", "kinds", "analysis", "dashboard", "cli")
 """Lowest first: a module may import from its own layer and the ones before it."""
 BASE = {"flowsim"}  # the root package (``__version__``) sits under every layer
 MAX_LINES = 500
@@ -75,7 +79,10 @@ def layer_of(module: str) -> int:
     """Index of a module's layer in :data:`LAYERS` (-1 for the root package)."""
     if module in BASE:
         return -1
-    top = module.split(".")[1]
+    parts = module.split(".")
+    top = parts[1]
+    if top == "kinds":  # flowsim.kinds.<kind>.<layer>...: the layer its subpackage is named after
+        top = next((part for part in parts[3:] if part in LAYERS), "kinds")
     if top not in LAYERS:
         raise AssertionError(
             f"{module} belongs to no layer: put it in one of the packages {', '.join(LAYERS)} "
@@ -84,8 +91,20 @@ def layer_of(module: str) -> int:
 
 
 def test_the_walk_finds_every_layer():
-    assert {m.split(".")[1] for m in MODULES if m not in BASE} == set(LAYERS) | {"errors"}
+    assert {LAYERS[layer_of(m)] for m in MODULES if m not in BASE} == set(LAYERS)
     assert len(MODULES) > 40
+
+
+def kind_of(module: str) -> str | None:
+    """The kind a module belongs to (``flowsim.kinds.<kind>...``), None for shared modules."""
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[1] == "kinds" else None
+
+
+def test_kinds_import_nothing_from_each_other():
+    offenders = [f"{a} imports {b}" for a, targets in sorted(GRAPH.items()) for b in sorted(targets)
+                 if kind_of(a) and kind_of(b) and kind_of(a) != kind_of(b)]
+    assert not offenders, "a kind of scenario uses another kind's modules:\n  " + "\n  ".join(offenders)
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))

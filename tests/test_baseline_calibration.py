@@ -17,7 +17,7 @@ from flowsim.analysis.executors import make_executor
 from flowsim.analysis.posterior import load_posterior
 from flowsim.analysis.validation import scenario_targets, validate
 from flowsim.run import simulate
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 RUNS = 10
 REQUIRED_SHARE_OF_RUNS = 0.8

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
 import sys
 
 import pandas as pd
 import pytest
 import yaml
 
-from conftest import TINY
+from conftest import TINY, with_absolute_targets
 from flowsim.analysis.calibration import (
     EXPIRED,
     Prior,
@@ -27,7 +26,7 @@ from flowsim.analysis.calibration import (
 from flowsim.analysis.targets import TargetSet, load_targets, series_values, simulated_values
 from flowsim.errors import CalibrationError
 from flowsim.run import simulate
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 TRUTH = {  # the values tiny.yaml is written with
     "behaviour.leaving.shock_hazard": 0.01,
@@ -94,9 +93,8 @@ def test_calibrated_file_is_read_back_by_the_scenario_loader(tmp_path):
                                 record_name="calibrated.record.yaml", when=dt.datetime(2024, 1, 2, 3, 4, 5))
     assert text.startswith("# Calibrated parameters") and "flowsim calibrate tiny.yaml" in text
     (tmp_path / "calibrated.yaml").write_text(text)
-    scenario_text = TINY.read_text().replace(
-        "targets: ../../scenarios/targets/mobilization_2022.yaml", f"targets: {TINY.parent.parent.parent}/scenarios/targets/mobilization_2022.yaml"
-    ).replace("calibration:\n", "calibration:\n  calibrated_file: calibrated.yaml\n")
+    scenario_text = with_absolute_targets(TINY.read_text()).replace(
+        "calibration:\n", "calibration:\n  calibrated_file: calibrated.yaml\n")
     (tmp_path / "tiny.yaml").write_text(scenario_text)
     scenario = load_scenario(tmp_path / "tiny.yaml")
     assert scenario.get_value("behaviour.leaving.shock_hazard") == 0.0123
@@ -155,14 +153,16 @@ def check_recovery(result, *, quantiles: bool) -> None:
 
 
 def test_recovers_known_parameters_fast(tmp_path):
-    """Small budget (about 30 s): the accepted particles bracket the truth."""
+    """Three populations of 25 (no wall-time budget, so a loaded machine gives the same answer): the
+    accepted particles bracket the truth."""
     scenario = load_scenario(TINY)
-    result = calibrate(scenario, truth_targets(0.10), budget=dt.timedelta(seconds=30), out_dir=tmp_path,
-                       workers=2, population_size=40, seed=3, min_acceptance_rate=0.02, progress=False,
+    result = calibrate(scenario, truth_targets(0.10), budget=None, max_populations=3, out_dir=tmp_path,
+                       workers=2, population_size=25, seed=3, min_acceptance_rate=0.02, progress=False,
                        prior_draws=0)
     check_recovery(result, quantiles=False)
     record = result.record
-    assert record["simulations"] > 0 and record["populations"] and record["wall_time_s"] < 45
+    assert record["simulations"] > 0 and len(record["populations"]) == 3
+    assert record["stopped_because"] == "population limit reached" and record["budget"]["wall_time_s"] is None
     files = write_calibration(result, out_dir=tmp_path, calibrated_file=tmp_path / "cal" / "tiny.yaml",
                               command="pytest")
     assert (tmp_path / "abc.db").exists()
@@ -174,6 +174,18 @@ def test_recovers_known_parameters_fast(tmp_path):
     assert files["record"].name == "tiny.record.yaml"
     assert saved["priors"][0]["name"] == "behaviour.leaving.shock_hazard"
     assert {"budget", "populations", "posterior", "seed", "scale", "wall_time_s", "simulations"} <= set(saved)
+
+
+def test_the_same_seed_gives_the_same_posterior_with_one_worker_or_two(tmp_path):
+    """Proposals are seeded by their number and taken in that order, not in the order workers finish."""
+    scenario = load_scenario(TINY)
+    targets = truth_targets(0.10)
+    results = [calibrate(scenario, targets, budget=None, max_populations=2, out_dir=tmp_path / str(workers),
+                         workers=workers, population_size=6, seed=11, progress=False, prior_draws=0)
+               for workers in (1, 2)]
+    pd.testing.assert_frame_equal(results[0].posterior, results[1].posterior)
+    assert results[0].record["simulations"] == results[1].record["simulations"]
+    assert results[0].point == results[1].point
 
 
 @pytest.mark.slow
@@ -190,13 +202,11 @@ def test_command_line_calibration(tmp_path, capsys):
 
     work = tmp_path / "scenario"
     work.mkdir()
-    shutil.copy(TINY, work / "tiny.yaml")
-    text = (work / "tiny.yaml").read_text().replace(
-        "targets: ../../scenarios/targets/mobilization_2022.yaml",
-        f"targets: {TINY.parents[2] / 'scenarios' / 'targets' / 'mobilization_2022.yaml'}")
+    text = with_absolute_targets(TINY.read_text())
     (work / "tiny.yaml").write_text(text.replace("calibration:\n", "calibration:\n  calibrated_file: cal/tiny.yaml\n"))
     status = main(["calibrate", str(work / "tiny.yaml"), "--budget", "3m", "--population-size", "15",
                    "--max-populations", "2", "--check-runs", "1", "--prior-draws", "6",
+                   "--history-match-runs", "8", "--history-match-waves", "1",
                    "--out", str(tmp_path / "out"), "--quiet"])
     assert status == 0, capsys.readouterr().err
     record = yaml.safe_load((work / "cal" / "tiny.record.yaml").read_text())
@@ -211,6 +221,11 @@ def test_command_line_calibration(tmp_path, capsys):
     assert record["validation_at_scale_1"]["holds"] is False
     assert "--max-populations 2" in record["command"]
     assert len(record["populations"]) <= 2
+    assert all(0 < row["effective_sample_size"] <= 15 for row in record["populations"])
+    discrepancy = pd.read_csv(tmp_path / "out" / "discrepancy.csv")
+    assert list(discrepancy["id"]) == [t["id"] for t in record["informativeness"]["targets"]]
+    assert set(discrepancy["verdict"].str.split(" ").str[0]) <= {"reachable", "unreachable"}
+    assert (tmp_path / "out" / "figures" / "discrepancy.png").stat().st_size > 10_000
     assert load_scenario(work / "tiny.yaml").get_value("behaviour.leaving.shock_hazard") == \
         record["calibrated_values"]["behaviour.leaving.shock_hazard"]
     with pytest.raises(SystemExit):

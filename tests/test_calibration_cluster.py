@@ -13,7 +13,7 @@ import pytest
 from conftest import TINY
 from flowsim.analysis.calibration import calibrate
 from flowsim.analysis.validation import scenario_targets
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 distributed = pytest.importorskip("distributed")
 

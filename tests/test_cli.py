@@ -8,7 +8,7 @@ import pandas as pd
 
 from conftest import TINY
 from flowsim.cli import main
-from flowsim.run.results import CROSSING_COLUMNS, DAILY_COLUMNS
+from flowsim.kinds.mobilization.run.results import CROSSING_COLUMNS, DAILY_COLUMNS
 
 
 def test_run_writes_every_table_figure_and_the_report(tmp_path, capsys):

@@ -23,7 +23,7 @@ from flowsim.cli import main
 from flowsim.dashboard import app
 from flowsim.dashboard.model import DashboardModel, model_params, parameter_sliders, scenario_choices
 from flowsim.errors import ScenarioError
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 SCALE = 200  # people per agent in these tests: a day takes milliseconds
 

@@ -217,3 +217,94 @@ def test_an_ensemble_is_validated_against_the_scenarios_targets(tmp_path):
     assert {"F1_3", "F7_balance", "F15"} <= set(validation["id"])
     finite = validation.dropna(subset=["sim_median"])
     assert (finite["sim_p05"] <= finite["sim_median"]).all() and (finite["sim_median"] <= finite["sim_p95"]).all()
+
+
+# --------------------------------------------------------------------------- dead workers and unreachable clusters
+
+
+def dying_member(marker_dir, deaths, scenario, seed, scale, parameters=None):
+    """Kills its own worker process (as the out-of-memory killer would) for run seed[1], ``deaths`` times.
+
+    The deaths are counted in files, the only state that outlives a killed worker; which run
+    dies is chosen by its seed, so the test does not depend on timing.
+    """
+    import os
+
+    doomed = spawn_seeds(21, 4)[1]
+    if seed == doomed:
+        died = len(list(Path(marker_dir).glob("death_*")))
+        if died < deaths:
+            (Path(marker_dir) / f"death_{died}").touch()
+            os._exit(137)
+    return run_member(scenario, seed, scale)
+
+
+def test_a_killed_worker_is_replaced_and_its_run_retried(tmp_path):
+    import functools
+
+    (tmp_path / "m").mkdir()
+    res = run_ensemble(TINY, 4, seed=21, scale=SCALE, out_dir=tmp_path / "e", executor="process", workers=2,
+                       worker=functools.partial(dying_member, tmp_path / "m", 1), progress=False)
+    assert res.completed == [0, 1, 2, 3] and res.failed.empty
+    assert len(list((tmp_path / "m").glob("death_*"))) == 1
+    serial = run_ensemble(TINY, 4, seed=21, scale=SCALE, out_dir=tmp_path / "s", executor="serial", progress=False)
+    assert (tmp_path / "e" / "daily_bands.csv").read_bytes() == (serial.out_dir / "daily_bands.csv").read_bytes()
+
+
+def test_a_worker_killed_twice_stops_in_one_paragraph_and_resume_finishes(tmp_path, capsys):
+    import functools
+
+    (tmp_path / "m").mkdir()
+    out = tmp_path / "e"
+    with pytest.raises(EnsembleError) as stopped:
+        run_ensemble(TINY, 4, seed=21, scale=SCALE, out_dir=out, executor="process", workers=2,
+                     worker=functools.partial(dying_member, tmp_path / "m", 2), progress=False)
+    message = str(stopped.value)
+    assert "died" in message and "--resume" in message and "\n" not in message and str(out) in message
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "stopped"
+    assert not (out / "runs" / "run_0001" / "done.json").exists()
+    res = run_ensemble(TINY, 4, seed=21, scale=SCALE, out_dir=out, executor="serial", resume=True, progress=False)
+    assert res.completed == [0, 1, 2, 3] and 1 not in res.resumed
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_an_unreachable_scheduler_touches_no_output_folder(tmp_path, capsys):
+    out = tmp_path / "never"
+    status = main(["ensemble", str(TINY), "--runs", "2", "--scale", "200", "--scheduler", "tcp://127.0.0.1:1",
+                   "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2 and "Dask scheduler" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_pool_workers_end_when_the_command_is_killed(tmp_path):
+    """A command killed with SIGKILL cannot close its pool; its workers notice and end by themselves."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = ("import os, sys, time\n"
+              "from flowsim.analysis.executors import make_executor\n"
+              "if __name__ == '__main__':\n"
+              "    with make_executor('process', 2) as pool:\n"
+              "        print(pool.submit(os.getpid).result(), flush=True)\n"
+              "        time.sleep(600)\n")
+    (tmp_path / "pool.py").write_text(script)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    command = subprocess.Popen([sys.executable, str(tmp_path / "pool.py")], stdout=subprocess.PIPE, text=True,
+                               env=env)
+    worker = int(command.stdout.readline())
+    os.kill(worker, 0)  # alive while the command is
+    command.send_signal(signal.SIGKILL)
+    command.wait()
+    for _ in range(1200):  # a hang guard (two minutes), not a time budget: the worker checks every second
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"pool worker {worker} outlived the killed command")

@@ -62,8 +62,8 @@ def test_calibrate_then_forecast(tmp_path, capsys):
 def test_calibration_from_poor_starting_rules_finds_a_better_fit_and_says_which_point_it_chose(tmp_path):
     import datetime as dt
 
-    from flowsim.analysis.network_calibration import calibrate_network
-    from flowsim.scenario.network import load_network_scenario
+    from flowsim.kinds.network.analysis.calibration import calibrate_network
+    from flowsim.kinds.network.scenario.schema import load_network_scenario
 
     path = tmp_path / "burundi2015.yaml"
     main(["import-flee", str(DATA / "burundi2015"), "--out", str(path)])

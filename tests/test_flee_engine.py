@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flowsim.analysis.flee_score import ard, ard_rescaled, score_camps
-from flowsim.engine import flee_rules as fr
-from flowsim.engine.network import NetworkModel
-from flowsim.scenario.flee_import import import_flee
-from flowsim.scenario.network import load_network_scenario
-from flowsim.analysis.network_validation import scored_run, validation_runs
-from flowsim.figures.camps import write_network_figures
-from flowsim.run.network_run import write_network_tables
+from flowsim.kinds.network.analysis.flee_score import ard, ard_rescaled, score_camps
+from flowsim.kinds.network.engine import flee_rules as fr
+from flowsim.kinds.network.engine.model import NetworkModel
+from flowsim.kinds.network.scenario.flee_import import import_flee
+from flowsim.kinds.network.scenario.schema import load_network_scenario
+from flowsim.kinds.network.analysis.validation import scored_run, validation_runs
+from flowsim.kinds.network.figures.camps import write_network_figures
+from flowsim.kinds.network.run.results import write_network_tables
 from test_flee_reader import BASE, make_case
 
 DATA = Path(__file__).parent / "data" / "flee"

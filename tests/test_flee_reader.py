@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from flowsim.errors import ScenarioError
-from flowsim.scenario.flee_import import import_flee
-from flowsim.scenario.flee_reader import FleeFormatError, location_kind, read_case
-from flowsim.scenario.flee_series import add_series, interpolate_daily
-from flowsim.scenario.network import is_network_file, load_network_scenario
-from flowsim.scenario.flee_settings import read_simsetting
+from flowsim.kinds.network.scenario.flee_import import import_flee
+from flowsim.kinds.network.scenario.flee_reader import FleeFormatError, location_kind, read_case
+from flowsim.kinds.network.scenario.flee_series import add_series, interpolate_daily
+from flowsim.kinds.network.scenario.schema import is_network_file, load_network_scenario
+from flowsim.kinds.network.scenario.flee_settings import read_simsetting
 
 BASE = {
     "input_csv/locations.csv": (

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fuzzing
-from test_fuzz_classes import deadline
+from test_fuzz_classes import HANG_SECONDS, deadline
 
 QUICK = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                  suppress_health_check=list(HealthCheck))
@@ -39,11 +39,10 @@ def test_check_answers_every_mutant_with_0_or_one_paragraph(workspace, kind, rng
     mutant = fuzzing.make_mutant(rng, kind)
     if "huge_keys" in mutant.detail or "just_under_limit" in mutant.detail:
         mutant = fuzzing.make_mutant(random.Random(rng.random()), "number")
-    with deadline(fuzzing.CHECK_SECONDS * 2):
+    with deadline(HANG_SECONDS):
         outcome = fuzzing.check_mutant(workspace, mutant)
     assert outcome.crash is None, f"{mutant.kind} ({mutant.detail}):\n{outcome.crash}"
     assert not fuzzing.message_problems(outcome, workspace), (mutant.kind, mutant.detail, outcome.message)
-    assert outcome.seconds < fuzzing.CHECK_SECONDS, (mutant.kind, mutant.detail, outcome.seconds)
 
 
 @RUNS
@@ -54,6 +53,6 @@ def test_accepted_mutants_run_and_conserve_people(workspace, tmp_path_factory, k
     outcome = fuzzing.check_mutant(workspace, mutant)
     if not outcome.accepted:
         return
-    with deadline(120):
+    with deadline(HANG_SECONDS):
         problems = fuzzing.run_mutant(workspace, mutant, tmp_path_factory.mktemp("run"))
     assert not problems, (mutant.kind, mutant.detail, problems)

@@ -33,7 +33,7 @@ def start(*args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def finish(process: subprocess.Popen, timeout: float = 120) -> tuple[int, str]:
+def finish(process: subprocess.Popen, timeout: float = 900) -> tuple[int, str]:
     _, err = process.communicate(timeout=timeout)
     return process.returncode, err
 
@@ -109,12 +109,16 @@ def test_a_run_killed_at_random_moments_leaves_old_or_new_files(runs):
 
 def test_a_second_run_on_the_same_out_is_told_and_does_not_interleave(runs):
     out = runs["folder"] / "shared"
-    first = start("run", TINY, "--scale", SCALE, "--seed", 1, "--out", out, "--quiet")  # with figures: slow
-    deadline = time.monotonic() + 30
-    while not out.exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    first = start("run", TINY, "--scale", SCALE, "--seed", 1, "--out", out, "--quiet")
+    # the first file in the folder is written under the first run's lock; the first run is then
+    # held still until the second has answered, so the overlap does not depend on timing
+    while first.poll() is None and not (out.exists() and any(out.iterdir())):
+        time.sleep(0.005)
+    first.send_signal(signal.SIGSTOP)
     second = start("run", TINY, "--scale", SCALE, "--seed", 2, "--out", out, "--quiet", "--no-figures")
-    (code1, err1), (code2, err2) = finish(first), finish(second)
+    code2, err2 = finish(second)
+    first.send_signal(signal.SIGCONT)
+    code1, err1 = finish(first)
     assert code1 == 0, err1
     assert code2 == 2 and "another flowsim" in err2 and err2.count("\n") == 1, err2
     assert {n: d for n, d in snapshot(out).items() if n.endswith(".csv")} == {
@@ -130,9 +134,9 @@ def test_an_ensemble_killed_midway_resumes_to_identical_bands(tmp_path):
     seconds = time.perf_counter() - began
     out = tmp_path / "killed"
     process = start(*args, "--out", out)
-    deadline = time.monotonic() + seconds * 2
-    # kill once some runs are done but not all
-    while time.monotonic() < deadline and len(list(out.glob("runs/run_*/done.json"))) < 2:
+    # kill once two runs are done, at a random moment of the third (a run takes about a sixth of
+    # `seconds`, more on a loaded machine, so the sleep never reaches the end of the ensemble)
+    while process.poll() is None and len(list(out.glob("runs/run_*/done.json"))) < 2:
         time.sleep(0.01)
     time.sleep(random.Random(3).uniform(0, seconds / 12))
     process.send_signal(signal.SIGKILL)

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from conftest import BASELINE, SHIPPED, TINY, build, one_road_world
-from flowsim.engine import FlowModel
-from flowsim.engine.places import CrossingPlace, DestinationPlace
+from flowsim.kinds.mobilization.engine import FlowModel
+from flowsim.kinds.mobilization.engine.places import CrossingPlace, DestinationPlace
 from flowsim.run import simulate, write_run
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 
 def crossing_series(result, crossing: str, column: str) -> list[int]:
@@ -141,7 +141,7 @@ def test_nobody_is_lost_on_any_day_in_any_origin(path):
 
 
 def test_the_state_sets_hold_exactly_whom_a_scan_of_everyone_finds_on_every_day():
-    from flowsim.engine.people import State
+    from flowsim.kinds.mobilization.engine.people import State
 
     model = FlowModel(load_scenario(BASELINE), rng=5, scale=50)
     sets = {

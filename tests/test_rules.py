@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from flowsim.engine import rules
+from flowsim.kinds.mobilization.engine import rules
 
 
 def rng(seed: int = 0) -> np.random.Generator:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BASELINE, TINY
-from flowsim.scenario import ScenarioError, load_scenario
+from conftest import BASELINE, TINY, with_absolute_targets
+from flowsim.kinds.mobilization.scenario import ScenarioError, load_scenario
 
 
 def write(path: Path, text: str) -> Path:
@@ -60,7 +60,7 @@ def test_overrides_reach_list_items_by_id_and_are_validated():
 def test_the_calibrated_file_overrides_the_hand_set_values(tmp_path):
     text = TINY.read_text().replace("calibration:\n  scale: 1\n",
                                     "calibration:\n  scale: 1\n  calibrated_file: fit.yaml\n")
-    path = write(tmp_path / "fitted.yaml", text.replace("../../scenarios/", str(BASELINE.parent) + "/"))
+    path = write(tmp_path / "fitted.yaml", with_absolute_targets(text))
     assert load_scenario(path).behaviour.leaving.shock_hazard == 0.01
     write(tmp_path / "fit.yaml", "parameters:\n  behaviour.leaving.shock_hazard: 0.02\n")
     assert load_scenario(path).behaviour.leaving.shock_hazard == 0.02

@@ -17,7 +17,7 @@ from flowsim.analysis.sensitivity import (
 )
 from flowsim.cli import main
 from flowsim.errors import EnsembleError
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 TINY = Path(__file__).parent / "scenarios" / "tiny.yaml"
 SCALE = 200.0

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TINY
+from conftest import TINY, with_absolute_targets
 
 from flowsim.analysis.compare import run_comparison
 from flowsim.analysis.ensemble import run_ensemble
@@ -21,7 +21,7 @@ from flowsim.analysis.posterior import (
 )
 from flowsim.analysis.validation import validate
 from flowsim.cli import main
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 SHOCK = "behaviour.leaving.shock_hazard"
 ONWARD = "behaviour.after_arrival.onward_daily_hazard"
@@ -31,8 +31,8 @@ GEORGIA = "behaviour.choice.appeal.georgia"
 @pytest.fixture
 def calibrated_tiny(tmp_path):
     """The tiny world with a calibrated file and a committed posterior of three particles."""
-    text = TINY.read_text().replace("calibration:\n", "calibration:\n  calibrated_file: tiny_calibrated.yaml\n")
-    text = text.replace("targets: ../../scenarios/", f"targets: {TINY.parents[2] / 'scenarios'}/")
+    text = with_absolute_targets(TINY.read_text()).replace(
+        "calibration:\n", "calibration:\n  calibrated_file: tiny_calibrated.yaml\n")
     scenario = tmp_path / "tiny.yaml"
     scenario.write_text(text)
     (tmp_path / "tiny_calibrated.yaml").write_text(f"parameters:\n  {SHOCK}: 0.01\n")

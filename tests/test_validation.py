@@ -18,7 +18,7 @@ from flowsim.analysis.validation import (
 )
 from flowsim.cli import main
 from flowsim.errors import TargetsError
-from flowsim.scenario import load_scenario
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 
 def test_seeds_are_spawned_from_one_seed():

@@ -10,6 +10,6 @@
 - :mod:`~flowsim.analysis.compare`: what-if vs baseline with common random numbers;
 - :mod:`~flowsim.analysis.sensitivity`: Morris and Sobol' with SALib.
 
-Analysis functions take a :class:`~flowsim.scenario.Scenario` (or a path), run it through
+Analysis functions take a :class:`~flowsim.kinds.mobilization.scenario.Scenario` (or a path), run it through
 :mod:`flowsim.run`, and may draw their own charts with :mod:`flowsim.figures`.
 """

@@ -18,7 +18,7 @@ import numpy as np
 
 from flowsim.analysis.targets import TargetSet, calibration_distance, series_values, simulated_values
 from flowsim.errors import CalibrationError
-from flowsim.scenario import Scenario
+from flowsim.kinds.mobilization.scenario import Scenario
 
 #: Key a model output carries when the run was skipped because the wall-time budget is spent.
 EXPIRED = "__budget_spent__"

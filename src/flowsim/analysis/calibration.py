@@ -56,7 +56,7 @@ from flowsim.errors import CalibrationError
 from flowsim.figures.posterior import pair_plot
 from flowsim.figures.style import save_figure
 from flowsim.run.writing import write_csv, write_text
-from flowsim.scenario import Scenario
+from flowsim.kinds.mobilization.scenario import Scenario
 
 __all__ = ["EXPIRED", "CalibrationResult", "Prior", "TargetDistance", "TargetModel", "calibrate",
            "calibrated_file_text", "check_at_scale_one", "parse_duration", "scenario_priors",
@@ -125,7 +125,7 @@ def calibrate(
     scenario: Scenario,
     targets: TargetSet,
     *,
-    budget: dt.timedelta,
+    budget: dt.timedelta | None,
     out_dir: Path,
     scale: float | None = None,
     workers: int = 1,
@@ -145,16 +145,19 @@ def calibrate(
         scenario: the scenario; its ``calibration`` section names the free parameters.
         targets: the figures to fit.
         budget: wall-time budget of the ABC run (the generation in progress when it is
-            spent is cut short; a pilot run before it is not counted).
+            spent is cut short; a pilot run before it is not counted); None: no wall-time
+            limit, so only ``max_populations``, ``max_simulations`` and the acceptance rate
+            stop it and the result does not depend on the machine's speed or load.
         out_dir: folder for pyABC's database ``abc.db``.
         scale: people per agent during calibration; default ``calibration.scale``.
         workers: processes sampling in parallel (a local process pool).
         scheduler: address of a Dask scheduler (``tcp://host:8786``) whose workers run the
             simulations instead; ``workers`` is then ignored.
         population_size: accepted particles per population.
-        seed: root seed of the model runs and of pyABC's proposals (drawn in seeded batches,
-            :mod:`flowsim.analysis.abc_sampler`): with a budget in simulations or populations,
-            the same seed gives the same posterior on one worker, a process pool or a Dask cluster.
+        seed: root seed of the model runs and of pyABC's proposals; default the scenario's
+            calendar seed. With no wall-time budget (or one that is not reached) the same seed
+            gives the same posterior whatever the number of workers, on a process pool or a Dask cluster
+            (:class:`flowsim.analysis.abc_sampler.SeededPoolSampler`).
         min_acceptance_rate: stop when a population's acceptance rate falls below this (> 0).
         max_simulations: stop after this many simulations (checked between populations).
         max_populations: stop after this many populations.
@@ -185,20 +188,39 @@ def calibrate(
     pilot({p.key: (p.lower + p.upper) / 2 for p in priors})
     seconds_per_run = time.perf_counter() - began
     needed = 3 * population_size * seconds_per_run / max(workers, 1)
-    if needed > budget.total_seconds():
+    if budget is not None and needed > budget.total_seconds():
         raise CalibrationError(
             f"A budget of {_duration_text(budget)} is too small: one run takes {seconds_per_run:.2f} s, and the "
             f"prior sample plus a first population of {population_size} need about {needed:.0f} s on "
             f"{workers} worker(s). Raise --budget, lower --population-size, add --workers or raise --scale."
         )
 
+    deadline = time.time() + budget.total_seconds() if budget is not None else math.inf
+    model = TargetModel(scenario, targets, priors, scale, seed, deadline)
+    prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.lower, p.upper - p.lower) for p in priors})
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db = out_dir / "abc.db"
+    db.unlink(missing_ok=True)
     with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
         informativeness = (prior_informativeness(scenario, targets, priors, draws=prior_draws, scale=scale,
                                                  seed=seed, executor=pool) if prior_draws > 0 else None)
-        history, wall_time = _run_abc(pyabc, pool, scenario, targets, priors, scale, seed, out_dir, budget=budget,
-                                      population_size=population_size, min_acceptance_rate=min_acceptance_rate,
-                                      max_simulations=max_simulations, max_populations=max_populations,
-                                      progress=progress)
+        from flowsim.analysis.abc_sampler import SeededPoolSampler, proposal_seed
+
+        np.random.seed(proposal_seed(seed, -2, 0))  # anything pyABC draws here rather than in a proposal
+
+        abc = pyabc.ABCSMC(model, prior, TargetDistance(targets), population_size=population_size,
+                           sampler=SeededPoolSampler(seed, pool), transitions=_perturbation_kernel(priors))
+        abc.new(f"sqlite:///{db.resolve()}", {t.id: 0.0 for t in targets})
+        started = time.perf_counter()
+        history = abc.run(
+            minimum_epsilon=0.0,
+            max_nr_populations=max_populations if max_populations else np.inf,
+            min_acceptance_rate=min_acceptance_rate,
+            max_total_nr_simulations=max_simulations if max_simulations else np.inf,
+            max_walltime=budget,
+        )
+        wall_time = time.perf_counter() - started
     if history.max_t < 0:
         raise CalibrationError(
             "No population was completed within the budget: raise --budget or lower --population-size."
@@ -232,7 +254,7 @@ def calibrate(
         "population_size": population_size,
         "point_estimate": "posterior weighted median" if point == "median" else "best accepted particle",
         "budget": {
-            "wall_time_s": budget.total_seconds(),
+            "wall_time_s": budget.total_seconds() if budget is not None else None,
             "max_simulations": max_simulations,
             "min_acceptance_rate": min_acceptance_rate,
             "max_populations": max_populations,
@@ -246,7 +268,7 @@ def calibrate(
         "distance": (f"sum over calibration targets outside their interval of weight x ({OUTSIDE:g} + relative miss)"
                      + (f" + {targets.series_weight:g} x mean squared relative difference over "
                         f"{len(targets.series)} documented series points" if targets.series_weight > 0 else "")),
-        "effective_sample_size": round(1.0 / float(np.sum(posterior["weight"].to_numpy() ** 2)), 1),
+        "effective_sample_size": round(kish_ess(posterior["weight"].to_numpy()), 1),
         "priors": [{"name": p.name, "low": p.low, "high": p.high, "scale": p.scale} for p in priors],
         "populations": [
             {k: _plain(v) for k, v in row.items()} for row in populations.to_dict(orient="records")
@@ -263,35 +285,6 @@ def calibrate(
         }
     record["provenance"] = value_provenance(scenario)
     return CalibrationResult(posterior, populations, priors, values, summary, record)
-
-
-def _run_abc(pyabc, pool, scenario: Scenario, targets: TargetSet, priors: list[Prior], scale: float | None,
-             seed: int, out_dir: Path, *, budget: dt.timedelta, population_size: int, min_acceptance_rate: float,
-             max_simulations: int | None, max_populations: int | None, progress: bool):
-    """pyABC's ABC-SMC run on ``pool``; its history and wall time."""
-    from flowsim.analysis.abc_sampler import ExecutorSampler
-
-    deadline = time.time() + budget.total_seconds()
-    model = TargetModel(scenario, targets, priors, scale, seed, deadline)
-    prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.lower, p.upper - p.lower) for p in priors})
-    sampler = ExecutorSampler(pool, seed)
-    sampler.show_progress = progress
-    abc = pyabc.ABCSMC(model, prior, TargetDistance(targets), population_size=population_size, sampler=sampler,
-                       transitions=_perturbation_kernel(priors))
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    db = out_dir / "abc.db"
-    db.unlink(missing_ok=True)
-    abc.new(f"sqlite:///{db.resolve()}", {t.id: 0.0 for t in targets})
-    started = time.perf_counter()
-    history = abc.run(
-        minimum_epsilon=0.0,
-        max_nr_populations=max_populations if max_populations else np.inf,
-        min_acceptance_rate=min_acceptance_rate,
-        max_total_nr_simulations=max_simulations if max_simulations else np.inf,
-        max_walltime=budget,
-    )
-    return history, time.perf_counter() - started
 
 
 def _perturbation_kernel(priors: list[Prior]):
@@ -330,21 +323,33 @@ def _posterior(history, priors: list[Prior], targets: TargetSet) -> pd.DataFrame
     return frame.sort_values("distance", kind="stable").reset_index(drop=True)
 
 
+def kish_ess(weights: np.ndarray) -> float:
+    """Kish's effective sample size of weighted particles: (sum w)^2 / sum w^2.
+
+    Kish L (1965). Survey Sampling. Wiley, New York.
+    """
+    weights = np.asarray(weights, dtype=float)
+    total = weights.sum()
+    return float(total * total / np.sum(weights * weights)) if total > 0 else 0.0
+
+
 def _populations(history) -> pd.DataFrame:
     frame = history.get_all_populations()
     frame = frame[frame["t"] >= 0].copy()
     frame["acceptance_rate"] = frame["particles"] / frame["samples"]
+    frame["effective_sample_size"] = [round(kish_ess(history.get_distribution(m=0, t=int(t))[1]), 1)
+                                      for t in frame["t"]]
     frame = frame.rename(columns={"samples": "simulations", "wall_time": "wall_time_s"})
-    columns = ["t", "epsilon", "particles", "simulations", "acceptance_rate", "wall_time_s"]
+    columns = ["t", "epsilon", "particles", "simulations", "acceptance_rate", "effective_sample_size", "wall_time_s"]
     return frame[[c for c in columns if c in frame.columns]].reset_index(drop=True)
 
 
-def _stop_reason(populations: pd.DataFrame, budget: dt.timedelta, wall_time: float, min_rate: float,
+def _stop_reason(populations: pd.DataFrame, budget: dt.timedelta | None, wall_time: float, min_rate: float,
                  max_simulations: int | None, max_populations: int | None) -> str:
     last = populations.iloc[-1]
     if last["epsilon"] <= 0.0:
         return "every accepted run inside every target interval (distance 0)"
-    if wall_time >= budget.total_seconds():
+    if budget is not None and wall_time >= budget.total_seconds():
         return "wall-time budget spent"
     if last["acceptance_rate"] < min_rate:
         return "acceptance rate below the minimum"

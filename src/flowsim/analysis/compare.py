@@ -27,7 +27,7 @@ from flowsim.analysis.posterior import uncertainty_for
 from flowsim.figures.compare import plot_comparison
 from flowsim.figures.style import save_figure
 from flowsim.run.writing import check_out_folder, write_csv, write_text
-from flowsim.scenario import Scenario, as_scenario
+from flowsim.kinds.mobilization.scenario import Scenario, as_scenario
 
 DIFF_PERCENTILES = (5, 25, 50, 75, 95)
 

@@ -16,7 +16,7 @@ from flowsim.analysis.abc_model import Prior, TargetModel
 from flowsim.analysis.executors import make_executor
 from flowsim.analysis.posterior import Posterior, correlations, identifiability, strong_pairs
 from flowsim.analysis.targets import TargetSet
-from flowsim.scenario import Scenario
+from flowsim.kinds.mobilization.scenario import Scenario
 
 UNINFORMATIVE_SHARE = 0.9
 """A target that at least this share of prior draws satisfies cannot inform the parameters."""

@@ -34,7 +34,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from flowsim import __version__
-from flowsim.analysis.executors import open_executor, run_tasks, spawn_seeds
+from flowsim.analysis.executors import WorkersLost, open_executor, run_tasks, spawn_seeds
 from flowsim.analysis.posterior import Uncertainty, uncertainty_for
 from flowsim.analysis.key_outputs import key_outputs
 from flowsim.analysis.targets import load_targets
@@ -43,7 +43,7 @@ from flowsim.errors import EnsembleError
 from flowsim.figures.tables import read_table
 from flowsim.run.simulate import check_memory, check_run_options
 from flowsim.run.writing import check_out_folder, default_out, lock_folder, write_csv, write_text
-from flowsim.scenario import Scenario, as_scenario
+from flowsim.kinds.mobilization.scenario import Scenario, as_scenario
 
 RUN_TABLES = ("daily", "crossings", "flows", "profile", "population", "summary")
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -308,31 +308,48 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
         "flowsim_version": __version__,
     }
     check_out_folder(out)
-    with lock_folder(out):
-        return _run_ensemble(sc, runs, seed, scale, out, seeds, manifest, executor, resume, workers, scheduler,
-                             worker, progress, uncertainty)
+    if resume:
+        _check_resumable(out / "manifest.json", manifest)
+    # the executor first: a scheduler nobody answers or workers that cannot start stop the
+    # command before the output folder is created or changed
+    with open_executor(executor, workers, scheduler) as (pool, label):
+        manifest["executor"] = label
+        with lock_folder(out):
+            try:
+                return _run_ensemble(sc, runs, scale, out, seeds, manifest, pool, resume, worker, progress,
+                                     uncertainty)
+            except (Exception, KeyboardInterrupt) as err:
+                _mark_unfinished(out / "manifest.json", err)
+                raise
 
 
-def _run_ensemble(sc: Scenario, runs: int, seed: int, scale: float | None, out: Path, seeds: list[int],
-                  manifest: dict, executor: Executor | str | None, resume: bool, workers: int | None,
-                  scheduler: str | None, worker: Callable[..., dict], progress: bool,
+def _mark_unfinished(manifest_path: Path, err: BaseException) -> None:
+    """A manifest still saying 'running' after the ensemble stopped says 'failed' (finished runs stay)."""
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError):
+        return
+    if manifest.get("status") == "running":
+        reason = "interrupted" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
+        write_text(json.dumps({**manifest, "status": "failed", "error": reason[:500]}, indent=1) + "\n",
+                   manifest_path)
+
+
+def _run_ensemble(sc: Scenario, runs: int, scale: float | None, out: Path, seeds: list[int], manifest: dict, pool: Executor,
+                  resume: bool, worker: Callable[..., dict], progress: bool,
                   uncertainty: Uncertainty) -> EnsembleResult:
     manifest_path = out / "manifest.json"
-    if resume:
-        _check_resumable(manifest_path, manifest)
-    elif (out / "runs").exists():
+    if not resume and (out / "runs").exists():
         shutil.rmtree(out / "runs")
-    out.mkdir(parents=True, exist_ok=True)
     write_text(json.dumps({**manifest, "status": "running"}, indent=1) + "\n", manifest_path)
 
     began = time.perf_counter()
     resumed = [i for i in range(runs) if resume and is_done(out, i, seeds[i])]
     todo = sorted(set(range(runs)) - set(resumed))
     failures: list[dict] = []
-    with open_executor(executor, workers, scheduler) as (pool, label):
-        manifest["executor"] = label
-        bar = tqdm(total=runs, initial=len(resumed), desc=f"{sc.name} ensemble", unit="run",
-                   disable=not progress, file=sys.stderr)
+    bar = tqdm(total=runs, initial=len(resumed), desc=f"{sc.name} ensemble", unit="run",
+               disable=not progress, file=sys.stderr)
+    try:
         with bar:
             tasks = ((i, (sc, seeds[i], scale, uncertainty.for_run(i))) for i in todo)
             for outcome in run_tasks(pool, worker, tasks, retries=1, progress=bar):
@@ -342,6 +359,13 @@ def _run_ensemble(sc: Scenario, runs: int, seed: int, scale: float | None, out: 
                 else:
                     failures.append({"run": i, "seed": seeds[i], "attempts": outcome.attempts,
                                      "error": outcome.error})
+    except WorkersLost as err:
+        kept = sum(is_done(out, i, seeds[i]) for i in range(runs))
+        write_text(json.dumps({**manifest, "status": "stopped", "runs_completed": kept, "error": str(err)},
+                              indent=1) + "\n", manifest_path)
+        raise EnsembleError(f"{err} {kept} of {runs} runs finished and are kept in {out}: run the same command "
+                            "with --resume to run only the others (with fewer --workers or a larger --scale "
+                            "if memory ran out).") from None
     completed = [i for i in range(runs) if is_done(out, i, seeds[i])]
     failed = pd.DataFrame(failures, columns=["run", "seed", "attempts", "error"]).sort_values("run")
     if failures:

@@ -17,8 +17,11 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +64,63 @@ class SerialExecutor(Executor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._shutdown = True
+
+
+class WorkersLost(EnsembleError):
+    """A worker process died (killed, e.g. by the out-of-memory killer) twice while the same tasks ran."""
+
+
+class ProcessPool(Executor):
+    """A ``ProcessPoolExecutor`` (``forkserver`` start) that can be replaced once a worker has died.
+
+    A pool whose worker process is killed is broken for good: every task in it fails with
+    ``BrokenProcessPool`` and it accepts no more. :meth:`renew` shuts it down and starts a new
+    one, so :func:`run_tasks` can retry the tasks that were in flight.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        # forkserver: safe with the threads tqdm and Dask leave in this process, and cheaper
+        # than spawn because workers fork from a small server process. That server imports
+        # flowsim from this process's sys.path, so workers run the same flowsim as the caller.
+        self._context = multiprocessing.get_context("forkserver")
+        self._pool = self._new_pool()
+        self.renewals = 0
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context,
+                                   initializer=_end_with_parent, initargs=(os.getpid(),))
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def renew(self) -> None:
+        """Drop the (broken) pool and start a fresh one."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._new_pool()
+        self.renewals += 1
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _end_with_parent(parent: int) -> None:
+    """Pool worker start-up: end the worker once the process that opened the pool is gone.
+
+    A command killed with SIGKILL cannot shut its pool down, and forkserver workers are not its
+    children: without this they would wait for work for ever.
+    """
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # a pid reused by another user's process: the parent is gone
+                os._exit(0)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 def default_workers() -> int:
@@ -117,10 +177,7 @@ def make_executor(kind: str = "process", workers: int | None = None,
         finally:
             executor.shutdown()
     elif kind == "process":
-        # forkserver: safe with the threads tqdm and Dask leave in this process, and
-        # cheaper than spawn because workers fork from a small server process.
-        context = multiprocessing.get_context("forkserver")
-        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        executor = ProcessPool(workers)
         try:
             yield executor
         finally:
@@ -180,6 +237,8 @@ def parallelism(executor: Executor) -> int:
     """How many tasks an executor runs at once (serial: 1; a Dask client: its worker threads)."""
     if isinstance(executor, SerialExecutor):
         return 1
+    if isinstance(executor, ProcessPool):
+        return executor.workers
     if isinstance(executor, ProcessPoolExecutor):
         return int(executor._max_workers)
     client = getattr(executor, "_client", None)
@@ -200,7 +259,9 @@ def run_tasks(executor: Executor, fn: Callable[..., Any], tasks: Iterable[tuple[
     drop it. At most ``max_pending`` tasks are in flight (default: twice the executor's
     parallelism, enough to keep every worker busy), so finished results never pile up.
     A task that still fails after ``retries`` further attempts is yielded with its error
-    message instead of a value.
+    message instead of a value. A worker process that dies breaks a :class:`ProcessPool`:
+    the pool is replaced and the tasks in flight run again; if a worker dies again while
+    one of them runs, :class:`WorkersLost` is raised (the outcomes yielded so far stand).
 
     Args:
         executor: any ``concurrent.futures.Executor``.
@@ -212,11 +273,15 @@ def run_tasks(executor: Executor, fn: Callable[..., Any], tasks: Iterable[tuple[
 
     Yields:
         One :class:`TaskOutcome` per task.
+
+    Raises:
+        WorkersLost: a worker died twice while the same task was in flight.
     """
     if max_pending is None:
         max_pending = 1 if isinstance(executor, SerialExecutor) else 2 * parallelism(executor)
     queue = iter(tasks)
     pending: dict[Future, tuple[Any, tuple, int]] = {}
+    lost_before: set[Any] = set()  # tasks in flight when a worker died
 
     def refill() -> None:
         while len(pending) < max_pending:
@@ -224,18 +289,40 @@ def run_tasks(executor: Executor, fn: Callable[..., Any], tasks: Iterable[tuple[
                 key, args = next(queue)
             except StopIteration:
                 return
-            pending[executor.submit(fn, *args)] = (key, args, 1)
+            pending[_submit(executor, fn, args)] = (key, args, 1)
+
+    def replace_pool() -> None:
+        """A worker died: every task in flight failed with it. Retry them in a new pool, once."""
+        in_flight = list(pending.values())
+        pending.clear()
+        again = sorted({str(key) for key, _, _ in in_flight if key in lost_before})
+        if again or not isinstance(executor, ProcessPool):
+            keys = again or sorted(str(key) for key, _, _ in in_flight)
+            raise WorkersLost(
+                f"A worker process died (killed, perhaps by the out-of-memory killer) twice while running "
+                f"task(s) {', '.join(keys)}.")
+        lost_before.update(key for key, _, _ in in_flight)
+        logging.getLogger(__name__).warning("a worker process died; retrying %d task(s) in a new pool",
+                                            len(in_flight))
+        executor.renew()
+        for key, args, attempt in in_flight:
+            pending[_submit(executor, fn, args)] = (key, args, attempt)
 
     refill()
     while pending:
         done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        broken = False
         for future in done:
-            key, args, attempt = pending.pop(future)
+            key, args, attempt = pending[future]
             error = future.exception()
+            if isinstance(error, BrokenProcessPool):
+                broken = True
+                continue
+            del pending[future]
             if error is None:
                 outcome = TaskOutcome(key, future.result(), None, attempt)
             elif attempt <= retries:
-                pending[executor.submit(fn, *args)] = (key, args, attempt + 1)
+                pending[_submit(executor, fn, args)] = (key, args, attempt + 1)
                 continue
             else:
                 outcome = TaskOutcome(key, None, f"{type(error).__name__}: {error}", attempt)
@@ -243,7 +330,19 @@ def run_tasks(executor: Executor, fn: Callable[..., Any], tasks: Iterable[tuple[
             if progress is not None:
                 progress.update(1)
             yield outcome
+        if broken:
+            replace_pool()
         refill()
+
+
+def _submit(executor: Executor, fn: Callable[..., Any], args: tuple) -> Future:
+    """``executor.submit(fn, *args)``; a pool already broken gives a future failed with BrokenProcessPool."""
+    try:
+        return executor.submit(fn, *args)
+    except BrokenProcessPool as err:
+        future: Future = Future()
+        future.set_exception(err)
+        return future
 
 
 def _executor_label(executor: Executor) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from flowsim.scenario import Scenario
+    from flowsim.kinds.mobilization.scenario import Scenario
 
 MOBILIZATION_WINDOW = ("2022-09-21", "2022-10-04")
 LATE_OCTOBER = ("2022-10-20", "2022-10-31")

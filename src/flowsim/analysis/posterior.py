@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from flowsim.scenario import Scenario
+from flowsim.kinds.mobilization.scenario import Scenario
 
 #: A parameter whose posterior 5 % or 95 % quantile lies this close to a prior bound
 #: (as a share of the prior range) is flagged as pressed against that bound.

@@ -38,7 +38,7 @@ from flowsim.analysis.executors import open_executor, run_tasks, spawn_seeds
 from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS, key_outputs, output_names
 from flowsim.errors import EnsembleError
 from flowsim.run.writing import check_out_folder, default_out, write_csv, write_text
-from flowsim.scenario import Scenario, as_scenario
+from flowsim.kinds.mobilization.scenario import Scenario, as_scenario
 
 METHODS = ("morris", "sobol")
 DEFAULT_N = {"morris": 10, "sobol": 64}

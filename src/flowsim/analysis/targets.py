@@ -35,7 +35,7 @@ outside their intervals, where ``miss`` is 0 inside
 outside. A value that cannot be computed (no arrivals, a zero denominator) counts as a miss
 of 1, as far off as zero against a lower bound.
 
-The module is about 500 lines on purpose: the statistics table above, the schema that
+The module is about 630 lines on purpose: the statistics table above, the schema that
 checks a targets file against it and the code computing each statistic are one contract,
 and are easiest to keep in step side by side.
 """
@@ -56,7 +56,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from flowsim.analysis.series import SeriesPoint, series_table
 from flowsim.errors import ScenarioError, TargetsError
-from flowsim.scenario.loading import read_yaml_bounded
+from flowsim.kinds.mobilization.scenario.loading import read_yaml_bounded
 
 TableName = Literal["daily", "crossings", "flows", "profile", "population"]
 Statistic = Literal["sum", "mean", "daily_mean", "max", "min", "ratio", "share", "rank_order", "increase"]
@@ -65,7 +65,7 @@ Statistic = Literal["sum", "mean", "daily_mean", "max", "min", "ratio", "share",
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "daily": ("entries_total", "exits_total", "ordinary_entries", "ordinary_exits", "wave_entries",
               "wave_exits_onward", "wave_exits_return", "wave_stock", "wave_registrations", "rent_index"),
-    "crossings": ("arrivals", "processed", "turned_back", "gave_up", "switched_away", "queue", "queue_vehicles",
+    "crossings": ("arrivals", "processed", "ordinary_entries", "turned_back", "gave_up", "switched_away", "queue", "queue_vehicles",
                   "queue_km", "mean_wait_days", "capacity", "fare_index"),
     "flows": ("count",),
     "profile": ("first_entries",),
@@ -123,7 +123,7 @@ class Target(_Spec):
     table: TableName
     column: str | list[str]
     country: str | list[str] | None = None
-    crossing: str | None = None
+    crossing: str | list[str] | None = None
     role: Literal["calibration", "check"] = "calibration"
     start: dt.date | None = None
     end: dt.date | None = None
@@ -208,8 +208,24 @@ def _bad(key: str, message: str) -> None:
     raise ValueError(f"[{key}] {message}")
 
 
+class FigureNotTarget(_Spec):
+    """A documented figure (a data-pack row) that is neither a target nor a series point, and why.
+
+    ``kind`` is ``input`` (the scenario is built from it: ordinary traffic, capacities, event
+    dates, so no calibrated parameter moves it and as a target it could not fail),
+    ``not computable`` (a run's tables cannot give it: a period before the run starts or
+    after it ends, the first wave of spring 2022, a quantity the model has no notion of) or
+    ``unverified`` (a claim, not a statistic).
+    """
+
+    id: Annotated[str, Field(pattern=r"^[A-Z]{2,3}-N?\d+$")]
+    kind: Literal["input", "not computable", "unverified"]
+    reason: Annotated[str, Field(min_length=10)]
+
+
 class TargetSet(_Spec):
-    """All targets of a scenario, in file order, and the documented daily series."""
+    """All targets of a scenario, in file order, the documented daily series, and the
+    documented figures that are neither, with the reason."""
 
     name: str
     description: str = ""
@@ -219,6 +235,7 @@ class TargetSet(_Spec):
     #: weight of the series term in the calibration distance (:func:`calibration_distance`);
     #: 0 scores the series in validation only
     series_weight: Annotated[float, Field(ge=0.0, le=1000.0)] = 0.0
+    not_targets: list[FigureNotTarget] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> TargetSet:
@@ -244,6 +261,25 @@ class TargetSet(_Spec):
             if target.id == target_id:
                 return target
         raise KeyError(f"no target '{target_id}'; targets are {', '.join(self.ids)}")
+
+    def until(self, day: dt.date) -> TargetSet:
+        """The figures that end by ``day`` (targets and series points), for a fit whose later
+        figures are left to score the forecast. A target over the whole run (profile, flows)
+        ends on the run's last day and is left out.
+
+        Raises:
+            TargetsError: no calibration target ends by ``day``.
+        """
+        kept = [t for t in self.targets if t.end is not None and t.end <= day]
+        if not any(t.role == "calibration" for t in kept):
+            raise TargetsError(f"No calibration target of '{self.name}' ends by {day.isoformat()}: nothing to fit. "
+                               "Choose a later --fit-until date.")
+        return self.model_copy(update={"targets": kept, "series": [p for p in self.series if p.end <= day]})
+
+    def after(self, day: dt.date) -> TargetSet:
+        """The figures :meth:`until` leaves out: what a fit up to ``day`` forecasts."""
+        return self.model_copy(update={"targets": [t for t in self.targets if t.end is None or t.end > day],
+                                       "series": [p for p in self.series if p.end > day]})
 
     def subset(self, ids: list[str]) -> TargetSet:
         """The targets with the given ids, in file order."""
@@ -380,7 +416,8 @@ def _select(target: Target, tables: _Tables) -> np.ndarray:
     if target.countries is not None and country_column is not None:
         mask &= np.isin(tables.column(target.table, country_column), target.countries)
     if target.crossing is not None and target.table == "crossings":
-        mask &= tables.column(target.table, "crossing") == target.crossing
+        crossings = [target.crossing] if isinstance(target.crossing, str) else target.crossing
+        mask &= np.isin(tables.column(target.table, "crossing"), crossings)
     if target.table in DATED_TABLES and target.statistic != "increase":
         dates = tables.column(target.table, "date")
         if target.start is not None:
@@ -530,7 +567,7 @@ def series_values(targets: TargetSet, tables: Mapping[str, pd.DataFrame]) -> dic
     """Simulated daily mean of every documented series point, keyed ``series:<point id>``."""
     if not targets.series:
         return {}
-    table = series_table(targets.series, tables["daily"])
+    table = series_table(targets.series, tables["daily"], tables.get("crossings"))
     return {SERIES_KEY + row.id: float(row.simulated) for row in table.itertuples()}
 
 
@@ -539,16 +576,18 @@ def series_distance(values: Mapping[str, float], targets: TargetSet) -> float:
 
     The squared counterpart of Flee's ARD over the same points: a day-by-day (or
     week-by-week) figure pulls the fit towards its value, not only into an interval. A
-    missing value counts as a relative difference of 1.
+    missing value counts as a relative difference of 1. Points with ``role: check`` are
+    left out (scored by validation only), as checks are left out of the interval distance.
     """
-    if not targets.series:
+    points = [point for point in targets.series if point.role == "calibration"]
+    if not points:
         return 0.0
     total = 0.0
-    for point in targets.series:
+    for point in points:
         value = values.get(SERIES_KEY + point.id, math.nan)
         difference = 1.0 if value is None or math.isnan(value) else (value - point.daily_mean) / point.daily_mean
         total += difference * difference
-    return total / len(targets.series)
+    return total / len(points)
 
 
 def calibration_distance(values: Mapping[str, float], targets: TargetSet) -> float:

@@ -13,17 +13,30 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from flowsim.cli import calibrate, check, compare, dashboard, ensemble, import_flee, plot, run, sensitivity, validate
+from flowsim.cli import (calibrate, check, compare, dashboard, ensemble, import_flee, init, plot, run, scenarios,
+                         sensitivity, validate)
 from flowsim.errors import FlowsimError
 
 EXIT_USAGE = 2
 DESCRIPTION = "The ``flowsim`` command line: wires scenario loading, runs, outputs and reports together."
-SUBCOMMANDS = (run, check, plot, validate, calibrate, ensemble, compare, sensitivity, import_flee, dashboard)
+SUBCOMMANDS = (run, check, plot, validate, calibrate, ensemble, compare, sensitivity, import_flee, dashboard, scenarios,
+               init)
+
+
+class OneLineErrors(argparse.ArgumentParser):
+    """An argument parser whose mistakes are one line, like every other flowsim error.
+
+    argparse prints the whole usage block before the message; the other errors are one
+    paragraph after ``flowsim <command>:``. This one says where the options are listed instead.
+    """
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (options: {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``flowsim`` and every subcommand."""
-    parser = argparse.ArgumentParser(prog="flowsim", description=DESCRIPTION)
+    parser = OneLineErrors(prog="flowsim", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for subcommand in SUBCOMMANDS:
         subcommand.add_parser(commands)

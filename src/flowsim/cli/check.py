@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from flowsim.scenario import load_scenario
+from flowsim.cli.options import SCENARIO_HELP, scenario_file
+from flowsim.kinds.mobilization.scenario import load_scenario
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = commands.add_parser("check", help="validate a scenario without running it")
-    parser.add_argument("scenario", help="scenario YAML")
+    parser.add_argument("scenario", type=scenario_file, help=SCENARIO_HELP)
     parser.set_defaults(handler=handle)
     return parser
 

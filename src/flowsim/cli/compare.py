@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from flowsim.cli.options import add_execution_options, add_uncertainty_options, posterior_draws
+from flowsim.cli.options import (
+    SCENARIO_HELP, add_execution_options, add_uncertainty_options, posterior_draws, scenario_file)
 from flowsim.errors import UserError
 
 
@@ -14,8 +15,8 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "compare", help="what-if vs base: paired ensembles with common seeds",
         description="Run BASE and WHATIF as ensembles with the same seeds and report the paired "
                     "difference of key outputs (median and 5-95%) as compare.csv and compare.png.")
-    parser.add_argument("base", help="base scenario YAML")
-    parser.add_argument("whatif", help="what-if scenario YAML")
+    parser.add_argument("base", type=scenario_file, help="base " + SCENARIO_HELP)
+    parser.add_argument("whatif", type=scenario_file, help="what-if " + SCENARIO_HELP)
     parser.add_argument("--runs", type=int, default=50, help="runs per scenario (default 50)")
     parser.add_argument("--resume", action="store_true", help="keep finished runs of both ensembles")
     add_execution_options(parser)
@@ -26,6 +27,9 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Run both ensembles, print the paired-difference table."""
+    from flowsim.cli.network import refuse_mobilization_only
+
+    refuse_mobilization_only("compare", args.base, args.whatif)
     from flowsim.analysis.compare import format_table, run_comparison
 
     try:

@@ -6,6 +6,8 @@ import argparse
 import logging
 import sys
 
+from flowsim.cli.options import scenario_file
+
 DEFAULT_PORT = 8765
 
 
@@ -26,9 +28,9 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Serve an interactive page (Mesa's SolaraViz) that runs a scenario one day at a time: "
         "choose the scenario, its calibrated parameters, the seed and the agent scale; step, play, reset; "
         "compare with the baseline; follow one person. Prints the page's address and serves until Ctrl+C.")
-    parser.add_argument("scenario", nargs="?", default=None,
-                        help="scenario YAML to open (default: scenarios/mobilization_2022.yaml); the page also "
-                        "offers every scenario in scenarios/ and scenarios/what_if/")
+    parser.add_argument("scenario", nargs="?", default=None, type=scenario_file,
+                        help="scenario YAML or shipped name to open (default: mobilization_2022); the page also "
+                        "offers every scenario in scenarios/ and scenarios/what_if/ (the shipped ones outside a clone)")
     parser.add_argument("--port", type=port_number, default=DEFAULT_PORT,
                         help=f"port to listen on (default: {DEFAULT_PORT})")
     parser.add_argument("--host", default="127.0.0.1",

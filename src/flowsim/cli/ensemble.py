@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from flowsim.cli.options import add_execution_options, add_uncertainty_options, posterior_draws
+from flowsim.cli.options import (
+    SCENARIO_HELP, add_execution_options, add_uncertainty_options, posterior_draws, scenario_file)
 from flowsim.errors import UserError
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Run SCENARIO --runs times with seeds spawned from one master seed, "
                     "write every run under OUT/runs/ and percentile bands of the daily and "
                     "crossing tables to OUT.")
-    parser.add_argument("scenario", help="scenario YAML file")
+    parser.add_argument("scenario", type=scenario_file, help=SCENARIO_HELP)
     parser.add_argument("--runs", type=int, default=100, help="number of runs (default 100)")
     parser.add_argument("--resume", action="store_true",
                         help="keep finished runs in OUT (done marker present) and run only the rest")
@@ -31,6 +32,9 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Run, summarise, print where the results are; exit status 1 if some run failed twice."""
+    from flowsim.cli.network import refuse_mobilization_only
+
+    refuse_mobilization_only("ensemble", args.scenario)
     from flowsim.analysis.ensemble import run_ensemble
 
     try:

@@ -23,8 +23,8 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from flowsim.scenario.flee_import import import_flee, scenario_name
-    from flowsim.scenario.network import load_network_scenario
+    from flowsim.kinds.network.scenario.flee_import import import_flee, scenario_name
+    from flowsim.kinds.network.scenario.schema import load_network_scenario
 
     out = args.out or Path("scenarios") / "flee" / f"{scenario_name(args.case)}.yaml"
     path = import_flee(args.case, out, args.settings, rules=args.rules)

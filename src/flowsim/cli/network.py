@@ -12,9 +12,20 @@ from pathlib import Path
 
 
 def is_network(path: str) -> bool:
-    from flowsim.scenario.network import is_network_file
+    from flowsim.kinds.network.scenario.schema import is_network_file
 
     return is_network_file(path)
+
+
+def refuse_mobilization_only(command: str, *paths: str) -> None:
+    """A network scenario given to a command that runs mobilization scenarios only: say what to use."""
+    from flowsim.errors import UserError
+
+    for path in paths:
+        if is_network(path):
+            raise UserError(f"{path} is a network scenario (kind: network, an imported Flee case); flowsim {command} "
+                            "runs mobilization scenarios. For runs of a network scenario with bands over seeds "
+                            f"use: flowsim validate {path} --runs N.")
 
 
 def _out(args: argparse.Namespace, scenario, *parts: str) -> Path:
@@ -29,7 +40,7 @@ def _scale(args: argparse.Namespace) -> int | None:
 
 def check(args: argparse.Namespace) -> int:
     """Read the scenario and its case, and say what is in it."""
-    from flowsim.scenario.network import load_network_scenario
+    from flowsim.kinds.network.scenario.schema import load_network_scenario
 
     scenario = load_network_scenario(args.scenario)
     case = scenario.network_case
@@ -41,16 +52,16 @@ def check(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """One run: camps.csv, daily.csv, flee_score.json, figure and report."""
-    from flowsim.analysis.network_validation import scored_run
-    from flowsim.run.network_run import write_network_tables
-    from flowsim.scenario.network import load_network_scenario
+    from flowsim.kinds.network.analysis.validation import scored_run
+    from flowsim.kinds.network.run.results import write_network_tables
+    from flowsim.kinds.network.scenario.schema import load_network_scenario
 
     scenario = load_network_scenario(args.scenario)
     out = _out(args, scenario)
     result = scored_run(scenario, seed=args.seed, scale=_scale(args))
     write_network_tables(result, out)
     if not getattr(args, "no_figures", False):
-        from flowsim.figures.camps import write_network_figures
+        from flowsim.kinds.network.figures.camps import write_network_figures
 
         write_network_figures(out)
     if not getattr(args, "quiet", False):
@@ -60,10 +71,10 @@ def run(args: argparse.Namespace) -> int:
 
 def validate(args: argparse.Namespace) -> int:
     """Several runs: camp series with bands, ARD mean and sd, and the forecast ARD after fit_until."""
-    from flowsim.analysis.network_validation import validation_runs
-    from flowsim.figures.camps import write_network_figures
-    from flowsim.run.network_run import write_network_tables
-    from flowsim.scenario.network import load_network_scenario
+    from flowsim.kinds.network.analysis.validation import validation_runs
+    from flowsim.kinds.network.figures.camps import write_network_figures
+    from flowsim.kinds.network.run.results import write_network_tables
+    from flowsim.kinds.network.scenario.schema import load_network_scenario
 
     scenario = load_network_scenario(args.scenario)
     out = _out(args, scenario, "validation")
@@ -78,8 +89,8 @@ def validate(args: argparse.Namespace) -> int:
 
 def calibrate(args: argparse.Namespace) -> int:
     """ABC-SMC fit of the rule parameters on the series up to --fit-until."""
-    from flowsim.analysis.network_calibration import calibrate_network, write_network_calibration
-    from flowsim.scenario.network import load_network_scenario
+    from flowsim.kinds.network.analysis.calibration import calibrate_network, write_network_calibration
+    from flowsim.kinds.network.scenario.schema import load_network_scenario
 
     scenario = load_network_scenario(args.scenario)
     fit_until = getattr(args, "fit_until", None)

@@ -10,9 +10,23 @@ from pathlib import Path
 from flowsim.analysis.executors import EXECUTOR_KINDS
 
 
+def scenario_file(text: str) -> str:
+    """A scenario: a YAML file, or the name of a shipped scenario (``flowsim scenarios`` lists them)."""
+    from flowsim.errors import ScenarioError
+    from flowsim.scenario.catalogue import scenario_path
+
+    try:
+        return str(scenario_path(text))
+    except ScenarioError as err:
+        raise argparse.ArgumentTypeError(err.message) from None
+
+
+SCENARIO_HELP = "scenario YAML, or the name of a shipped scenario (see 'flowsim scenarios')"
+
+
 def seed_value(text: str) -> int:
     """A seed: a whole number from 0 to 2**63 - 1."""
-    from flowsim.scenario.schema import SEED_MAX
+    from flowsim.kinds.mobilization.scenario.schema import SEED_MAX
 
     try:
         value = int(text)
@@ -25,7 +39,7 @@ def seed_value(text: str) -> int:
 
 def scale_value(text: str) -> float:
     """People per agent: a finite number within the scenario schema's bounds for agent_scale."""
-    from flowsim.scenario.schema import AGENT_SCALE_MAX, AGENT_SCALE_MIN
+    from flowsim.kinds.mobilization.scenario.schema import AGENT_SCALE_MAX, AGENT_SCALE_MIN
 
     try:
         value = float(text)

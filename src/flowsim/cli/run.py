@@ -6,15 +6,15 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flowsim.cli.options import add_run_options
+from flowsim.cli.options import SCENARIO_HELP, add_run_options, scenario_file
 
 if TYPE_CHECKING:
-    from flowsim.run.results import RunResult
+    from flowsim.kinds.mobilization.run.results import RunResult
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = commands.add_parser("run", help="run a scenario and write its tables, figures and report")
-    parser.add_argument("scenario", help="scenario YAML")
+    parser.add_argument("scenario", type=scenario_file, help=SCENARIO_HELP)
     add_run_options(parser)
     parser.add_argument("--agents", action="store_true", help="also write agents.parquet (one row per person)")
     parser.add_argument("--no-figures", action="store_true", help="write the tables only")
@@ -32,7 +32,7 @@ def handle(args: argparse.Namespace) -> int:
     from flowsim.analysis.validation import single_run_validation
     from flowsim.run.simulate import check_memory, simulate
     from flowsim.run.writing import check_out_folder, default_out, lock_folder, write_run
-    from flowsim.scenario import load_scenario
+    from flowsim.kinds.mobilization.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     out = Path(args.out or default_out(scenario))
@@ -45,13 +45,15 @@ def handle(args: argparse.Namespace) -> int:
         extra = {}
         if targets is not None:
             extra["validation"] = single_run_validation(targets, result.tables(), result.meta["seed"])
-        write_run(result, out, extra_tables=extra)
+        write_run(result, out, extra_tables=extra, figures_follow=not args.no_figures)
         if not args.no_figures:
             from flowsim.figures.report import write_report
             from flowsim.figures.run_figures import plot_run
+            from flowsim.run.writing import record_finished
 
-            plot_run(out)
-            write_report(out)
+            figures = plot_run(out)
+            write_report(out, figures=figures)
+            record_finished(out, figures=figures, report=True)
     if not args.quiet:
         _print_summary(result, out)
         if not args.no_figures:

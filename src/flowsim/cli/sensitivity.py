@@ -7,7 +7,7 @@ import sys
 
 from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS
 from flowsim.analysis.sensitivity import METHODS
-from flowsim.cli.options import add_execution_options, whole_number
+from flowsim.cli.options import SCENARIO_HELP, add_execution_options, scenario_file, whole_number
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -16,7 +16,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Vary the scenario's calibration.parameters over their ranges (log-uniform for "
                     "scale: log), run each point --replicates times with common seeds, and report "
                     "Morris mu* or Sobol' S1/ST indices with confidence intervals.")
-    parser.add_argument("scenario", help="scenario YAML file")
+    parser.add_argument("scenario", type=scenario_file, help=SCENARIO_HELP)
     parser.add_argument("--method", choices=METHODS, default="morris")
     parser.add_argument("--n", type=whole_number(1, 2**16), default=None,
                         help="Morris trajectories (default 10) or Sobol' base samples, a power of two (default 64)")
@@ -33,6 +33,9 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the design, print the ranking, say where the files are."""
+    from flowsim.cli.network import refuse_mobilization_only
+
+    refuse_mobilization_only("sensitivity", args.scenario)
     from flowsim.analysis.sensitivity import run_sensitivity
 
     result = run_sensitivity(args.scenario, args.method, n=args.n, replicates=args.replicates,

@@ -1,7 +1,7 @@
 """The interactive dashboard: Mesa's SolaraViz page on a scenario, served with ``flowsim dashboard``.
 
 - :mod:`~flowsim.dashboard.model`: :class:`DashboardModel`, the keyword-only Mesa model the
-  page steps (a scenario's :class:`~flowsim.engine.FlowModel`, and the baseline's beside it);
+  page steps (a scenario's :class:`~flowsim.kinds.mobilization.engine.FlowModel`, and the baseline's beside it);
 - :mod:`~flowsim.dashboard.panels`: the charts, drawn from the tables of the days run so far;
 - :mod:`~flowsim.dashboard.app`: the page (``SolaraViz`` and flowsim's panels);
 - :mod:`~flowsim.dashboard.server`: :func:`serve`, Solara's server on one host and port.

@@ -3,7 +3,7 @@
 Mesa's ``SolaraViz`` builds the model again on Reset as ``type(model)(**parameters)``, so
 :class:`DashboardModel` takes keyword arguments only: the scenario file, the seed, the agent
 scale, whether to run the baseline alongside, and the scenario's calibrated parameters by
-their dotted path. From them it builds one :class:`~flowsim.engine.FlowModel` (and a second
+their dotted path. From them it builds one :class:`~flowsim.kinds.mobilization.engine.FlowModel` (and a second
 one for the baseline) and steps them together, one day per step.
 
 A scenario that cannot be used does not raise: the model keeps the one-paragraph message in
@@ -11,7 +11,7 @@ A scenario that cannot be used does not raise: the model keeps the one-paragraph
 line prints it), stands still, and the page shows the same paragraph.
 
 The tables the panels draw come from each run's day log (every place's figures per day,
-:class:`flowsim.engine.places.DayLog`), built at most once per day (:meth:`DashboardModel.tables`).
+:class:`flowsim.kinds.mobilization.engine.places.DayLog`), built at most once per day (:meth:`DashboardModel.tables`).
 """
 
 from __future__ import annotations
@@ -26,15 +26,24 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from flowsim.engine import FlowModel
+from flowsim.kinds.mobilization.engine import FlowModel
 from flowsim.errors import FlowsimError
-from flowsim.run.results import place_tables, places_table
-from flowsim.scenario import Scenario, load_scenario
+from flowsim.kinds.mobilization.run.results import place_tables, places_table
+from flowsim.kinds.mobilization.scenario import Scenario, load_scenario
+from flowsim.scenario.catalogue import shipped_folder
 
 log = logging.getLogger("flowsim.dashboard")
 
-BASELINE_FILE = "scenarios/mobilization_2022.yaml"
-"""The shipped baseline, relative to the folder ``flowsim dashboard`` runs in."""
+BASELINE_NAME = "mobilization_2022.yaml"
+
+
+def _scenarios_folder(folder: str | Path = "scenarios") -> Path:
+    """``folder`` (a clone's ``scenarios/``) where it exists, else the scenarios shipped in the package."""
+    return Path(folder) if Path(folder).is_dir() else shipped_folder()
+
+
+BASELINE_FILE = str(_scenarios_folder() / BASELINE_NAME)
+"""The shipped baseline: relative to the folder ``flowsim dashboard`` runs in (a clone), else in the package."""
 SCALES = (1, 2, 5, 10, 20, 50, 100)
 """Agent scales offered in the page (people per agent)."""
 POPULATION_STATES = ("at_home", "queued", "in_transit", "abroad", "returned")
@@ -50,10 +59,9 @@ def shipped_scenarios(folder: str | Path = "scenarios") -> list[str]:
     Paths are returned as given (relative to the working folder when ``folder`` is relative),
     because they are what a person reads in the scenario list.
     """
-    root = Path(folder)
+    root = _scenarios_folder(folder)
     found = sorted(str(p) for p in root.glob("*.yaml")) + sorted(str(p) for p in root.glob("what_if/*.yaml"))
-    baseline = str(Path(BASELINE_FILE)) if root == Path("scenarios") else None
-    return sorted(found, key=lambda p: p != baseline)
+    return sorted(found, key=lambda p: p != str(root / BASELINE_NAME))
 
 
 def scenario_choices(given: str | None, folder: str | Path = "scenarios") -> list[str]:

@@ -81,7 +81,7 @@ def render_report(tables: RunTables, figures: Sequence[Path]) -> str:
         f"<title>flowsim report: {_e(scenario)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>flowsim report: {_e(scenario)}</h1>",
-        f'<p class="caption">{_e(caption_for(m))} ({kind}); run folder <code>{_e(str(tables.run_dir))}</code></p>',
+        f'<p class="caption">{_e(caption_for(m))} ({kind}); run folder <code>{_e(Path(tables.run_dir).name)}</code></p>',
         "<h2>Scenario</h2>",
         _manifest_table(m),
         "<h2>Headline</h2>",
@@ -137,8 +137,7 @@ def _manifest_table(m: Mapping[str, Any]) -> str:
         ("Bands show", m.get("uncertainty") or ("one run: no band" if m.get("seed") is not None else None)),
         ("Period", f"{m['start']} – {m['end']}" if m.get("start") and m.get("end") else None),
         ("flowsim / Mesa", " / ".join(str(m[k]) for k in ("flowsim_version", "mesa_version") if m.get(k)) or None),
-        ("Runtime", f"{float(m['runtime_s']):.1f} s" if m.get("runtime_s") is not None else None),
-    ]
+    ]  # no wall time (it is in manifest.json): the same run gives the same report, byte for byte
     body = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows if v not in (None, ""))
     if not body:
         return '<p class="note">No manifest.json in this run folder.</p>'

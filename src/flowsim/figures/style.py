@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
@@ -212,6 +213,10 @@ def save_figure(fig: Figure, directory: str | os.PathLike[str], stem: str, *, dp
     paths = []
     for ext, kwargs in (("png", {"dpi": dpi, "metadata": {"Software": None}}),
                         ("svg", {"metadata": {"Date": None}})):
-        paths.append(write_atomic(out / f"{stem}.{ext}",
-                                  lambda tmp, ext=ext, kwargs=kwargs: fig.savefig(tmp, format=ext, **kwargs)))
+        def draw(tmp: Path, ext: str = ext, kwargs: dict = kwargs) -> None:
+            # a fixed salt makes the SVG's element ids (clip paths, glyphs) the same from run to run
+            with matplotlib.rc_context({"svg.hashsalt": f"flowsim-{stem}"}):
+                fig.savefig(tmp, format=ext, **kwargs)
+
+        paths.append(write_atomic(out / f"{stem}.{ext}", draw))
     return paths

@@ -1,7 +1,7 @@
 """One run of a scenario: :func:`simulate`, its tables (:class:`RunResult`), and writing a run folder.
 
 - :mod:`~flowsim.run.simulate`: :func:`simulate` builds the model and steps it through the calendar;
-- :mod:`~flowsim.run.results`: the run's tables as data frames;
+- :mod:`~flowsim.kinds.mobilization.run.results`: the run's tables as data frames;
 - :mod:`~flowsim.run.writing`: atomic writing of a run folder (and of every other file flowsim writes).
 
 ``from flowsim.run import simulate, RunResult, write_run`` works. :func:`simulate` is bound
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from flowsim.run.simulate import simulate
 
 if TYPE_CHECKING:
-    from flowsim.run.results import RunResult
+    from flowsim.kinds.mobilization.run.results import RunResult
     from flowsim.run.writing import write_run
 
 __all__ = ["RunResult", "simulate", "write_run"]
@@ -26,7 +26,7 @@ __all__ = ["RunResult", "simulate", "write_run"]
 
 def __getattr__(name: str) -> Any:
     if name == "RunResult":
-        from flowsim.run.results import RunResult
+        from flowsim.kinds.mobilization.run.results import RunResult
 
         return RunResult
     if name == "write_run":

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from flowsim import __version__
 from flowsim.errors import UserError
-from flowsim.scenario.schema import AGENT_SCALE_MAX, AGENT_SCALE_MIN, SEED_MAX
+from flowsim.kinds.mobilization.scenario.schema import AGENT_SCALE_MAX, AGENT_SCALE_MIN, SEED_MAX
 
 if TYPE_CHECKING:
-    from flowsim.run.results import RunResult
-    from flowsim.scenario import Scenario
+    from flowsim.kinds.mobilization.run.results import RunResult
+    from flowsim.kinds.mobilization.scenario import Scenario
 
 
 # The per-person arrays of engine.people take ~46 bytes a person; they grow by 1.6x with a
@@ -104,8 +104,8 @@ def simulate(
     import numpy as np
     from tqdm import tqdm
 
-    from flowsim.engine.model import FlowModel
-    from flowsim.run.results import collect_results
+    from flowsim.kinds.mobilization.engine.model import FlowModel
+    from flowsim.kinds.mobilization.run.results import collect_results
 
     check_run_options(scale, seed)
     check_memory(scenario, scale)

@@ -30,8 +30,8 @@ from flowsim.errors import OutputError, UserError
 if TYPE_CHECKING:  # for annotations only: figures and reports use this module without the model
     import pandas as pd
 
-    from flowsim.run.results import RunResult
-    from flowsim.scenario import Scenario
+    from flowsim.kinds.mobilization.run.results import RunResult
+    from flowsim.kinds.mobilization.scenario import Scenario
 
 TEMPORARY_SUFFIX = ".tmp"
 NAME_MAX = 255  # bytes in one file name (ext4, xfs, btrfs, tmpfs)
@@ -177,10 +177,13 @@ def _json_writer(data: dict) -> Callable[[Path], None]:
 
 
 def write_run(result: RunResult, out_dir: Path, *, extra_meta: dict | None = None,
-              extra_tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+              extra_tables: dict[str, pd.DataFrame] | None = None, figures_follow: bool = False) -> list[Path]:
     """Write every table of a run and then its manifest, all put in place together at the end.
 
     ``extra_tables`` (e.g. the run's ``validation``) are written with the run's own tables.
+    The manifest says what the folder holds: ``status`` is ``complete``, or, when
+    ``figures_follow``, ``figures pending`` until :func:`record_finished` notes the figures
+    and the report (a run killed while drawing leaves a folder that says so).
 
     Raises:
         OutputError: a file cannot be written; the folder keeps its earlier files.
@@ -192,9 +195,28 @@ def write_run(result: RunResult, out_dir: Path, *, extra_meta: dict | None = Non
     if result.agents is not None:
         files[out_dir / "agents.parquet"] = lambda tmp: result.agents.to_parquet(tmp, index=False)
     manifest = {**result.meta, **(extra_meta or {}), "files": sorted(p.name for p in files),
-                "rows": {f"{name}.csv": len(frame) for name, frame in tables.items()}}
+                "rows": {f"{name}.csv": len(frame) for name, frame in tables.items()},
+                "status": "figures pending" if figures_follow else "complete",
+                "finished": {"tables": True, "figures": [], "report": False}}
     files[out_dir / "manifest.json"] = _json_writer(manifest)
     return write_all(files)
+
+
+def record_finished(out_dir: Path, *, figures: list[Path], report: bool) -> None:
+    """Note in a run folder's manifest that its figures (and report) are drawn: status ``complete``.
+
+    A folder without a manifest (an ensemble's, or one from an older flowsim) is left alone.
+    """
+    path = Path(out_dir) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(manifest, dict) or manifest.get("kind") == "ensemble":
+        return
+    manifest["finished"] = {"tables": True, "figures": sorted(Path(p).name for p in figures), "report": report}
+    manifest["status"] = "complete" if report else "report pending"
+    write_atomic(path, _json_writer(manifest))
 
 
 # --------------------------------------------------------------------------- output folders

@@ -1,6 +1,6 @@
 """A scenario document as plain data: dotted paths into it, where each value came from, error text.
 
-Loading (:mod:`flowsim.scenario.loading`) turns YAML into nested dicts and lists whose
+Loading (:mod:`flowsim.kinds.mobilization.scenario.loading`) turns YAML into nested dicts and lists whose
 mappings carry a ``__lines__`` record of the file and line of every key. This module
 walks such documents (:func:`get_path`, :func:`set_path`: list items are addressed by their
 ``id``) and turns a pydantic validation error into one paragraph naming the file, the
@@ -186,3 +186,18 @@ def path_tuple(data: Any, parts: list[str]) -> tuple:
             out.append(part)
             node = node.get(part) if isinstance(node, dict) else None
     return tuple(out)
+
+
+def kind_of(value: Any) -> str:
+    """What a YAML value is, in the words of the file (never an internal class name)."""
+    if value is None:
+        return "nothing (an empty document or value)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool):
+        return "true/false"
+    return "a number" if isinstance(value, (int, float)) else "a value of another kind"

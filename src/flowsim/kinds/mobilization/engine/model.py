@@ -1,0 +1,731 @@
+"""The Mesa model: one step is one day of the exodus.
+
+Men at risk at home are cohorts (:mod:`flowsim.kinds.mobilization.engine.population`); every man who decides to
+leave becomes an individual in :class:`flowsim.kinds.mobilization.engine.people.People`; destinations and
+crossings are Mesa agents (:mod:`flowsim.kinds.mobilization.engine.places`). Dated policy changes are scheduled
+Mesa events. The rules themselves are the functions of :mod:`flowsim.kinds.mobilization.engine.rules`.
+The model does no file I/O and no plotting.
+
+This module is over 500 lines on purpose: it is the one class whose ``step()`` lists the
+day in order, and each step is a short method over the same arrays; spreading the class
+over several files would hide the order of the day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import mesa
+import numpy as np
+
+from flowsim.kinds.mobilization.engine import rules
+from flowsim.kinds.mobilization.engine.people import DOC_BITS, People, Person, State, document_mask
+from flowsim.kinds.mobilization.engine.places import CrossingPlace, DayLog, DestinationPlace
+from flowsim.kinds.mobilization.engine.population import build_cohorts
+from flowsim.kinds.mobilization.engine.state_sets import StateSet
+from flowsim.kinds.mobilization.scenario import AGE_BANDS, Event, Scenario
+
+AGE_RANGES = {"18-28": (18, 28), "29-39": (29, 39), "40+": (40, 50)}
+SAVINGS_SPREAD = 0.6  # sd of log savings within a wealth band
+MAX_QUEUE_DAYS_SEEN = 60.0
+NO_ROUTE_GIVE_UP_DAYS = 7
+NEVER = np.iinfo(np.int16).max  # a day no calendar reaches
+
+DESTINATION_COUNTERS = (
+    "ordinary_entries", "ordinary_exits", "wave_entries", "wave_exits_onward",
+    "wave_exits_return", "wave_stock", "wave_registrations",
+)
+CROSSING_COUNTERS = (
+    "arrivals", "processed", "ordinary_entries", "turned_back", "gave_up", "switched_away", "queue",
+    "capacity", "crossed_agents", "wait_days_sum",
+)
+METRES_PER_QUEUED_VEHICLE = 4.5
+"""Queue length per vehicle in a single-lane jam: UL-02 reports a queue of more than 25 km at
+Upper Lars on 26-27 Sep and UL-04 about 5,500 cars on 27 Sep; 25,000 m / 5,500 = 4.5 m."""
+POPULATION_STATES = ("at_home", "queued", "in_transit", "abroad", "returned")
+_STATE_GROUP = np.array([0, 2, 1, 3, 2, 2, 4, 0])  # State -> POPULATION_STATES index
+_STATE_TO_GROUP = np.eye(5, dtype=np.int64)[_STATE_GROUP]  # (8 states × 5 groups) indicator
+
+
+class PolicyEvent:
+    """A dated change of the rules, applied by the model's event list at the start of its day."""
+
+    def __init__(self, model: FlowModel, spec: Event) -> None:
+        self.model = model
+        self.spec = spec
+
+    def apply(self) -> None:
+        self.model.apply_event(self.spec)
+
+
+class FlowModel(mesa.Model):
+    """Autumn-2022 exodus, one day per step.
+
+    Args:
+        scenario: the validated scenario.
+        rng: seed or generator; all randomness flows from it.
+        scale: people per agent; defaults to the scenario's ``behaviour.agent_scale``.
+    """
+
+    def __init__(self, scenario: Scenario, *, rng: int | np.random.Generator | None = None,
+                 scale: float | None = None) -> None:
+        super().__init__(rng=rng)
+        self.config = scenario
+        self.behaviour = scenario.behaviour
+        self.scale = float(scale if scale is not None else scenario.behaviour.agent_scale)
+        self.whole_people = self.scale == round(self.scale)
+        self.metres_per_queued_vehicle = METRES_PER_QUEUED_VEHICLE
+        self.start = scenario.calendar.start
+        self.days = scenario.calendar.days
+        self.day = -1
+        self.announced_day: int | None = None
+        self.complete = False
+
+        self._build_places()
+        self.cohorts = build_cohorts(scenario, self.scale)
+        self.people = People(capacity=max(1024, int(self.cohorts.at_home.sum() * 0.02)))
+        # the few whom the day's rules look at, so that they need not scan everyone
+        self._setting_out = StateSet((State.DELIBERATING, State.TO_BORDER))
+        self._queued = StateSet((State.QUEUED,))
+        self._in_transit = StateSet((State.TRAVELLING, State.GOING_HOME))
+        self._unregistered = StateSet((State.ABROAD,))  # and not registered where he is
+        intensity = np.array([o.mobilization_intensity for o in scenario.origins])
+        self.leaving_multiplier = self.cohorts.leaving_multiplier * intensity[self.cohorts.origin]
+        knots = scenario.behaviour.leaving.pressure
+        self.pressure_days = np.array([k.after_days for k in knots], dtype=float)
+        self.pressure_levels = np.array([k.level for k in knots], dtype=float)
+        self._state_counts = np.zeros((self.n_origins, len(State)), dtype=np.int64)  # people who left
+        self.population_start = np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
+                                            minlength=self.n_origins).astype(np.int64)
+        # the end of each day, kept for the tables (day × origin × POPULATION_STATES, in agents)
+        self.population_log = np.zeros((self.days, self.n_origins, len(POPULATION_STATES)), dtype=np.int64)
+        self._ticket = 0
+        self.agent_days = 0  # person-agents stepped, summed over days (for benchmarks)
+        self._policy_events = [PolicyEvent(self, e) for e in scenario.events]
+        for policy in self._policy_events:
+            # just before the step that simulates the event's date (step k runs day k-1)
+            self.schedule_event(policy.apply, at=(policy.spec.date - self.start).days + 0.5)
+
+    # ------------------------------------------------------------------ set-up
+
+    def _build_places(self) -> None:
+        sc = self.config
+        self.destination_ids = [d.id for d in sc.destinations]
+        self.crossing_ids = [c.id for c in sc.crossings]
+        self.origin_ids = [o.id for o in sc.origins]
+        self.n_destinations, self.n_crossings, self.n_origins = (
+            len(self.destination_ids), len(self.crossing_ids), len(self.origin_ids))
+        dest_index = {d: i for i, d in enumerate(self.destination_ids)}
+        origin_index = {o: i for i, o in enumerate(self.origin_ids)}
+
+        dests = sc.destinations
+        self.dest_russian = np.array([d.russian_spoken for d in dests])
+        self.dest_living = np.array([d.living_cost_usd_month for d in dests])
+        self.dest_housing = np.array([d.housing_stock for d in dests], dtype=float)
+        self.dest_resident = np.array([d.russians_resident for d in dests], dtype=float)
+        self.dest_safety = np.array([d.safety for d in dests])
+        self.dest_documents = np.array([document_mask(d.entry_documents) for d in dests], dtype=np.uint8)
+        self.dest_ordinary_in = np.array([d.ordinary_daily_entries for d in dests])
+        self.dest_ordinary_out = np.array([d.ordinary_daily_exits for d in dests])
+        self.dest_ordinary_factor = np.ones(len(dests))
+        self.dest_onward = np.array([d.onward_propensity for d in dests])
+        self.dest_return = np.array([d.return_propensity for d in dests])
+        self.dest_appeal = np.array([sc.behaviour.choice.appeal.get(d.id, 0.0) for d in dests])
+        self.dest_lonlat = np.array([(d.lon, d.lat) for d in dests])
+        self.rent_index = np.ones(len(dests))
+
+        crossings = sc.crossings
+        self.crossing_dest = np.array([dest_index[c.destination] for c in crossings], dtype=np.int16)
+        self.crossing_air = np.array([c.mode == "air" for c in crossings])
+        self.crossing_origin = np.array([origin_index.get(c.origin, -1) for c in crossings], dtype=np.int16)
+        self.crossing_travel = np.array([c.travel_days for c in crossings])
+        self.crossing_cost = np.array([c.cost_usd for c in crossings])
+        def _given(field: str) -> np.ndarray:
+            return np.array([-1.0 if getattr(c, field) is None else float(getattr(c, field)) for c in crossings])
+        self.crossing_throughput = {field: _given(field) for field in (
+            "daily_capacity", "vehicles_per_day", "people_per_vehicle", "pedestrians_per_day", "seats_per_day")}
+        staffing = np.array([d.border_capacity_factor for d in dests])
+        self.crossing_staffing = np.where(self.crossing_air, 1.0, staffing[self.crossing_dest])
+        self.crossing_capacity = np.array([c.capacity_people for c in crossings], dtype=float) * self.crossing_staffing
+        self.crossing_pedestrian_share = self._pedestrian_share()
+        self.crossing_open = np.array([c.open for c in crossings])
+        self.crossing_documents = np.array(
+            [document_mask(c.documents if c.documents is not None else dests[dest_index[c.destination]].entry_documents)
+             for c in crossings], dtype=np.uint8)
+        self.crossing_turn_back = np.zeros(len(crossings))
+        self.turn_back_history = np.zeros((self.days + 1, len(crossings)))
+        self.fare_index = np.ones(len(crossings))
+        self.seat_wait_days = np.zeros(len(crossings))
+        self.crossing_ordinary_share = np.array([c.ordinary_share for c in crossings])
+        self.crossing_lonlat = np.array([(c.lon, c.lat) for c in crossings])
+        self._capacity_carry = np.zeros(len(crossings))
+        self._open_share_sums: tuple[np.ndarray, np.ndarray] | None = None
+
+        origins = sc.origins
+        self.origin_lonlat = np.array([(o.lon, o.lat) for o in origins])
+        distance = rules.great_circle_km(self.origin_lonlat[:, None, 0], self.origin_lonlat[:, None, 1],
+                                         self.crossing_lonlat[None, :, 0], self.crossing_lonlat[None, :, 1])
+        self.access_days = rules.access_days(distance, self.crossing_air[None, :])
+        self.crossing_distance_days = rules.access_days(
+            rules.great_circle_km(self.crossing_lonlat[:, None, 0], self.crossing_lonlat[:, None, 1],
+                                  self.crossing_lonlat[None, :, 0], self.crossing_lonlat[None, :, 1]),
+            self.crossing_air[None, :])
+        # a road crossing is open to men from every region (the drive from each region's centre
+        # is in access_days); a crossing with an origin is a really regional link
+        self.approach_default = ((self.crossing_origin[None, :] < 0)
+                                 | (self.crossing_origin[None, :] == np.arange(len(origins))[:, None]))
+        self.approach_allowed = self.approach_default.copy()
+        self.origin_savings = np.array([[o.savings_usd[w] for w in ("low", "mid", "high")] for o in origins])
+        self.origin_visa = np.array([o.schengen_visa_share for o in origins])
+        self.origin_eu_residence = np.array([o.eu_residence_share for o in origins])
+
+        links = sc.onward_links
+        self.link_from = np.array([dest_index[link.from_] for link in links], dtype=np.int16)
+        self.link_to = np.array([dest_index[link.to] for link in links], dtype=np.int16)
+        self.link_days = np.array([link.travel_days for link in links])
+        self.link_cost = np.array([link.cost_usd for link in links])
+
+        self.first_entries_by_origin = np.zeros((len(origins), len(dests)))
+        self.queue_history = np.zeros((self.days + 1, len(crossings)))
+        self.capacity_history = np.zeros((self.days + 1, len(crossings)))
+        # today's counts, in people (agents times the agent scale): each counter is a row of
+        # one (counters × places) array, so that a day starts with one fill and ends with one copy
+        self.destination_counts = np.zeros((len(DESTINATION_COUNTERS), len(dests)))
+        self.crossing_counts = np.zeros((len(CROSSING_COUNTERS), len(crossings)))
+        self.destination_today = dict(zip(DESTINATION_COUNTERS, self.destination_counts, strict=True))
+        self.crossing_today = dict(zip(CROSSING_COUNTERS, self.crossing_counts, strict=True))
+        self.day_log = DayLog(self.days, self.destination_counts.shape, self.crossing_counts.shape)
+        self.wave_stock = np.zeros(len(dests))
+        self.queue_vehicles = np.zeros(len(crossings))
+
+        self._table_numbers: dict[tuple[str, str], list[int | float]] = {}
+        self.destination_places = [DestinationPlace(self, i, d.id, d.name) for i, d in enumerate(dests)]
+        self.crossing_places = [CrossingPlace(self, i, c.id, c.destination, c.mode)
+                                for i, c in enumerate(crossings)]
+
+    # ------------------------------------------------------------------ the day
+
+    @property
+    def today(self) -> dt.date:
+        return self.start + dt.timedelta(days=max(self.day, 0))
+
+    def step(self) -> None:
+        """One day, in the order things happen (events due today already applied)."""
+        self._begin_day()
+        self._decide_to_leave()
+        self._set_off()
+        self._reach_borders()
+        self._react_to_queues()
+        self._cross_borders()
+        self._finish_journeys()
+        self._move_on_or_return()
+        self._update_rents()
+        self._end_day()
+        self._table_numbers.clear()
+        self.day_log.record(self)
+        if self.day + 1 >= self.days:
+            self.running = False
+
+    def run(self, progress=None) -> None:
+        """Run the whole calendar; ``progress`` is called with 1 after each day."""
+        while self.running:
+            self.step()
+            if progress is not None:
+                progress(1)
+
+    # ------------------------------------------------------------------ events
+
+    def apply_event(self, event: Event) -> None:
+        """Apply a dated policy change (called by the Mesa event list)."""
+        day = (event.date - self.start).days
+        targets = self._crossing_indices(event.crossings)
+        if event.kind == "mobilization_announced":
+            self.announced_day = day
+        elif event.kind == "mobilization_complete":
+            self.complete = True
+        elif event.kind == "close_crossing":
+            self.crossing_open[targets] = False
+        elif event.kind == "open_crossing":
+            self.crossing_open[targets] = True
+        elif event.kind == "set_capacity":
+            for field in ("daily_capacity", "vehicles_per_day", "pedestrians_per_day", "seats_per_day"):
+                if getattr(event, field) is not None:
+                    self.crossing_throughput[field][targets] = getattr(event, field)
+            self._refresh_capacity(targets)
+        elif event.kind == "restrict_approach":
+            allowed = np.isin(np.arange(self.n_origins), [self.origin_ids.index(o) for o in event.origins])
+            self.approach_allowed[:, targets] = allowed[:, None]
+        elif event.kind == "lift_restriction":
+            self.approach_allowed[:, targets] = self.approach_default[:, targets]
+        elif event.kind == "draft_office":
+            self.crossing_turn_back[targets] = event.turn_back_share
+        elif event.kind == "remove_draft_office":
+            self.crossing_turn_back[targets] = 0.0
+        elif event.kind == "set_documents":
+            self.crossing_documents[targets] = document_mask(event.documents)
+        elif event.kind == "ordinary_traffic":
+            self.dest_ordinary_factor[self.destination_ids.index(event.destination)] = event.factor
+        elif event.kind == "set_safety":
+            self.dest_safety[self.destination_ids.index(event.destination)] = event.safety
+
+    def _refresh_capacity(self, targets: np.ndarray) -> None:
+        """People per day from the throughput as the post works (seats, vehicles, pedestrians)."""
+        t = self.crossing_throughput
+        seats, vehicles, ppv, walkers, daily = (t[f][targets] for f in (
+            "seats_per_day", "vehicles_per_day", "people_per_vehicle", "pedestrians_per_day", "daily_capacity"))
+        by_road = np.maximum(vehicles, 0) * np.maximum(ppv, 0) + np.maximum(walkers, 0)
+        self.crossing_capacity[targets] = self.crossing_staffing[targets] * np.where(
+            seats >= 0, seats, np.where((vehicles >= 0) | (walkers >= 0), by_road, np.maximum(daily, 0)))
+        self.crossing_pedestrian_share = self._pedestrian_share()
+
+    def _pedestrian_share(self) -> np.ndarray:
+        walkers = np.maximum(self.crossing_throughput["pedestrians_per_day"], 0)
+        return np.divide(walkers, self.crossing_capacity, out=np.zeros_like(walkers),
+                         where=self.crossing_capacity > 0)
+
+    def _crossing_indices(self, names: list[str]) -> np.ndarray:
+        if "all" in names:
+            return np.arange(self.n_crossings)
+        return np.array([self.crossing_ids.index(n) for n in names], dtype=int)
+
+    # ------------------------------------------------------------------ rules in order
+
+    def _begin_day(self) -> None:
+        self.day += 1
+        self._table_numbers.clear()
+        self.destination_counts.fill(0.0)
+        self.crossing_counts.fill(0.0)
+
+    def _decide_to_leave(self) -> None:
+        rules_ = self.behaviour.leaving
+        days_since = -1 if self.announced_day is None else self.day - self.announced_day
+        pressure = rules.mobilization_pressure(days_since, self.pressure_days, self.pressure_levels)
+        complete_factor = rules_.complete_multiplier if self.complete else 1.0
+        hazard = rules.leaving_hazard(rules_.baseline_daily_hazard, rules_.shock_hazard, pressure,
+                                      self.leaving_multiplier, complete_factor)
+        leavers = rules.draw_leavers(self.cohorts.at_home, hazard, self.rng)
+        total = int(leavers.sum())
+        if total == 0:
+            return
+        self.cohorts.at_home -= leavers
+        self._create_leavers(np.repeat(np.arange(self.cohorts.size), leavers))
+
+    def _create_leavers(self, cohort: np.ndarray) -> None:
+        c = self.cohorts
+        n = cohort.size
+        origin = c.origin[cohort]
+        age_band = c.age_band[cohort]
+        lows = np.array([AGE_RANGES[b][0] for b in AGE_BANDS])
+        highs = np.array([AGE_RANGES[b][1] for b in AGE_BANDS])
+        age = self.rng.integers(lows[age_band], highs[age_band] + 1)
+        wealth = c.wealth_band[cohort]
+        savings = self.origin_savings[origin, wealth] * np.exp(self.rng.normal(0.0, SAVINGS_SPREAD, n))
+        foreign = c.foreign_passport[cohort]
+        visa = foreign & (self.rng.random(n) < self.origin_visa[origin])
+        residence = foreign & (self.rng.random(n) < self.origin_eu_residence[origin])
+        documents = (DOC_BITS["internal_passport"] | foreign * DOC_BITS["foreign_passport"]
+                     | visa * DOC_BITS["schengen_visa"] | residence * DOC_BITS["eu_residence"])
+        # friends and kin abroad are where Russians already live (source 003: "friends or kin
+        # wait on the other side")
+        tie_weights = self.dest_resident / self.dest_resident.sum() if self.dest_resident.sum() else None
+        tie = np.where(c.ties_abroad[cohort],
+                       self.rng.choice(self.n_destinations, size=n, p=tie_weights), -1)
+        rules_ = self.behaviour.leaving
+        wait = rules.deliberation_days(n, rules_.panic_share, rules_.deliberation_days_max, self.rng)
+        rows = self.people.add(
+            origin=origin, age=age, age_band=age_band, occupation=c.occupation[cohort],
+            wealth_band=wealth, savings_usd=savings, documents=documents, tie_destination=tie,
+            state=np.full(n, State.DELIBERATING), decided_day=np.full(n, self.day),
+            act_day=self.day + wait,
+        )
+        self._setting_out.add(np.arange(rows.start, rows.stop))
+        self._state_counts[:, State.DELIBERATING] += np.bincount(origin, minlength=self.n_origins)
+
+    def _route_utility(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Utility and availability of every crossing for the people ``idx`` (rule 2)."""
+        p, beta = self.people, self.behaviour.choice
+        # history row k holds the end of day k-1: a delay of 0 means yesterday evening's news;
+        # news of queues and of draft offices travels the same way (002: "hundreds of videos")
+        seen_day = max(self.day - beta.queue_information_delay_days, 0)
+        queue_seen = self.queue_history[seen_day] * self.scale
+        capacity_seen = np.where(self.capacity_history[seen_day] > 0, self.capacity_history[seen_day],
+                                 self.crossing_capacity)
+        wait = np.minimum(rules.expected_wait_days(queue_seen, capacity_seen), MAX_QUEUE_DAYS_SEEN)
+        # a flight is no queue to stand in: the wait for a seat and its fare show on booking
+        # sites at once, not through the news
+        wait = np.where(self.crossing_air, self.seat_wait_days, wait)
+        fare = self.crossing_cost * self.fare_index
+        draft_office_seen = self.turn_back_history[seen_day] > 0
+        dest = self.crossing_dest
+        network = np.log1p((self.dest_resident[dest][None, :] + self.first_entries_by_origin[:, dest]) / 1000.0)
+        per_origin = (
+            beta.travel_days * (self.access_days + self.crossing_travel[None, :])
+            + beta.queue_days * wait[None, :]
+            + beta.draft_office * draft_office_seen[None, :]
+            + beta.language * self.dest_russian[dest][None, :]
+            + beta.safety * self.dest_safety[dest][None, :]
+            + beta.network * network
+            + self.dest_appeal[dest][None, :]
+        )
+        origin = p.origin[idx]
+        savings = p.savings_usd[idx].astype(float)[:, None]
+        living = self.dest_living[dest] * self.rent_index[dest]
+        # in place, in the same order of operations as per_origin + costs / savings + ties
+        utility = per_origin[origin]
+        utility += (beta.cost_share_of_savings * fare[None, :] + beta.living_cost * living[None, :]) / savings
+        np.add(utility, beta.ties, out=utility, where=p.tie_destination[idx][:, None] == dest[None, :])
+        # who may approach which crossing depends only on his origin and documents: one
+        # gather from a table of every (origin, set of documents) instead of four passes
+        documents = np.arange(1 << len(DOC_BITS))[:, None]
+        by_documents = (documents & self.crossing_documents[None, :]) == self.crossing_documents[None, :]
+        table = (self.crossing_open & (self.crossing_capacity > 0))[None, None, :] & by_documents[None, :, :] \
+            & self.approach_allowed[:, None, :]
+        allowed = table.reshape(-1, table.shape[-1])[origin.astype(np.intp) * len(documents) + p.documents[idx]]
+        return utility.astype(np.float32), allowed
+
+    def _set_off(self) -> None:
+        p = self.people
+        due = self._setting_out.read(p.state)
+        idx = due[(p.state[due] == State.DELIBERATING.value) & (p.act_day[due] <= self.day)]
+        if idx.size == 0:
+            return
+        utility, allowed = self._route_utility(idx)
+        choice = rules.choose_options(utility, allowed, self.rng)
+        stuck = choice < 0
+        # nowhere to go today (every way closed to his documents): he tries again tomorrow,
+        # and gives up after a week of trying
+        hopeless = idx[stuck & (self.day - p.decided_day[idx] >= NO_ROUTE_GIVE_UP_DAYS)]
+        self._set_state(hopeless, State.HOME_AGAIN)
+        p.stopped_reason[hopeless] = 3
+        p.act_day[idx[stuck]] = self.day + 1
+        go, crossing = idx[~stuck], choice[~stuck]
+        p.crossing[go] = crossing
+        self._set_state(go, State.TO_BORDER)
+        p.act_day[go] = self.day + rules.stochastic_round(self.access_days[p.origin[go], crossing], self.rng)
+
+    def _reach_borders(self) -> None:
+        p = self.people
+        due = self._setting_out.read(p.state)
+        self._join_queue(due[(p.state[due] == State.TO_BORDER.value) & (p.act_day[due] <= self.day)])
+
+    def _join_queue(self, idx: np.ndarray) -> None:
+        p = self.people
+        self._set_state(idx, State.QUEUED)
+        self._queued.add(idx)
+        p.queued_day[idx] = self.day
+        p.ticket[idx] = self._ticket + np.arange(idx.size)
+        self._ticket += idx.size
+        self.crossing_today["arrivals"] += self._people(np.bincount(p.crossing[idx], minlength=self.n_crossings))
+
+    def _react_to_queues(self) -> None:
+        """People in a queue may give up and go home, or try another crossing (rule 3)."""
+        p, rules_ = self.people, self.behaviour.queueing
+        queued = self._queued.read(p.state)
+        if queued.size == 0:
+            return
+        at = p.crossing[queued]
+        at_closed = ~self.crossing_open[at]
+        # a man without a seat on a flight does not wait a week for one: he soon re-chooses
+        by_air = self.crossing_air[at]
+        patience = np.where(by_air, rules_.seat_patience_days, rules_.patience_days)
+        impatient = (self.day - p.queued_day[queued]) >= patience
+        restless = queued[impatient & ~at_closed]
+        give_up = restless[rules.daily_event(restless.size, rules_.give_up_probability, self.rng)]
+        self.crossing_today["gave_up"] += self._people(np.bincount(p.crossing[give_up], minlength=self.n_crossings))
+        self._set_state(give_up, State.HOME_AGAIN)
+        p.stopped_reason[give_up] = 2
+        still = np.setdiff1d(restless, give_up, assume_unique=True)
+        switch_probability = np.where(self.crossing_air[p.crossing[still]], rules_.seat_rechoose_probability,
+                                      rules_.switch_probability)
+        switching = still[rules.daily_event(still.size, switch_probability, self.rng)]
+        self._rechoose(np.concatenate([queued[at_closed], switching]))
+
+    def _rechoose(self, idx: np.ndarray) -> None:
+        if idx.size == 0:
+            return
+        p = self.people
+        utility, allowed = self._route_utility(idx)
+        here = p.crossing[idx]
+        # moving from one border to another costs the road between them, not the road from home;
+        # a man who waited for a seat on a flight is still at home
+        from_home = self.access_days[p.origin[idx]]
+        access_now = np.where(self.crossing_air[here][:, None], from_home, self.crossing_distance_days[here])
+        utility += (self.behaviour.choice.travel_days * (access_now - from_home)).astype(np.float32)
+        # he may stay where he is even where newcomers may no longer approach
+        documents_ok = (p.documents[idx] & self.crossing_documents[here]) == self.crossing_documents[here]
+        allowed[np.arange(idx.size), here] |= (self.crossing_open[here] & (self.crossing_capacity[here] > 0)
+                                               & documents_ok)
+        choice = rules.choose_options(utility, allowed, self.rng)
+        nowhere = choice < 0
+        self._set_state(idx[nowhere], State.HOME_AGAIN)
+        p.stopped_reason[idx[nowhere]] = 2
+        self.crossing_today["gave_up"] += self._people(np.bincount(here[nowhere], minlength=self.n_crossings))
+        moved = ~nowhere & (choice != here)
+        movers = idx[moved]
+        self.crossing_today["switched_away"] += self._people(np.bincount(here[moved], minlength=self.n_crossings))
+        self._set_state(movers, State.TO_BORDER)
+        self._setting_out.add(np.sort(movers))
+        p.act_day[movers] = self.day + rules.stochastic_round(access_now[moved, choice[moved]], self.rng)
+        p.crossing[movers] = choice[moved]
+
+    def _ordinary_traffic(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Background travellers today: entries and exits per destination, entries per crossing."""
+        open_share = self.crossing_ordinary_share * self.crossing_capacity * self.crossing_open
+        per_dest_share = np.bincount(self.crossing_dest, weights=open_share, minlength=self.n_destinations)
+        reachable = per_dest_share > 0
+        entries = self.rng.poisson(self.dest_ordinary_in * self.dest_ordinary_factor * reachable)
+        exits = self.rng.poisson(self.dest_ordinary_out * self.dest_ordinary_factor)
+        by_crossing = rules.split_largest_remainder_by_group(
+            entries, self.crossing_dest, open_share, self._open_share_by_destination(open_share)).astype(float)
+        return entries, exits, by_crossing
+
+    def _open_share_by_destination(self, open_share: np.ndarray) -> np.ndarray:
+        """Sum of the crossings' open shares per destination, kept until a crossing changes."""
+        kept = self._open_share_sums
+        if kept is None or not np.array_equal(kept[0], open_share):
+            sums = np.array([open_share[self.crossing_dest == d].sum() for d in range(self.n_destinations)])
+            self._open_share_sums = kept = (open_share, sums)
+        return kept[1]
+
+    def _cross_borders(self) -> None:
+        p, today = self.people, self.crossing_today
+        ordinary_in, ordinary_out, ordinary_by_crossing = self._ordinary_traffic()
+        self.destination_today["ordinary_entries"] += ordinary_in
+        self.destination_today["ordinary_exits"] += ordinary_out
+        # per checkpoint too: Finland's border guard counts its three posts apart from the Baltic ones
+        today["ordinary_entries"] += ordinary_by_crossing
+        # ordinary travellers take their share of a checkpoint's daily capacity
+        wave_capacity = np.where(self.crossing_open,
+                                 np.maximum(self.crossing_capacity - ordinary_by_crossing, 0.0), 0.0)
+        places, self._capacity_carry = rules.carry_capacity(wave_capacity, self.scale, self._capacity_carry)
+        today["capacity"] += wave_capacity
+        self.capacity_history[self.day + 1] = wave_capacity
+        queued = self._queued.read(p.state)
+        served = queued[rules.serve_queues(p.crossing[queued], p.ticket[queued], places)]
+        crossing = p.crossing[served]
+        turned = rules.daily_event(served.size, self.crossing_turn_back[crossing], self.rng)
+        back, crossed = served[turned], served[~turned]
+        self._set_state(back, State.HOME_AGAIN)
+        p.stopped_reason[back] = 1
+        today["turned_back"] += self._people(np.bincount(crossing[turned], minlength=self.n_crossings))
+        today["processed"] += self._people(np.bincount(crossing[~turned], minlength=self.n_crossings))
+        today["crossed_agents"] += np.bincount(crossing[~turned], minlength=self.n_crossings)
+        today["wait_days_sum"] += np.bincount(crossing[~turned], weights=self.day - p.queued_day[crossed],
+                                              minlength=self.n_crossings)
+        dest = self.crossing_dest[p.crossing[crossed]]
+        self._set_state(crossed, State.ABROAD)
+        p.location[crossed] = dest
+        p.first_destination[crossed] = dest
+        p.crossed_day[crossed] = self.day
+        p.arrived_day[crossed] = self.day
+        p.registered[crossed] = False
+        self._unregistered.add(np.sort(crossed))
+        p.visited[crossed] = np.left_shift(np.uint64(1), dest.astype(np.uint64))
+        self._schedule_after_arrival(crossed)
+        self.destination_today["wave_entries"] += self._people(np.bincount(dest, minlength=self.n_destinations))
+        np.add.at(self.first_entries_by_origin, (p.origin[crossed], dest), self.scale)
+
+    def _finish_journeys(self) -> None:
+        p = self.people
+        travelling = self._in_transit.read(p.state)
+        arriving = travelling[(p.state[travelling] == State.TRAVELLING.value) & (p.act_day[travelling] <= self.day)]
+        self._set_state(arriving, State.ABROAD)
+        p.arrived_day[arriving] = self.day
+        # a man registers once in a country: coming back to it he keeps his number (F8)
+        p.registered[arriving] = (p.registered_in[arriving] >> p.location[arriving].astype(np.uint64)) & 1 == 1
+        self._unregistered.add(arriving[~p.registered[arriving]])
+        p.visited[arriving] |= np.left_shift(np.uint64(1), p.location[arriving].astype(np.uint64))
+        self._schedule_after_arrival(arriving)
+        self.destination_today["wave_entries"] += self._people(np.bincount(p.location[arriving], minlength=self.n_destinations))
+        travelling = self._in_transit.read(p.state)
+        home = travelling[(p.state[travelling] == State.GOING_HOME.value) & (p.act_day[travelling] <= self.day)]
+        self._set_state(home, State.RETURNED)
+        p.returned_day[home] = self.day
+
+    def _after_arrival_bound(self, idx: np.ndarray) -> np.ndarray:
+        """Upper bound of each person's daily chance of moving on or going back.
+
+        The real hazards fall with the days of stay and earlier moves and rise once
+        mobilization is complete; the bound takes the largest value either can reach in
+        the country he is in (fear of extradition at most doubles the onward hazard).
+        """
+        rules_ = self.behaviour.after_arrival
+        location = self.people.location[idx]
+        onward = rules_.onward_daily_hazard * self.dest_onward[location] * 2.0 * np.power(0.5, self.people.moves[idx])
+        going = rules_.return_daily_hazard * self.dest_return[location] * max(rules_.return_complete_multiplier, 1.0)
+        return np.minimum(onward + going, 1.0)
+
+    def _schedule_after_arrival(self, idx: np.ndarray) -> None:
+        """Draw the next day each person abroad weighs moving on or going back.
+
+        Thinning: candidate days come at the bound's rate, and on a candidate day the real
+        hazards decide (see :meth:`_move_on_or_return`). Each day then has exactly the real
+        chance of each outcome, while a man with nothing to decide today costs nothing today.
+        """
+        if idx.size == 0:
+            return
+        bound = self._after_arrival_bound(idx)
+        waits = self.rng.geometric(np.maximum(bound, 1e-12))
+        self.people.act_day[idx] = np.minimum(self.day + waits, NEVER).astype(np.int16)
+
+    def _register(self) -> None:
+        """People abroad register some days after arriving, once per country (F8)."""
+        p, rules_ = self.people, self.behaviour.after_arrival
+        unregistered = self._unregistered.read(p.state, unless=p.registered)
+        due = unregistered[p.arrived_day[unregistered] <= self.day - rules_.registration_after_days]
+        p.registered[due] = True
+        # only some newcomers register at all: a man passing through needs no tax number
+        # (KZ-10: 8,000 IINs by 27 Sep among 98,000 arrivals; F8: about 200,000 by 27 Oct)
+        due = due[rules.daily_event(due.size, rules_.registration_share, self.rng)]
+        p.registered_in[due] |= np.left_shift(np.uint64(1), p.location[due].astype(np.uint64))
+        self.destination_today["wave_registrations"] += self._people(
+            np.bincount(p.location[due], minlength=self.n_destinations))
+
+    def _move_on_or_return(self) -> None:
+        """People abroad register, move on or go back (rule 5)."""
+        self._register()
+        p, rules_ = self.people, self.behaviour.after_arrival
+        weighing = np.flatnonzero((p.state == State.ABROAD.value) & (p.act_day <= self.day))
+        if weighing.size == 0:
+            return
+        location = p.location[weighing]
+        stayed = self.day - p.arrived_day[weighing]
+        fear = 1.0 + (1.0 - self.dest_safety)  # fear of extradition (sources 002, 004)
+        onward = (rules_.onward_daily_hazard * (self.dest_onward * fear)[location]
+                  * np.exp(-stayed / rules_.onward_decay_days) * np.power(0.5, p.moves[weighing]))
+        complete_factor = rules_.return_complete_multiplier if self.complete else 1.0
+        going_home = rules.return_hazard(rules_.return_daily_hazard, self.dest_return, complete_factor)[location]
+        # one draw decides both: moving on and going back are competing risks of the same day
+        draw = self.rng.random(weighing.size) * self._after_arrival_bound(weighing)
+        moving = draw < onward
+        going = ~moving & (draw < onward + going_home)
+        self._move_on(weighing[moving])
+        back = weighing[going]
+        self._set_state(back, State.GOING_HOME)
+        self._in_transit.add(back)
+        p.act_day[back] = self.day + 1
+        self.destination_today["wave_exits_return"] += self._people(
+            np.bincount(p.location[back], minlength=self.n_destinations))
+        self._schedule_after_arrival(weighing[p.state[weighing] == State.ABROAD.value])
+
+    def _move_on(self, idx: np.ndarray) -> None:
+        if idx.size == 0 or self.link_from.size == 0:
+            return
+        p, beta = self.people, self.behaviour.choice
+        here = p.location[idx]
+        to = self.link_to
+        network = np.log1p((self.dest_resident[to] + self.wave_stock[to]) / 1000.0)
+        base = (beta.travel_days * self.link_days + beta.language * self.dest_russian[to]
+                + beta.safety * self.dest_safety[to] + beta.network * network + self.dest_appeal[to])
+        savings = p.savings_usd[idx].astype(float)[:, None]
+        living = self.dest_living[to] * self.rent_index[to]
+        utility = (base[None, :]
+                   + (beta.cost_share_of_savings * self.link_cost + beta.living_cost * living)[None, :] / savings
+                   + beta.ties * (p.tie_destination[idx][:, None] == to[None, :]))
+        docs = p.documents[idx][:, None]
+        needed = self.dest_documents[to][None, :]
+        # a man moving on does not go back to a country he has already left: the pack's onward
+        # flows run one way (KZ-N6: Kazakhstan on to Uzbekistan and Kyrgyzstan; GE-11 transit)
+        been = ((p.visited[idx][:, None] >> to.astype(np.uint64)[None, :]) & np.uint64(1)) == 1
+        allowed = (self.link_from[None, :] == here[:, None]) & ((docs & needed) == needed) & ~been
+        choice = rules.choose_options(utility.astype(np.float32), allowed, self.rng)
+        go = choice >= 0
+        movers, link = idx[go], choice[go]
+        self.destination_today["wave_exits_onward"] += self._people(np.bincount(p.location[movers], minlength=self.n_destinations))
+        self._set_state(movers, State.TRAVELLING)
+        self._in_transit.add(movers)
+        p.location[movers] = to[link]
+        p.moves[movers] += 1
+        p.act_day[movers] = self.day + np.maximum(rules.stochastic_round(self.link_days[link], self.rng), 1)
+
+    def _update_rents(self) -> None:
+        today = self.destination_today
+        # the stock follows from today's flows (every entry and exit of the exodus is counted)
+        present = self.wave_stock + today["wave_entries"] - today["wave_exits_onward"] - today["wave_exits_return"]
+        today["wave_stock"][:] = present
+        self.wave_stock = present
+        prices = self.behaviour.prices
+        target = rules.rent_target(present, self.dest_housing, prices.rent_elasticity)
+        self.rent_index = rules.adjust_rent(self.rent_index, target, prices.rent_adjust_rate)
+
+    def _end_day(self) -> None:
+        p = self.people
+        queued_agents = np.bincount(p.crossing[self._queued.read(p.state)], minlength=self.n_crossings)
+        self.crossing_today["queue"][:] = self._people(queued_agents)
+        self.queue_history[self.day + 1] = queued_agents
+        self.turn_back_history[self.day + 1] = self.crossing_turn_back
+        self.queue_vehicles = rules.queue_vehicles(
+            self.crossing_today["queue"], np.maximum(self.crossing_throughput["people_per_vehicle"], 0.0),
+            self.crossing_pedestrian_share)
+        wave_seats = self.capacity_history[self.day + 1]
+        backlog = np.divide(queued_agents * self.scale, wave_seats,
+                            out=np.where(queued_agents > 0, MAX_QUEUE_DAYS_SEEN, 0.0), where=wave_seats > 0)
+        self.seat_wait_days = np.minimum(backlog, MAX_QUEUE_DAYS_SEEN)
+        self.fare_index = np.where(self.crossing_air,
+                                   rules.fare_index(backlog, self.behaviour.choice.air_fare_surge), 1.0)
+        self.population_log[self.day] = self.population_by_origin()
+        self.agent_days += self.people.n
+
+    # ------------------------------------------------------------------ views
+
+    def _people(self, agents: np.ndarray) -> np.ndarray:
+        """Agent counts as people at this run's agent scale.
+
+        Kept exact (not rounded) so that every flow and stock adds up at any scale; the
+        tables show whole numbers when the scale is a whole number.
+        """
+        return agents * self.scale
+
+    def as_table_number(self, people: float) -> int | float:
+        """A count of people as the tables show it: whole at a whole agent scale."""
+        return int(round(people)) if self.whole_people else round(float(people), 6)
+
+    def table_numbers(self, kind: str, column: str) -> list[int | float]:
+        """Today's ``column`` of every destination (``kind`` "destination") or crossing, as the
+        tables show it. Converted once per day and column for all places (a place agent
+        shows one of them)."""
+        key = (kind, column)
+        numbers = self._table_numbers.get(key)
+        if numbers is None:
+            values = (self.destination_today if kind == "destination" else self.crossing_today)[column].tolist()
+            numbers = ([int(round(v)) for v in values] if self.whole_people
+                       else [round(v, 6) for v in values])
+            self._table_numbers[key] = numbers
+        return numbers
+
+
+
+    def _set_state(self, idx: np.ndarray, state: State) -> None:
+        """Put the people ``idx`` (distinct rows) in ``state``, keeping the count per origin and state.
+
+        The counts make the day's population table a sum over 9 × 8 numbers instead of a
+        count over everyone who left (700,000 at full scale) every day.
+        """
+        p = self.people
+        if idx.size == 0:
+            return
+        origin = p.origin[idx].astype(np.intp)
+        self._state_counts -= np.bincount(origin * 8 + p.state[idx], minlength=self.n_origins * 8).reshape(-1, 8)
+        self._state_counts[:, state] += np.bincount(origin, minlength=self.n_origins)
+        p.state[idx] = state
+
+    def population_by_origin(self) -> np.ndarray:
+        """(origins × 5) agents at home, queued, in transit, abroad, returned."""
+        table = self._state_counts @ _STATE_TO_GROUP
+        table[:, 0] += np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
+                                   minlength=self.n_origins).astype(np.int64)
+        return table
+
+    def recount_population_by_origin(self) -> np.ndarray:
+        """:meth:`population_by_origin` counted person by person (for tests of the kept counts)."""
+        p = self.people
+        counts = np.bincount(p.origin.astype(np.int64) * 8 + p.state, minlength=self.n_origins * 8)
+        table = counts.reshape(self.n_origins, 8) @ _STATE_TO_GROUP
+        table[:, 0] += np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
+                                   minlength=self.n_origins).astype(np.int64)
+        return table
+
+    def person(self, index: int) -> Person:
+        """A readable view of one person of the exodus."""
+        names = {"origin": self.origin_ids, "destination": self.destination_ids, "crossing": self.crossing_ids}
+        return self.people.describe(index, names, lambda d: (self.start + dt.timedelta(days=d)).isoformat())

@@ -1,0 +1,266 @@
+"""Behaviour rules as small functions on arrays.
+
+Each rule takes numpy arrays (one entry per person, cohort or option) and a
+``numpy.random.Generator`` and returns arrays. They hold no state and do no I/O, so each
+can be tested alone; :mod:`flowsim.kinds.mobilization.engine.model` calls them in the order of a day.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ROAD_KM_PER_DAY = 700.0
+"""Distance a car covers in a day of driving, used for the trip from home to a land border."""
+
+EARTH_RADIUS_KM = 6371.0
+
+
+def mobilization_pressure(days_since_announcement: int, knot_days: np.ndarray,
+                          knot_levels: np.ndarray) -> float:
+    """Relative strength of the pressure to leave on a day, from knots after the announcement.
+
+    The pressure is read off a piecewise-linear curve through the scenario's knots (days
+    after the announcement, each with its level): 0 before the announcement, flat after
+    the last knot. A few knots let it rise within hours of the announcement and collapse as
+    fast once the first panic and the rumours that the borders would close have passed
+    (source 002: many "made the decision to flee in a matter of hours"; TOT-01: 261,000
+    men out by 24 September).
+
+    Args:
+        days_since_announcement: 0 on the day of the announcement; negative before it.
+        knot_days: days after the announcement of the knots, increasing.
+        knot_levels: pressure at each knot, as a fraction of the peak.
+
+    Returns:
+        The pressure, 0 before the announcement.
+    """
+    if days_since_announcement < 0 or knot_days.size == 0:
+        return 0.0
+    return float(np.interp(days_since_announcement, knot_days, knot_levels))
+
+
+def leaving_hazard(
+    baseline: float, shock: float, pressure: float, multipliers: np.ndarray, complete_factor: float
+) -> np.ndarray:
+    """Daily probability of leaving for each cohort of men at risk (rule 1).
+
+    Args:
+        baseline: ordinary daily emigration hazard before the shock.
+        shock: extra daily hazard at full mobilization pressure for a reference man.
+        pressure: :func:`mobilization_pressure` today.
+        multipliers: per cohort, the product of the age, occupation, wealth, passport and
+            ties multipliers (source 002: the young, skilled and better off left first).
+        complete_factor: 1 while mobilization runs; the scenario's ``complete_multiplier``
+            once it is declared complete (source 000: people plan to come back once it stops).
+
+    Returns:
+        Hazards in [0, 1], one per cohort.
+    """
+    hazard = (baseline + shock * pressure * complete_factor) * multipliers
+    return np.clip(hazard, 0.0, 1.0)
+
+
+def draw_leavers(at_home: np.ndarray, hazard: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """How many of each cohort leave today: one Bernoulli trial per man, drawn as a binomial."""
+    return rng.binomial(at_home, hazard)
+
+
+def deliberation_days(n: int, panic_share: float, max_days: int, rng: np.random.Generator) -> np.ndarray:
+    """Days each leaver takes before setting off.
+
+    A share acts at once (panic); the others wait 1 to ``max_days`` days to pick a
+    destination and a route (source 000: "a day or two waited to determine their
+    destination").
+    """
+    waits = rng.integers(1, max(max_days, 1) + 1, size=n)
+    panicked = rng.random(n) < panic_share
+    return np.where(panicked | (max_days == 0), 0, waits).astype(np.int16)
+
+
+def great_circle_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
+    """Haversine distance in kilometres (broadcasting)."""
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+
+
+def access_days(distance_km: np.ndarray, is_air: np.ndarray) -> np.ndarray:
+    """Days from home to a crossing: driving time for land borders, none for a flight from home."""
+    road = 1.3 * distance_km / ROAD_KM_PER_DAY  # roads are ~30 % longer than the great circle
+    return np.where(is_air, 0.0, road)
+
+
+def stochastic_round(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Round to an integer up or down with probability of the fraction, keeping the mean."""
+    values = np.asarray(values, dtype=float)
+    floor = np.floor(values)
+    return (floor + (rng.random(values.shape) < values - floor)).astype(np.int32)
+
+
+def choose_options(utility: np.ndarray, allowed: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Multinomial-logit choice: argmax of utility plus Gumbel noise over allowed options.
+
+    Args:
+        utility: (people, options) systematic utility.
+        allowed: (people, options) bool; a person with no allowed option gets -1.
+        rng: random generator.
+
+    Returns:
+        Index of the chosen option per person, or -1.
+    """
+    # Gumbel noise by inverse transform in single precision: the choice needs no more, and
+    # it is the model's most frequent draw
+    # (computed in place in the draws' own array: this is a hot loop of the baseline)
+    noisy = rng.random(utility.shape, dtype=np.float32)
+    with np.errstate(divide="ignore"):
+        np.log(noisy, out=noisy)
+        np.negative(noisy, out=noisy)
+        np.log(noisy, out=noisy)
+    np.subtract(utility, noisy, out=noisy)
+    np.copyto(noisy, -np.inf, where=~allowed)
+    choice = np.argmax(noisy, axis=1)
+    return np.where(allowed.any(axis=1), choice, -1)
+
+
+def fare_index(backlog_days: np.ndarray, surge: float, cap_days: float = 10.0) -> np.ndarray:
+    """Fare as a multiple of the ordinary fare, rising with the backlog of unserved demand.
+
+    Airlines reprice as seats sell out: a link whose would-be passengers outnumber a day's
+    seats several times over sells its last seats at several times the usual fare (TR-02:
+    Moscow-Istanbul one-way at 80,000-173,000 roubles on 21 September, four to nine times
+    the usual fare; AE-01: Moscow-Dubai at 300,000 roubles).
+    """
+    return 1.0 + surge * np.minimum(backlog_days, cap_days)
+
+
+def queue_vehicles(queue_people: np.ndarray, people_per_vehicle: np.ndarray,
+                   pedestrian_share: np.ndarray) -> np.ndarray:
+    """Vehicles in a land-border queue: the people not on foot, divided by car occupancy."""
+    in_cars = queue_people * (1.0 - pedestrian_share)
+    return np.where(people_per_vehicle > 0, in_cars / np.maximum(people_per_vehicle, 1e-9), 0.0)
+
+
+def queue_km(vehicles: np.ndarray, metres_per_vehicle: float) -> np.ndarray:
+    """Length of a single-lane queue of vehicles, in kilometres."""
+    return vehicles * metres_per_vehicle / 1000.0
+
+
+def expected_wait_days(queue_seen: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Days a newcomer expects to wait: the queue he heard of divided by daily capacity."""
+    return np.where(capacity > 0, queue_seen / np.maximum(capacity, 1e-9), 60.0)
+
+
+def serve_queues(
+    crossing_of: np.ndarray, ticket: np.ndarray, capacity: np.ndarray
+) -> np.ndarray:
+    """First come, first served at every crossing at once (rule 3).
+
+    Args:
+        crossing_of: crossing index of each queued person.
+        ticket: order of arrival in the queue (lower is earlier); unique.
+        capacity: whole places available today per crossing.
+
+    Returns:
+        Boolean mask over the queued people: processed today.
+    """
+    n = crossing_of.size
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort((ticket, crossing_of))
+    sorted_crossing = crossing_of[order]
+    starts = np.searchsorted(sorted_crossing, sorted_crossing, side="left")
+    rank = np.arange(n) - starts
+    served_sorted = rank < capacity[sorted_crossing]
+    served = np.empty(n, dtype=bool)
+    served[order] = served_sorted
+    return served
+
+
+def carry_capacity(capacity_people: np.ndarray, scale: float, carry: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whole agent places per crossing today, carrying fractions to the next day.
+
+    At ``agent_scale`` K a crossing that processes 1,000 people a day serves 1000/K
+    agents; the fractional remainder is carried so that the long-run rate is exact.
+    """
+    exact = capacity_people / scale + carry
+    whole = np.floor(exact)
+    return whole.astype(np.int64), exact - whole
+
+
+def daily_event(n: int, probability: np.ndarray | float, rng: np.random.Generator) -> np.ndarray:
+    """Bernoulli draw per person with per-person probability."""
+    return rng.random(n) < np.clip(probability, 0.0, 1.0)
+
+
+def onward_hazard(
+    base: float, propensity: np.ndarray | float, days_since_arrival: np.ndarray, decay_days: float,
+    moves: np.ndarray | int,
+) -> np.ndarray:
+    """Daily probability that a person abroad moves on to another country (rule 5).
+
+    Highest in the first days in a country of first refuge and fading as people settle;
+    a country's ``onward_propensity`` carries how much of a transit stop it is (sources
+    002, 004: Kazakhstan as "the first stop", fear of extradition). Each earlier move
+    halves it: people who already moved on have mostly arrived where they meant to go.
+    """
+    return base * propensity * np.exp(-days_since_arrival / decay_days) * np.power(0.5, moves)
+
+
+def return_hazard(base: float, propensity: np.ndarray, complete_factor: float) -> np.ndarray:
+    """Daily probability of going back to Russia; higher once mobilization is declared complete."""
+    return base * propensity * complete_factor
+
+
+def rent_target(wave_stock: np.ndarray, housing_stock: np.ndarray, elasticity: float) -> np.ndarray:
+    """Rent index the market moves towards given newcomers per unit of housing stock (rule 6).
+
+    Source 004: "the costs of accommodation ... have doubled and tripled".
+    """
+    return 1.0 + elasticity * wave_stock / housing_stock
+
+
+def adjust_rent(rent_index: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
+    """Move today's rent index a fraction of the way to its target: rents rise and ease with lag."""
+    return rent_index + rate * (target - rent_index)
+
+
+def split_largest_remainder_by_group(totals: np.ndarray, group: np.ndarray, weights: np.ndarray,
+                                     group_weights: np.ndarray) -> np.ndarray:
+    """:func:`split_largest_remainder` of ``totals[g]`` over the members of every group ``g`` at once.
+
+    Args:
+        totals: whole number to split per group.
+        group: group of each member.
+        weights: weight of each member.
+        group_weights: ``weights[group == g].sum()`` per group (summed as that expression
+            sums, so that every share is the number the one-group split gives).
+
+    Returns:
+        Per member, its whole share; the same numbers as splitting group by group.
+    """
+    total = np.asarray(totals)[group]
+    weight_of_group = group_weights[group]
+    active = (total > 0) & (weight_of_group > 0)
+    exact = np.where(active, total * weights / np.where(active, weight_of_group, 1.0), 0.0)
+    whole = np.floor(exact).astype(np.int64)
+    short = np.asarray(totals, dtype=np.int64) - np.bincount(group, weights=whole, minlength=len(totals)).astype(np.int64)
+    # within each group the largest remainders first, ties in member order (a stable sort)
+    order = np.lexsort((-(exact - whole), group))
+    sorted_group = group[order]
+    rank = np.arange(order.size) - np.searchsorted(sorted_group, sorted_group, side="left")
+    whole[order[rank < short[sorted_group]]] += 1
+    return np.where(active, whole, 0)
+
+
+def split_largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
+    """Integer split of ``total`` proportional to ``weights`` that sums exactly to ``total``."""
+    weights = np.asarray(weights, dtype=float)
+    if total == 0 or weights.sum() <= 0:
+        return np.zeros(weights.shape, dtype=np.int64)
+    exact = total * weights / weights.sum()
+    whole = np.floor(exact).astype(np.int64)
+    short = total - int(whole.sum())
+    if short:
+        order = np.argsort(-(exact - whole), kind="stable")
+        whole[order[:short]] += 1
+    return whole

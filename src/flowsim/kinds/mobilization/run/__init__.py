@@ -1,0 +1,1 @@
+"""The tables of a mobilization run (:class:`~flowsim.kinds.mobilization.run.results.RunResult`)."""

@@ -1,0 +1,159 @@
+"""Shared field types and resource limits of the scenario schema, and the behaviour rules a scenario sets.
+
+The behaviour classes are the parameters of the model's rules (:mod:`flowsim.kinds.mobilization.engine.rules`),
+one class per rule family; :mod:`flowsim.kinds.mobilization.scenario.schema` composes them with the places
+and events into a :class:`~flowsim.kinds.mobilization.scenario.schema.Scenario`. The limits bound every number
+and list (docs/scenarios.md, "Limits").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AGE_BANDS = ("18-28", "29-39", "40+")
+OCCUPATIONS = ("it", "arts", "medical", "other_skilled", "low_skilled")
+WEALTH_BANDS = ("low", "mid", "high")
+DOCUMENTS = ("internal_passport", "foreign_passport", "schengen_visa", "eu_residence")
+MODES = ("road", "rail", "foot", "air", "sea")
+
+AgeBand = Literal["18-28", "29-39", "40+"]
+Occupation = Literal["it", "arts", "medical", "other_skilled", "low_skilled"]
+WealthBand = Literal["low", "mid", "high"]
+Document = Literal["internal_passport", "foreign_passport", "schengen_visa", "eu_residence"]
+Mode = Literal["road", "rail", "foot", "air", "sea"]
+# Resource limits (docs/scenarios.md, "Limits"): every number finite and bounded, so that no input can
+# overflow an array, hang a run or exhaust memory; the bounds are far beyond any real scenario.
+MAX_CALENDAR_DAYS = 5 * 365 + 2  # five years of days
+MAX_MEN_AT_RISK = 100_000_000  # per origin and in all (Russia has about 70 million men)
+MAX_CAPACITY = 10_000_000  # people per day through one crossing
+MAX_COUNT = 1_000_000_000  # housing stock, residents
+MAX_DAILY_TRAVELLERS = 10_000_000  # ordinary entries or exits per day
+MAX_FACTOR = 1_000.0  # multipliers, propensities, the factor of an ordinary_traffic event
+MAX_WEIGHT = 1_000.0  # |logit weight|, |appeal|
+MAX_NUMBER = 1e9  # any other non-negative number (days, costs, savings)
+MAX_DAYS = 3_650.0  # decay times, patience, travel days
+AGENT_SCALE_MIN, AGENT_SCALE_MAX = 0.001, 10_000_000.0
+SEED_MAX = 2**63 - 1
+MAX_LIST = {"origins": 500, "destinations": 200, "crossings": 1000, "onward_links": 5000, "events": 2000,
+            "parameters": 100, "documents": 8, "event_crossings": 1000,
+            "pressure_knots": 100}
+MAX_TEXT = 10_000
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0, le=MAX_NUMBER)]
+Positive = Annotated[float, Field(gt=0.0, le=MAX_NUMBER)]
+Factor = Annotated[float, Field(ge=0.0, le=MAX_FACTOR)]
+Weight = Annotated[float, Field(ge=-MAX_WEIGHT, le=MAX_WEIGHT)]
+Days = Annotated[float, Field(ge=0.0, le=MAX_DAYS)]
+PositiveDays = Annotated[float, Field(gt=0.0, le=MAX_DAYS)]
+Capacity = Annotated[int, Field(ge=0, le=MAX_CAPACITY)]
+Scale = Annotated[float, Field(ge=AGENT_SCALE_MIN, le=AGENT_SCALE_MAX)]
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+Longitude = Annotated[float, Field(ge=-180.0, le=180.0)]
+Latitude = Annotated[float, Field(ge=-90.0, le=90.0)]
+
+SHARE_TOLERANCE = 1e-3
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+
+# --------------------------------------------------------------------------- behaviour
+
+
+class Calendar(Spec):
+    """Simulated period, one step per day, and the default seed."""
+
+    start: dt.date
+    end: dt.date
+    seed: Annotated[int, Field(ge=0, le=SEED_MAX)] = 0
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+class PressureKnot(Spec):
+    """One knot of the pressure curve: its level a number of days after the announcement."""
+
+    id: Identifier
+    after_days: Days
+    level: Factor
+
+
+class LeavingRules(Spec):
+    """Daily hazard of leaving Russia for a man at risk (rule 1)."""
+
+    baseline_daily_hazard: NonNegative
+    shock_hazard: NonNegative
+    pressure: Annotated[list[PressureKnot], Field(min_length=1, max_length=MAX_LIST["pressure_knots"])]
+    panic_share: Share
+    deliberation_days_max: Annotated[int, Field(ge=0, le=30)]
+    complete_multiplier: Factor
+    age: dict[AgeBand, Factor]
+    occupation: dict[Occupation, Factor]
+    wealth: dict[WealthBand, Factor]
+    foreign_passport: Factor
+    ties_abroad: Factor
+
+
+class ChoiceRules(Spec):
+    """Weights of the multinomial logit over (destination, crossing) options (rule 2)."""
+
+    travel_days: Weight
+    cost_share_of_savings: Weight
+    living_cost: Weight
+    language: Weight
+    network: Weight
+    safety: Weight
+    ties: Weight
+    queue_days: Weight
+    draft_office: Weight
+    queue_information_delay_days: Annotated[int, Field(ge=0, le=30)]
+    air_fare_surge: Factor = 0.0
+    appeal: dict[str, Weight] = Field(default_factory=dict)
+
+
+class QueueRules(Spec):
+    """Behaviour in a border queue (rule 3), and of a man who could not get a seat on a flight."""
+
+    patience_days: Days
+    switch_probability: Share
+    give_up_probability: Share
+    seat_patience_days: Days = 1.0
+    seat_rechoose_probability: Share = 0.5
+
+
+class AfterArrivalRules(Spec):
+    """Staying, moving on and going back (rule 5)."""
+
+    onward_daily_hazard: NonNegative
+    onward_decay_days: PositiveDays
+    return_daily_hazard: NonNegative
+    return_complete_multiplier: Factor
+    registration_after_days: Annotated[int, Field(ge=0, le=60)]
+    registration_share: Share = 1.0
+
+
+class PriceRules(Spec):
+    """Rent index response to newcomers relative to housing stock (rule 6)."""
+
+    rent_elasticity: Factor
+    rent_adjust_rate: Share
+
+
+class Behaviour(Spec):
+    agent_scale: Scale = 1.0
+    leaving: LeavingRules
+    choice: ChoiceRules
+    queueing: QueueRules
+    after_arrival: AfterArrivalRules
+    prices: PriceRules
+
+
+# --------------------------------------------------------------------------- places

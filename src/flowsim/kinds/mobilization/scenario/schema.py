@@ -1,0 +1,487 @@
+"""The scenario schema: the typed, frozen objects a scenario YAML is parsed into.
+
+Everything outside :mod:`flowsim.kinds.mobilization.scenario` receives a :class:`Scenario`; nothing else reads
+scenario files (that is :mod:`flowsim.kinds.mobilization.scenario.loading`). Besides the pydantic models, this
+module holds the rules that span several parts of a scenario (:func:`check_consistency`)
+and :func:`validate_document`, which turns a plain document into a :class:`Scenario` or a
+:class:`~flowsim.errors.ScenarioError` naming the file, line, key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, model_validator
+
+from flowsim.errors import ScenarioError
+from flowsim.scenario.document import (
+    Located,
+    dotted_key,
+    explain,
+    get_path,
+    index_path,
+    line_text,
+    set_path,
+    strip_lines,
+)
+
+from flowsim.kinds.mobilization.scenario.behaviour import (  # noqa: F401  (re-exported: the schema's public names)
+    AGE_BANDS,
+    OCCUPATIONS,
+    WEALTH_BANDS,
+    DOCUMENTS,
+    MODES,
+    AgeBand,
+    Occupation,
+    WealthBand,
+    Document,
+    Mode,
+    AGENT_SCALE_MAX,
+    AGENT_SCALE_MIN,
+    MAX_CALENDAR_DAYS,
+    MAX_MEN_AT_RISK,
+    MAX_CAPACITY,
+    MAX_COUNT,
+    MAX_DAILY_TRAVELLERS,
+    MAX_FACTOR,
+    MAX_WEIGHT,
+    MAX_NUMBER,
+    MAX_DAYS,
+    SEED_MAX,
+    MAX_LIST,
+    MAX_TEXT,
+    Share,
+    NonNegative,
+    Positive,
+    Factor,
+    Weight,
+    Days,
+    PositiveDays,
+    Capacity,
+    Scale,
+    Text,
+    Identifier,
+    Longitude,
+    Latitude,
+    SHARE_TOLERANCE,
+    Calendar,
+    PressureKnot,
+    LeavingRules,
+    ChoiceRules,
+    QueueRules,
+    AfterArrivalRules,
+    PriceRules,
+    Behaviour,
+)
+from flowsim.kinds.mobilization.scenario.behaviour import Spec as _Spec
+
+
+class Origin(_Spec):
+    """A Russian region and its draft-age men at risk."""
+
+    id: Identifier
+    name: Text
+    lon: Longitude
+    lat: Latitude
+    men_at_risk: Annotated[int, Field(ge=0, le=MAX_MEN_AT_RISK)]
+    age_shares: dict[AgeBand, Share]
+    occupation_shares: dict[Occupation, Share]
+    wealth_shares: dict[WealthBand, Share]
+    savings_usd: dict[WealthBand, Positive]
+    foreign_passport_share: Share
+    schengen_visa_share: Share
+    eu_residence_share: Share = 0.0
+    ties_abroad_share: Share
+    mobilization_intensity: Factor = 1.0
+
+
+class Destination(_Spec):
+    """A country Russians can go to."""
+
+    id: Identifier
+    name: Text
+    lon: Longitude
+    lat: Latitude
+    russian_spoken: Share
+    living_cost_usd_month: Positive
+    housing_stock: Annotated[int, Field(gt=0, le=MAX_COUNT)]
+    russians_resident: Annotated[int, Field(ge=0, le=MAX_COUNT)]
+    safety: Share
+    entry_documents: Annotated[list[Document], Field(max_length=MAX_LIST["documents"])]
+    ordinary_daily_entries: Annotated[float, Field(ge=0.0, le=MAX_DAILY_TRAVELLERS)]
+    ordinary_daily_exits: Annotated[float, Field(ge=0.0, le=MAX_DAILY_TRAVELLERS)]
+    onward_propensity: Factor
+    return_propensity: Factor = 1.0
+    border_capacity_factor: Annotated[float, Field(gt=0.0, le=MAX_FACTOR)] = 1.0
+
+
+class Crossing(_Spec):
+    """A land checkpoint or an air link from Russia into one destination.
+
+    Its throughput is given the way the post works: vehicles a day times people per
+    vehicle plus pedestrians for a land border, seats a day for an air link, or a plain
+    ``daily_capacity`` in people.
+    """
+
+    id: Identifier
+    name: Text
+    destination: str
+    origin: str = "all"
+    mode: Mode
+    lon: Longitude
+    lat: Latitude
+    travel_days: Days
+    cost_usd: NonNegative
+    daily_capacity: Capacity | None = None
+    vehicles_per_day: Capacity | None = None
+    people_per_vehicle: Annotated[float, Field(gt=0.0, le=100.0)] | None = None
+    pedestrians_per_day: Capacity | None = None
+    seats_per_day: Capacity | None = None
+    documents: Annotated[list[Document], Field(max_length=MAX_LIST["documents"])] | None = None
+    ordinary_share: Factor = 1.0
+    open: bool = True
+
+    @property
+    def capacity_people(self) -> float:
+        """People the crossing can process in a day."""
+        if self.seats_per_day is not None:
+            return float(self.seats_per_day)
+        if self.vehicles_per_day is not None:
+            return self.vehicles_per_day * (self.people_per_vehicle or 0.0) + (self.pedestrians_per_day or 0)
+        if self.pedestrians_per_day is not None:
+            return float(self.pedestrians_per_day)
+        return float(self.daily_capacity or 0)
+
+
+class OnwardLink(_Spec):
+    """A way on from one destination to another, for people already abroad."""
+
+    id: Identifier
+    from_: str = Field(alias="from")
+    to: str
+    mode: Mode
+    travel_days: Days
+    cost_usd: NonNegative
+
+
+EventKind = Literal[
+    "mobilization_announced",
+    "mobilization_complete",
+    "close_crossing",
+    "open_crossing",
+    "set_capacity",
+    "draft_office",
+    "remove_draft_office",
+    "set_documents",
+    "ordinary_traffic",
+    "set_safety",
+    "restrict_approach",
+    "lift_restriction",
+]
+
+_EVENT_NEEDS: dict[str, tuple[str, ...]] = {
+    "mobilization_announced": (),
+    "mobilization_complete": (),
+    "close_crossing": ("crossing",),
+    "open_crossing": ("crossing",),
+    "set_capacity": ("crossing",),
+    "draft_office": ("crossing", "turn_back_share"),
+    "remove_draft_office": ("crossing",),
+    "set_documents": ("crossing", "documents"),
+    "ordinary_traffic": ("destination", "factor"),
+    "set_safety": ("destination", "safety"),
+    "restrict_approach": ("crossing", "origins"),
+    "lift_restriction": ("crossing",),
+}
+
+
+class Event(_Spec):
+    """A dated policy change. ``crossing`` may name one crossing or a list of them."""
+
+    id: Identifier
+    date: dt.date
+    kind: EventKind
+    label: Text
+    crossing: str | Annotated[list[str], Field(max_length=MAX_LIST["event_crossings"])] | None = None
+    destination: str | None = None
+    daily_capacity: Capacity | None = None
+    vehicles_per_day: Capacity | None = None
+    pedestrians_per_day: Capacity | None = None
+    seats_per_day: Capacity | None = None
+    origins: Annotated[list[str], Field(max_length=MAX_LIST["origins"])] | None = None
+    turn_back_share: Share | None = None
+    documents: Annotated[list[Document], Field(max_length=MAX_LIST["documents"])] | None = None
+    factor: Factor | None = None
+    safety: Share | None = None
+
+    @property
+    def crossings(self) -> list[str]:
+        if self.crossing is None:
+            return []
+        return [self.crossing] if isinstance(self.crossing, str) else list(self.crossing)
+
+
+def _a_number_not_true_false(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"a bound is a number, not {str(value).lower()}")
+    return value
+
+
+Bound = Annotated[float, BeforeValidator(_a_number_not_true_false), Field(ge=-MAX_NUMBER, le=MAX_NUMBER)]
+
+
+class CalibrationParameter(_Spec):
+    """A free parameter: a dotted path into the scenario and its prior range."""
+
+    name: Text
+    low: Bound
+    high: Bound
+    scale: Literal["linear", "log"] = "linear"
+
+    @model_validator(mode="after")
+    def _a_range(self) -> CalibrationParameter:
+        if not self.low < self.high:
+            raise ValueError(f"parameter '{self.name}': low ({self.low:g}) must be below high ({self.high:g})")
+        if self.scale == "log" and self.low <= 0:
+            raise ValueError(f"parameter '{self.name}': a log-scale range must be positive, got low {self.low:g}")
+        return self
+
+
+class CalibrationSpec(_Spec):
+    parameters: Annotated[list[CalibrationParameter], Field(max_length=MAX_LIST["parameters"])]
+    calibrated_file: str | None = None
+    scale: Scale = 1.0
+
+    @model_validator(mode="after")
+    def _names_once(self) -> CalibrationSpec:
+        names = [p.name for p in self.parameters]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"each parameter is named once; repeated: {', '.join(repeated)}")
+        return self
+
+
+class Scenario(_Spec):
+    """A whole scenario, validated and frozen."""
+
+    name: Identifier
+    description: Text = ""
+    calendar: Calendar
+    behaviour: Behaviour
+    origins: Annotated[list[Origin], Field(max_length=MAX_LIST["origins"])]
+    destinations: Annotated[list[Destination], Field(max_length=MAX_LIST["destinations"])]
+    crossings: Annotated[list[Crossing], Field(max_length=MAX_LIST["crossings"])]
+    onward_links: Annotated[list[OnwardLink], Field(max_length=MAX_LIST["onward_links"])] = Field(default_factory=list)
+    events: Annotated[list[Event], Field(max_length=MAX_LIST["events"])] = Field(default_factory=list)
+    targets: str | None = None
+    calibration: CalibrationSpec | None = None
+
+    _source_path: Path | None = PrivateAttr(default=None)
+    _source_hash: str = PrivateAttr(default="")
+
+    @property
+    def source_path(self) -> Path | None:
+        return self._source_path
+
+    @property
+    def source_hash(self) -> str:
+        return self._source_hash
+
+    @property
+    def targets_path(self) -> Path | None:
+        if self.targets is None:
+            return None
+        base = self._source_path.parent if self._source_path else Path.cwd()
+        return (base / self.targets).resolve()
+
+    @property
+    def calibrated_path(self) -> Path | None:
+        if self.calibration is None or self.calibration.calibrated_file is None:
+            return None
+        base = self._source_path.parent if self._source_path else Path.cwd()
+        return (base / self.calibration.calibrated_file).resolve()
+
+    def destination(self, destination_id: str) -> Destination:
+        return next(d for d in self.destinations if d.id == destination_id)
+
+    def get_value(self, dotted: str) -> Any:
+        """Value at a dotted path; list items are addressed by their id."""
+        return get_path(self.model_dump(by_alias=True), dotted.split("."))
+
+    def with_overrides(self, values: dict[str, Any]) -> Scenario:
+        """A validated copy with the values at the given dotted paths replaced.
+
+        A number given for a whole-number setting (e.g. ``registration_after_days``) is
+        rounded, so samplers and calibrators can treat every parameter as continuous.
+        """
+        data = self.model_dump(by_alias=True)
+        for dotted, value in values.items():
+            try:
+                try:
+                    current = get_path(data, dotted.split("."))
+                except KeyError:
+                    current = None  # a new key, e.g. another destination's appeal
+                if isinstance(current, int) and not isinstance(current, bool) and is_finite_number(value):
+                    value = int(round(value))
+                set_path(data, dotted.split("."), value)
+            except KeyError as err:
+                raise ScenarioError(
+                    f"Override '{dotted}' does not name a value of scenario '{self.name}': "
+                    f"{err.args[0]}"
+                ) from None
+        origin = f"{self._source_path or '<scenario>'} (with overrides)"
+        return validate_document(data, Located.empty(origin), self._source_path)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def validate_document(data: dict, located: Located, source: Path | None) -> Scenario:
+    """A :class:`Scenario` from a plain document (``__lines__`` records allowed), or a ScenarioError.
+
+    Args:
+        data: the document, as loaded (or dumped and overridden).
+        located: where each value came from, for the error message.
+        source: the scenario file, kept on the result (relative paths resolve from it).
+    """
+    plain = strip_lines(data)
+    try:
+        scenario = Scenario.model_validate(plain)
+    except ValidationError as err:
+        raise ScenarioError(explain(err, located, plain, Scenario)) from None
+    problem = check_consistency(scenario)
+    if problem:
+        loc, text = problem
+        file, line = located.where(index_path(loc, plain))
+        raise ScenarioError(f"{file}, {line_text(line)}, key '{dotted_key(loc, plain)}': {text}")
+    scenario._source_path = source
+    canonical = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
+    scenario._source_hash = hashlib.sha256(canonical.encode()).hexdigest()
+    return scenario
+
+
+def check_consistency(sc: Scenario) -> tuple[tuple, str] | None:
+    """Rules that span several parts of a scenario. Returns (path, message) of the first breach."""
+    if sc.calendar.end < sc.calendar.start:
+        return ("calendar", "end"), f"the end date {sc.calendar.end} is before the start date {sc.calendar.start}."
+    if sc.calendar.days > MAX_CALENDAR_DAYS:
+        return ("calendar", "end"), (
+            f"the calendar runs {sc.calendar.days:,} days; at most {MAX_CALENDAR_DAYS:,} (five years) are allowed.")
+    people = sum(o.men_at_risk for o in sc.origins)
+    if people > MAX_MEN_AT_RISK:
+        return ("origins",), (
+            f"the origins hold {people:,} men at risk in all; at most {MAX_MEN_AT_RISK:,} are allowed.")
+    origins = {o.id for o in sc.origins}
+    destinations = {d.id for d in sc.destinations}
+    crossings = {c.id for c in sc.crossings}
+    for section, ids in (("origins", [o.id for o in sc.origins]), ("destinations", [d.id for d in sc.destinations]),
+                         ("crossings", [c.id for c in sc.crossings]), ("onward_links", [o.id for o in sc.onward_links]),
+                         ("events", [e.id for e in sc.events])):
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            return (section, ids.index(dupes[0]), "id"), f"the id '{dupes[0]}' is used twice; ids must be unique."
+    if not sc.origins or not sc.destinations or not sc.crossings:
+        empty = next(s for s in ("origins", "destinations", "crossings") if not getattr(sc, s))
+        return (empty,), "at least one entry is needed."
+    for i, origin in enumerate(sc.origins):
+        for field, keys in (("age_shares", AGE_BANDS), ("occupation_shares", OCCUPATIONS),
+                            ("wealth_shares", WEALTH_BANDS)):
+            shares = getattr(origin, field)
+            if set(shares) != set(keys):
+                return ("origins", i, field), f"needs exactly the keys {', '.join(keys)}; found {', '.join(shares)}."
+            total = sum(shares.values())
+            if abs(total - 1.0) > SHARE_TOLERANCE:
+                return ("origins", i, field), f"shares must sum to 1; they sum to {total:.4f}."
+        if set(origin.savings_usd) != set(WEALTH_BANDS):
+            return ("origins", i, "savings_usd"), f"needs exactly the keys {', '.join(WEALTH_BANDS)}."
+    leaving = sc.behaviour.leaving
+    for field, keys in (("age", AGE_BANDS), ("occupation", OCCUPATIONS), ("wealth", WEALTH_BANDS)):
+        if set(getattr(leaving, field)) != set(keys):
+            return ("behaviour", "leaving", field), f"needs exactly the keys {', '.join(keys)}."
+    for key in sc.behaviour.choice.appeal:
+        if key not in destinations:
+            return ("behaviour", "choice", "appeal", key), (
+                f"'{key}' is not a destination; allowed: {', '.join(sorted(destinations))}.")
+    for i, crossing in enumerate(sc.crossings):
+        if crossing.destination not in destinations:
+            return ("crossings", i, "destination"), (
+                f"'{crossing.destination}' is not a destination of this scenario; allowed: "
+                f"{', '.join(sorted(destinations))}.")
+        if crossing.origin != "all" and crossing.origin not in origins:
+            return ("crossings", i, "origin"), (
+                f"'{crossing.origin}' is not an origin region; allowed: 'all' or {', '.join(sorted(origins))}.")
+        ways = [f for f in ("daily_capacity", "vehicles_per_day", "seats_per_day") if getattr(crossing, f) is not None]
+        if crossing.pedestrians_per_day is not None and not ways:
+            ways.append("pedestrians_per_day")
+        if len(ways) != 1:
+            return ("crossings", i, "daily_capacity"), (
+                "give the throughput one way: daily_capacity (people), or vehicles_per_day with "
+                "people_per_vehicle (and pedestrians_per_day if the post admits people on foot), or "
+                f"seats_per_day for an air link; found {', '.join(ways) or 'none'}.")
+        if crossing.vehicles_per_day is not None and crossing.people_per_vehicle is None:
+            return ("crossings", i, "vehicles_per_day"), "vehicles_per_day needs people_per_vehicle."
+        if crossing.capacity_people > MAX_CAPACITY:
+            return ("crossings", i, "vehicles_per_day"), (
+                f"the crossing would process {crossing.capacity_people:,.0f} people a day; at most "
+                f"{MAX_CAPACITY:,} are allowed.")
+    if len(sc.destinations) > 64:
+        return ("destinations",), f"at most 64 destinations are allowed; found {len(sc.destinations)}."
+    knots = sc.behaviour.leaving.pressure
+    for k in range(1, len(knots)):
+        if knots[k].after_days <= knots[k - 1].after_days:
+            return ("behaviour", "leaving", "pressure", k, "after_days"), (
+                "pressure knots must be in increasing order of after_days.")
+    for i, link in enumerate(sc.onward_links):
+        for field, value in (("from", link.from_), ("to", link.to)):
+            if value not in destinations:
+                return ("onward_links", i, field), (
+                    f"'{value}' is not a destination; allowed: {', '.join(sorted(destinations))}.")
+        if link.from_ == link.to:
+            return ("onward_links", i, "to"), "an onward link must lead to another destination."
+    for i, event in enumerate(sc.events):
+        if not sc.calendar.start <= event.date <= sc.calendar.end:
+            return ("events", i, "date"), (
+                f"{event.date} is outside the calendar; allowed: {sc.calendar.start} to {sc.calendar.end}.")
+        for field in _EVENT_NEEDS[event.kind]:
+            if getattr(event, field) is None:
+                return ("events", i, "kind"), f"an event of kind '{event.kind}' needs the key '{field}'."
+        for name in event.crossings:
+            if name != "all" and name not in crossings:
+                return ("events", i, "crossing"), (
+                    f"'{name}' is not a crossing of this scenario; allowed: 'all' or the crossing ids "
+                    f"({', '.join(sorted(crossings)[:6])}, ...).")
+        if event.kind == "set_capacity" and all(getattr(event, f) is None for f in (
+                "daily_capacity", "vehicles_per_day", "pedestrians_per_day", "seats_per_day")):
+            return ("events", i, "kind"), (
+                "an event of kind 'set_capacity' needs daily_capacity, vehicles_per_day, "
+                "pedestrians_per_day or seats_per_day.")
+        for name in event.origins or []:
+            if name not in origins:
+                return ("events", i, "origins"), (
+                    f"'{name}' is not an origin region; allowed: {', '.join(sorted(origins))}.")
+        if event.destination is not None and event.destination not in destinations:
+            return ("events", i, "destination"), (
+                f"'{event.destination}' is not a destination; allowed: {', '.join(sorted(destinations))}.")
+    if sc.calibration:
+        dumped = sc.model_dump(by_alias=True)
+        for i, param in enumerate(sc.calibration.parameters):
+            try:
+                value = get_path(dumped, param.name.split("."))
+            except KeyError as err:
+                return ("calibration", "parameters", i, "name"), f"'{param.name}' does not name a value ({err.args[0]})."
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                return ("calibration", "parameters", i, "name"), f"'{param.name}' is not a number."
+            if not param.low < param.high or (param.scale == "log" and param.low <= 0):
+                return ("calibration", "parameters", i, "low"), (
+                    "needs low < high (and low > 0 for a log-scale parameter).")
+    return None
+
+
+def is_finite_number(value: Any) -> bool:
+    """A real, finite number (not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,0 +1,1 @@
+"""Network scenarios: a Flee-format case (``flowsim import-flee``) run by the general network engine."""

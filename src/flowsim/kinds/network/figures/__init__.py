@@ -1,0 +1,1 @@
+"""The figure and report of a network run folder."""

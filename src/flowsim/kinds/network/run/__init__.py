@@ -1,0 +1,1 @@
+"""One run of a network scenario and its tables (camps.csv, daily.csv, meta.json)."""
