@@ -20,7 +20,7 @@ import numpy as np
 
 from flowsim.kinds.mobilization.engine import rules
 from flowsim.kinds.mobilization.engine.people import DOC_BITS, People, Person, State, document_mask
-from flowsim.kinds.mobilization.engine.places import CrossingPlace, DestinationPlace
+from flowsim.kinds.mobilization.engine.places import CrossingPlace, DayLog, DestinationPlace
 from flowsim.kinds.mobilization.engine.population import build_cohorts
 from flowsim.kinds.mobilization.engine.state_sets import StateSet
 from flowsim.kinds.mobilization.scenario import AGE_BANDS, Event, Scenario
@@ -99,27 +99,17 @@ class FlowModel(mesa.Model):
         knots = scenario.behaviour.leaving.pressure
         self.pressure_days = np.array([k.after_days for k in knots], dtype=float)
         self.pressure_levels = np.array([k.level for k in knots], dtype=float)
+        self._state_counts = np.zeros((self.n_origins, len(State)), dtype=np.int64)  # people who left
         self.population_start = np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
                                             minlength=self.n_origins).astype(np.int64)
-        self.population_log: list[np.ndarray] = []
+        # the end of each day, kept for the tables (day × origin × POPULATION_STATES, in agents)
+        self.population_log = np.zeros((self.days, self.n_origins, len(POPULATION_STATES)), dtype=np.int64)
         self._ticket = 0
         self.agent_days = 0  # person-agents stepped, summed over days (for benchmarks)
         self._policy_events = [PolicyEvent(self, e) for e in scenario.events]
         for policy in self._policy_events:
             # just before the step that simulates the event's date (step k runs day k-1)
             self.schedule_event(policy.apply, at=(policy.spec.date - self.start).days + 0.5)
-
-        self.datacollector = mesa.DataCollector(
-            agenttype_reporters={
-                DestinationPlace: {name: name for name in (
-                    "date", "place_id", "entries_total", "exits_total", *DESTINATION_COUNTERS,
-                    "rent_index")},
-                CrossingPlace: {name: name for name in (
-                    "date", "place_id", "country", "mode", "arrivals", "processed", "ordinary_entries", "turned_back",
-                    "gave_up", "switched_away", "queue", "queue_vehicles", "queue_km", "mean_wait_days",
-                    "capacity", "fare_index", "status")},
-            }
-        )
 
     # ------------------------------------------------------------------ set-up
 
@@ -181,6 +171,7 @@ class FlowModel(mesa.Model):
         self.crossing_ordinary_share = np.array([c.ordinary_share for c in crossings])
         self.crossing_lonlat = np.array([(c.lon, c.lat) for c in crossings])
         self._capacity_carry = np.zeros(len(crossings))
+        self._open_share_sums: tuple[np.ndarray, np.ndarray] | None = None
 
         origins = sc.origins
         self.origin_lonlat = np.array([(o.lon, o.lat) for o in origins])
@@ -217,9 +208,13 @@ class FlowModel(mesa.Model):
         self.first_entries_by_origin = np.zeros((len(origins), len(dests)))
         self.queue_history = np.zeros((self.days + 1, len(crossings)))
         self.capacity_history = np.zeros((self.days + 1, len(crossings)))
-        # today's counts, in people (agents times the agent scale)
-        self.destination_today = {k: np.zeros(len(dests)) for k in DESTINATION_COUNTERS}
-        self.crossing_today = {k: np.zeros(len(crossings)) for k in CROSSING_COUNTERS}
+        # today's counts, in people (agents times the agent scale): each counter is a row of
+        # one (counters × places) array, so that a day starts with one fill and ends with one copy
+        self.destination_counts = np.zeros((len(DESTINATION_COUNTERS), len(dests)))
+        self.crossing_counts = np.zeros((len(CROSSING_COUNTERS), len(crossings)))
+        self.destination_today = dict(zip(DESTINATION_COUNTERS, self.destination_counts, strict=True))
+        self.crossing_today = dict(zip(CROSSING_COUNTERS, self.crossing_counts, strict=True))
+        self.day_log = DayLog(self.days, self.destination_counts.shape, self.crossing_counts.shape)
         self.wave_stock = np.zeros(len(dests))
         self.queue_vehicles = np.zeros(len(crossings))
 
@@ -247,7 +242,7 @@ class FlowModel(mesa.Model):
         self._update_rents()
         self._end_day()
         self._table_numbers.clear()
-        self.datacollector.collect(self)
+        self.day_log.record(self)
         if self.day + 1 >= self.days:
             self.running = False
 
@@ -318,9 +313,8 @@ class FlowModel(mesa.Model):
     def _begin_day(self) -> None:
         self.day += 1
         self._table_numbers.clear()
-        for counters in (self.destination_today, self.crossing_today):
-            for array in counters.values():
-                array[:] = 0
+        self.destination_counts.fill(0.0)
+        self.crossing_counts.fill(0.0)
 
     def _decide_to_leave(self) -> None:
         rules_ = self.behaviour.leaving
@@ -370,6 +364,7 @@ class FlowModel(mesa.Model):
             act_day=self.day + wait,
         )
         self._setting_out.add(np.arange(rows.start, rows.stop))
+        self._state_counts[:, State.DELIBERATING] += np.bincount(origin, minlength=self.n_origins)
 
     def _route_utility(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Utility and availability of every crossing for the people ``idx`` (rule 2)."""
@@ -416,7 +411,7 @@ class FlowModel(mesa.Model):
     def _set_off(self) -> None:
         p = self.people
         due = self._setting_out.read(p.state)
-        idx = due[(p.state[due] == State.DELIBERATING) & (p.act_day[due] <= self.day)]
+        idx = due[(p.state[due] == State.DELIBERATING.value) & (p.act_day[due] <= self.day)]
         if idx.size == 0:
             return
         utility, allowed = self._route_utility(idx)
@@ -427,29 +422,29 @@ class FlowModel(mesa.Model):
             utility, allowed = rules.with_staying_home(utility, allowed, stay_home)
         choice = rules.choose_options(utility, allowed, self.rng)
         stayed = choice == self.n_crossings
-        p.state[idx[stayed]] = State.HOME_AGAIN
+        self._set_state(idx[stayed], State.HOME_AGAIN)
         p.stopped_reason[idx[stayed]] = 4
         idx, choice = idx[~stayed], choice[~stayed]
         stuck = choice < 0
         # nowhere to go today (every way closed to his documents): he tries again tomorrow,
         # and gives up after a week of trying
         hopeless = idx[stuck & (self.day - p.decided_day[idx] >= NO_ROUTE_GIVE_UP_DAYS)]
-        p.state[hopeless] = State.HOME_AGAIN
+        self._set_state(hopeless, State.HOME_AGAIN)
         p.stopped_reason[hopeless] = 3
         p.act_day[idx[stuck]] = self.day + 1
         go, crossing = idx[~stuck], choice[~stuck]
         p.crossing[go] = crossing
-        p.state[go] = State.TO_BORDER
+        self._set_state(go, State.TO_BORDER)
         p.act_day[go] = self.day + rules.stochastic_round(self.access_days[p.origin[go], crossing], self.rng)
 
     def _reach_borders(self) -> None:
         p = self.people
         due = self._setting_out.read(p.state)
-        self._join_queue(due[(p.state[due] == State.TO_BORDER) & (p.act_day[due] <= self.day)])
+        self._join_queue(due[(p.state[due] == State.TO_BORDER.value) & (p.act_day[due] <= self.day)])
 
     def _join_queue(self, idx: np.ndarray) -> None:
         p = self.people
-        p.state[idx] = State.QUEUED
+        self._set_state(idx, State.QUEUED)
         self._queued.add(idx)
         p.queued_day[idx] = self.day
         p.ticket[idx] = self._ticket + np.arange(idx.size)
@@ -474,7 +469,7 @@ class FlowModel(mesa.Model):
         restless = queued[impatient & ~at_closed]
         give_up = restless[rules.daily_event(restless.size, rules_.give_up_probability, self.rng)]
         self.crossing_today["gave_up"] += self._people(np.bincount(p.crossing[give_up], minlength=self.n_crossings))
-        p.state[give_up] = State.HOME_AGAIN
+        self._set_state(give_up, State.HOME_AGAIN)
         p.stopped_reason[give_up] = 2
         still = np.setdiff1d(restless, give_up, assume_unique=True)
         switch_probability = np.where(self.crossing_air[p.crossing[still]], rules_.seat_rechoose_probability,
@@ -499,13 +494,13 @@ class FlowModel(mesa.Model):
                                                & documents_ok)
         choice = rules.choose_options(utility, allowed, self.rng)
         nowhere = choice < 0
-        p.state[idx[nowhere]] = State.HOME_AGAIN
+        self._set_state(idx[nowhere], State.HOME_AGAIN)
         p.stopped_reason[idx[nowhere]] = 2
         self.crossing_today["gave_up"] += self._people(np.bincount(here[nowhere], minlength=self.n_crossings))
         moved = ~nowhere & (choice != here)
         movers = idx[moved]
         self.crossing_today["switched_away"] += self._people(np.bincount(here[moved], minlength=self.n_crossings))
-        p.state[movers] = State.TO_BORDER
+        self._set_state(movers, State.TO_BORDER)
         self._setting_out.add(np.sort(movers))
         p.act_day[movers] = self.day + rules.stochastic_round(access_now[moved, choice[moved]], self.rng)
         p.crossing[movers] = choice[moved]
@@ -517,11 +512,17 @@ class FlowModel(mesa.Model):
         reachable = per_dest_share > 0
         entries = self.rng.poisson(self.dest_ordinary_in * self.dest_ordinary_factor * reachable)
         exits = self.rng.poisson(self.dest_ordinary_out * self.dest_ordinary_factor)
-        by_crossing = np.zeros(self.n_crossings)
-        for d in np.flatnonzero(entries > 0):
-            members = np.flatnonzero(self.crossing_dest == d)
-            by_crossing[members] = rules.split_largest_remainder(int(entries[d]), open_share[members])
+        by_crossing = rules.split_largest_remainder_by_group(
+            entries, self.crossing_dest, open_share, self._open_share_by_destination(open_share)).astype(float)
         return entries, exits, by_crossing
+
+    def _open_share_by_destination(self, open_share: np.ndarray) -> np.ndarray:
+        """Sum of the crossings' open shares per destination, kept until a crossing changes."""
+        kept = self._open_share_sums
+        if kept is None or not np.array_equal(kept[0], open_share):
+            sums = np.array([open_share[self.crossing_dest == d].sum() for d in range(self.n_destinations)])
+            self._open_share_sums = kept = (open_share, sums)
+        return kept[1]
 
     def _cross_borders(self) -> None:
         p, today = self.people, self.crossing_today
@@ -543,7 +544,7 @@ class FlowModel(mesa.Model):
         crossing = p.crossing[served]
         turned = rules.daily_event(served.size, self.crossing_turn_back[crossing], self.rng)
         back, crossed = served[turned], served[~turned]
-        p.state[back] = State.HOME_AGAIN
+        self._set_state(back, State.HOME_AGAIN)
         p.stopped_reason[back] = 1
         today["turned_back"] += self._people(np.bincount(crossing[turned], minlength=self.n_crossings))
         today["processed"] += self._people(np.bincount(crossing[~turned], minlength=self.n_crossings))
@@ -551,7 +552,7 @@ class FlowModel(mesa.Model):
         today["wait_days_sum"] += np.bincount(crossing[~turned], weights=self.day - p.queued_day[crossed],
                                               minlength=self.n_crossings)
         dest = self.crossing_dest[p.crossing[crossed]]
-        p.state[crossed] = State.ABROAD
+        self._set_state(crossed, State.ABROAD)
         p.location[crossed] = dest
         p.first_destination[crossed] = dest
         p.crossed_day[crossed] = self.day
@@ -569,8 +570,8 @@ class FlowModel(mesa.Model):
     def _finish_journeys(self) -> None:
         p = self.people
         travelling = self._in_transit.read(p.state)
-        arriving = travelling[(p.state[travelling] == State.TRAVELLING) & (p.act_day[travelling] <= self.day)]
-        p.state[arriving] = State.ABROAD
+        arriving = travelling[(p.state[travelling] == State.TRAVELLING.value) & (p.act_day[travelling] <= self.day)]
+        self._set_state(arriving, State.ABROAD)
         p.arrived_day[arriving] = self.day
         # a man registers once in a country: coming back to it he keeps his number (F8)
         p.registered[arriving] = (p.registered_in[arriving] >> p.location[arriving].astype(np.uint64)) & 1 == 1
@@ -579,8 +580,8 @@ class FlowModel(mesa.Model):
         self._schedule_after_arrival(arriving)
         self.destination_today["wave_entries"] += self._people(np.bincount(p.location[arriving], minlength=self.n_destinations))
         travelling = self._in_transit.read(p.state)
-        home = travelling[(p.state[travelling] == State.GOING_HOME) & (p.act_day[travelling] <= self.day)]
-        p.state[home] = State.RETURNED
+        home = travelling[(p.state[travelling] == State.GOING_HOME.value) & (p.act_day[travelling] <= self.day)]
+        self._set_state(home, State.RETURNED)
         p.returned_day[home] = self.day
 
     def _after_arrival_bound(self, idx: np.ndarray) -> np.ndarray:
@@ -627,7 +628,7 @@ class FlowModel(mesa.Model):
         """People abroad register, move on or go back (rule 5)."""
         self._register()
         p, rules_ = self.people, self.behaviour.after_arrival
-        weighing = np.flatnonzero((p.state == State.ABROAD) & (p.act_day <= self.day))
+        weighing = np.flatnonzero((p.state == State.ABROAD.value) & (p.act_day <= self.day))
         if weighing.size == 0:
             return
         location = p.location[weighing]
@@ -645,12 +646,12 @@ class FlowModel(mesa.Model):
         self._move_on(weighing[moving])
         p.transit[weighing[moving]] = False  # passed through (or found no way on): he stays where he is next
         back = weighing[going]
-        p.state[back] = State.GOING_HOME
+        self._set_state(back, State.GOING_HOME)
         self._in_transit.add(back)
         p.act_day[back] = self.day + 1
         self.destination_today["wave_exits_return"] += self._people(
             np.bincount(p.location[back], minlength=self.n_destinations))
-        self._schedule_after_arrival(weighing[p.state[weighing] == State.ABROAD])
+        self._schedule_after_arrival(weighing[p.state[weighing] == State.ABROAD.value])
 
     def _move_on(self, idx: np.ndarray) -> None:
         if idx.size == 0 or self.link_from.size == 0:
@@ -676,7 +677,7 @@ class FlowModel(mesa.Model):
         go = choice >= 0
         movers, link = idx[go], choice[go]
         self.destination_today["wave_exits_onward"] += self._people(np.bincount(p.location[movers], minlength=self.n_destinations))
-        p.state[movers] = State.TRAVELLING
+        self._set_state(movers, State.TRAVELLING)
         self._in_transit.add(movers)
         p.location[movers] = to[link]
         p.moves[movers] += 1
@@ -714,7 +715,7 @@ class FlowModel(mesa.Model):
         reinforced = np.flatnonzero(self.crossing_surge_max > 1.0)
         if reinforced.size:
             self._refresh_capacity(reinforced)
-        self.population_log.append(self.population_by_origin())
+        self.population_log[self.day] = self.population_by_origin()
         self.agent_days += self.people.n
 
     # ------------------------------------------------------------------ views
@@ -729,9 +730,8 @@ class FlowModel(mesa.Model):
 
     def table_numbers(self, kind: str, column: str) -> list[int | float]:
         """Today's ``column`` of every destination (``kind`` "destination") or crossing, as the
-        tables show it. Converted once per day and column for all places: the DataCollector
-        reads each place's figures one by one, and a numpy scalar's rounding per figure was
-        40 % of a run at calibration scale."""
+        tables show it. Converted once per day and column for all places (a place agent
+        shows one of them)."""
         key = (kind, column)
         numbers = self._table_numbers.get(key)
         if numbers is None:
@@ -743,12 +743,32 @@ class FlowModel(mesa.Model):
 
 
 
+    def _set_state(self, idx: np.ndarray, state: State) -> None:
+        """Put the people ``idx`` (distinct rows) in ``state``, keeping the count per origin and state.
+
+        The counts make the day's population table a sum over 9 × 8 numbers instead of a
+        count over everyone who left (700,000 at full scale) every day.
+        """
+        p = self.people
+        if idx.size == 0:
+            return
+        origin = p.origin[idx].astype(np.intp)
+        self._state_counts -= np.bincount(origin * 8 + p.state[idx], minlength=self.n_origins * 8).reshape(-1, 8)
+        self._state_counts[:, state] += np.bincount(origin, minlength=self.n_origins)
+        p.state[idx] = state
+
     def population_by_origin(self) -> np.ndarray:
         """(origins × 5) agents at home, queued, in transit, abroad, returned."""
+        table = self._state_counts @ _STATE_TO_GROUP
+        table[:, 0] += np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
+                                   minlength=self.n_origins).astype(np.int64)
+        return table
+
+    def recount_population_by_origin(self) -> np.ndarray:
+        """:meth:`population_by_origin` counted person by person (for tests of the kept counts)."""
         p = self.people
         counts = np.bincount(p.origin.astype(np.int64) * 8 + p.state, minlength=self.n_origins * 8)
-        counts = counts.reshape(self.n_origins, 8) @ _STATE_TO_GROUP
-        table = counts
+        table = counts.reshape(self.n_origins, 8) @ _STATE_TO_GROUP
         table[:, 0] += np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
                                    minlength=self.n_origins).astype(np.int64)
         return table

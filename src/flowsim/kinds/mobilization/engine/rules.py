@@ -298,6 +298,34 @@ def adjust_rent(rent_index: np.ndarray, target: np.ndarray, rate: float) -> np.n
     return rent_index + rate * (target - rent_index)
 
 
+def split_largest_remainder_by_group(totals: np.ndarray, group: np.ndarray, weights: np.ndarray,
+                                     group_weights: np.ndarray) -> np.ndarray:
+    """:func:`split_largest_remainder` of ``totals[g]`` over the members of every group ``g`` at once.
+
+    Args:
+        totals: whole number to split per group.
+        group: group of each member.
+        weights: weight of each member.
+        group_weights: ``weights[group == g].sum()`` per group (summed as that expression
+            sums, so that every share is the number the one-group split gives).
+
+    Returns:
+        Per member, its whole share; the same numbers as splitting group by group.
+    """
+    total = np.asarray(totals)[group]
+    weight_of_group = group_weights[group]
+    active = (total > 0) & (weight_of_group > 0)
+    exact = np.where(active, total * weights / np.where(active, weight_of_group, 1.0), 0.0)
+    whole = np.floor(exact).astype(np.int64)
+    short = np.asarray(totals, dtype=np.int64) - np.bincount(group, weights=whole, minlength=len(totals)).astype(np.int64)
+    # within each group the largest remainders first, ties in member order (a stable sort)
+    order = np.lexsort((-(exact - whole), group))
+    sorted_group = group[order]
+    rank = np.arange(order.size) - np.searchsorted(sorted_group, sorted_group, side="left")
+    whole[order[rank < short[sorted_group]]] += 1
+    return np.where(active, whole, 0)
+
+
 def split_largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     """Integer split of ``total`` proportional to ``weights`` that sums exactly to ``total``."""
     weights = np.asarray(weights, dtype=float)
