@@ -150,7 +150,7 @@ def read_simsetting(path: str | Path) -> tuple[dict, list[str]]:
     out: dict[str, Any] = {"move_rules": {}, "spawn_rules": {}}
     for section, keys in (("move_rules", move_keys), ("spawn_rules", spawn_keys)):
         for key, value in (data.get(section) or {}).items():
-            if key == "awareness_level" and isinstance(value, float) and not value.is_integer():
+            if key == "awareness_level" and isinstance(value, float) and math.isfinite(value) and not value.is_integer():
                 out[section][key] = int(value)  # Flee 3.1 reads int(awareness_level)
                 notes.append(f"{section}.{key} = {value!r}: Flee 3.1 reads int({value!r}) = {int(value)}")
             elif key in keys:
