@@ -206,6 +206,7 @@ def test_command_line_calibration(tmp_path, capsys):
     (work / "tiny.yaml").write_text(text.replace("calibration:\n", "calibration:\n  calibrated_file: cal/tiny.yaml\n"))
     status = main(["calibrate", str(work / "tiny.yaml"), "--budget", "3m", "--population-size", "15",
                    "--max-populations", "2", "--check-runs", "1", "--prior-draws", "6",
+                   "--history-match-runs", "8", "--history-match-waves", "1",
                    "--out", str(tmp_path / "out"), "--quiet"])
     assert status == 0, capsys.readouterr().err
     record = yaml.safe_load((work / "cal" / "tiny.record.yaml").read_text())
@@ -220,6 +221,11 @@ def test_command_line_calibration(tmp_path, capsys):
     assert record["validation_at_scale_1"]["holds"] is False
     assert "--max-populations 2" in record["command"]
     assert len(record["populations"]) <= 2
+    assert all(0 < row["effective_sample_size"] <= 15 for row in record["populations"])
+    discrepancy = pd.read_csv(tmp_path / "out" / "discrepancy.csv")
+    assert list(discrepancy["id"]) == [t["id"] for t in record["informativeness"]["targets"]]
+    assert set(discrepancy["verdict"].str.split(" ").str[0]) <= {"reachable", "unreachable"}
+    assert (tmp_path / "out" / "figures" / "discrepancy.png").stat().st_size > 10_000
     assert load_scenario(work / "tiny.yaml").get_value("behaviour.leaving.shock_hazard") == \
         record["calibrated_values"]["behaviour.leaving.shock_hazard"]
     with pytest.raises(SystemExit):

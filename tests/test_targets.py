@@ -126,12 +126,12 @@ def test_a_good_small_file_loads():
 
 
 @pytest.mark.parametrize("change, words", [
-    (("low: 10", "low: 30"), ["line 12", "targets[0] ('A')", "'low' (30) is above 'high' (20)"]),
+    (("low: 10", "low: 30"), ["line 12", "key 'targets.A.low'", "'low' (30) is above 'high' (20)"]),
     (("column: entries_total", "column: entries"), ["line 7", "'entries' is not a column of daily.csv"]),
     (("statistic: sum", "statistic: median"), ["line 11", "statistic", "'sum'"]),
     (("    citations:\n      - {source: \"004\", publication: p, date: 2022-10, quote: q}\n", ""),
-     ["targets[0] ('A').citations", "Field required"]),
-    (("high: 20", "high: 20\n    colour: red"), ["line 14", "colour", "Extra inputs"]),
+     ["key 'targets.A.citations'", "required key is missing"]),
+    (("high: 20", "high: 20\n    colour: red"), ["line 14", "unknown key 'colour'", "Allowed here:"]),
     (("low: 10\n    high: 20", "low: null\n    high: null"), ["give 'low', 'high' or both"]),
 ])
 def test_a_bad_file_names_file_line_and_key(tmp_path, change, words):
@@ -377,3 +377,53 @@ def test_calibration_adds_the_weighted_series_term_to_the_interval_misses():
 def test_the_shipped_targets_calibrate_on_their_series_too():
     targets = load_targets(TARGETS)
     assert targets.series and targets.series_weight > 0
+
+
+def test_every_row_of_the_data_pack_is_a_target_a_series_point_or_listed_with_a_reason():
+    """Issue 21: a pack figure a run can compute is a target or check; the rest say why not."""
+    targets = load_targets(TARGETS)
+    used = ({c.source for t in targets for c in t.citations} | {p.source for p in targets.series}
+            | {n.id for n in targets.not_targets})
+    assert set(documented_figures()) <= used, sorted(set(documented_figures()) - used)
+    listed = [n.id for n in targets.not_targets]
+    assert len(listed) == len(set(listed))
+    in_targets = {c.source for t in targets for c in t.citations} | {p.source for p in targets.series}
+    assert not in_targets & set(listed), "a figure is both a target and listed as not one"
+
+
+def test_the_documented_days_are_series_points_and_checks():
+    """KZ-02..KZ-04 and FI-01..FI-06: a day's count is a check target and a series point."""
+    targets = load_targets(TARGETS)
+    days = {"KZ-02", "KZ-03", "KZ-04", "FI-01", "FI-02", "FI-03", "FI-04", "FI-05", "FI-06"}
+    assert days <= {p.source for p in targets.series}
+    for day in days:
+        checks = [t for t in targets if any(c.source == day for c in t.citations)]
+        assert checks and all(t.role == "check" and t.start == t.end for t in checks), day
+
+
+def test_finnish_days_count_finlands_posts_not_the_whole_schengen_destination():
+    targets = load_targets(TARGETS)
+    finland = [p for p in targets.series if p.source.startswith("FI-")]
+    assert finland and all(p.crossings and all(c.startswith("fi_") for c in p.crossings) for p in finland)
+    assert all(p.region == "finland" for p in finland)
+    daily = pd.DataFrame({"date": ["2022-09-21"], "country": ["schengen"], "entries_total": [99_999],
+                          "exits_total": [0]})
+    crossings = pd.DataFrame({"date": ["2022-09-21"] * 3, "crossing": ["fi_vaalimaa", "fi_imatra", "ee_narva"],
+                              "processed": [1000, 500, 7000], "ordinary_entries": [2000, 300, 4000]})
+    table = series_table([p for p in finland if p.start.isoformat() == "2022-09-21"], daily, crossings)
+    assert table["simulated"].tolist() == [3800.0]
+
+
+def test_a_fit_until_a_day_keeps_only_the_figures_that_end_by_it():
+    import datetime as dt
+
+    targets = load_targets(TARGETS)
+    day = dt.date(2022, 9, 28)
+    early, late = targets.until(day), targets.after(day)
+    assert early.ids and all(t.end is not None and t.end <= day for t in early)
+    assert any(t.role == "calibration" for t in early)
+    assert all(p.end <= day for p in early.series) and all(p.end > day for p in late.series)
+    assert set(early.ids) | set(late.ids) == set(targets.ids) and not set(early.ids) & set(late.ids)
+    assert "KZ04_entries" in late.ids and "F13_young" in late.ids  # a whole-run profile is never 'by' a day
+    with pytest.raises(TargetsError, match="No calibration target"):
+        targets.until(dt.date(2022, 9, 1))

@@ -49,7 +49,7 @@ import yaml
 
 from flowsim.analysis.abc_model import EXPIRED, Prior, TargetDistance, TargetModel, scenario_priors
 from flowsim.analysis.diagnostics import posterior_diagnostics, prior_informativeness, value_provenance
-from flowsim.analysis.executors import make_executor
+from flowsim.analysis.executors import make_executor, resolve_kind
 from flowsim.analysis.targets import OUTSIDE, TargetSet
 from flowsim.analysis.validation import validate
 from flowsim.errors import CalibrationError
@@ -129,6 +129,7 @@ def calibrate(
     out_dir: Path,
     scale: float | None = None,
     workers: int = 1,
+    scheduler: str | None = None,
     population_size: int = 100,
     seed: int | None = None,
     min_acceptance_rate: float = 0.01,
@@ -149,11 +150,13 @@ def calibrate(
             stop it and the result does not depend on the machine's speed or load.
         out_dir: folder for pyABC's database ``abc.db``.
         scale: people per agent during calibration; default ``calibration.scale``.
-        workers: processes sampling in parallel.
+        workers: processes sampling in parallel (a local process pool).
+        scheduler: address of a Dask scheduler (``tcp://host:8786``) whose workers run the
+            simulations instead; ``workers`` is then ignored.
         population_size: accepted particles per population.
         seed: root seed of the model runs and of pyABC's proposals; default the scenario's
             calendar seed. With no wall-time budget (or one that is not reached) the same seed
-            gives the same posterior whatever the number of workers
+            gives the same posterior whatever the number of workers, on a process pool or a Dask cluster
             (:class:`flowsim.analysis.abc_sampler.SeededPoolSampler`).
         min_acceptance_rate: stop when a population's acceptance rate falls below this (> 0).
         max_simulations: stop after this many simulations (checked between populations).
@@ -192,15 +195,14 @@ def calibrate(
             f"{workers} worker(s). Raise --budget, lower --population-size, add --workers or raise --scale."
         )
 
-    informativeness = (prior_informativeness(scenario, targets, priors, draws=prior_draws, scale=scale,
-                                             seed=seed, workers=workers) if prior_draws > 0 else None)
-
     deadline = time.time() + budget.total_seconds() if budget is not None else math.inf
     model = TargetModel(scenario, targets, priors, scale, seed, deadline)
     prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.lower, p.upper - p.lower) for p in priors})
     out_dir = Path(out_dir)
     db = out_dir / "abc.db"
-    with make_executor("process" if workers > 1 else "serial", workers) as pool:
+    with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
+        informativeness = (prior_informativeness(scenario, targets, priors, draws=prior_draws, scale=scale,
+                                                 seed=seed, executor=pool) if prior_draws > 0 else None)
         from flowsim.analysis.abc_sampler import SeededPoolSampler, proposal_seed
 
         out_dir.mkdir(parents=True, exist_ok=True)  # the pool first: nothing is touched if it cannot start
@@ -248,7 +250,8 @@ def calibrate(
         "scenario_hash": scenario.source_hash,
         "seed": seed,
         "scale": scale if scale is not None else scenario.behaviour.agent_scale,
-        "workers": workers,
+        "workers": None if scheduler else workers,
+        "scheduler": scheduler,
         "population_size": population_size,
         "point_estimate": "posterior weighted median" if point == "median" else "best accepted particle",
         "budget": {
@@ -266,7 +269,7 @@ def calibrate(
         "distance": (f"sum over calibration targets outside their interval of weight x ({OUTSIDE:g} + relative miss)"
                      + (f" + {targets.series_weight:g} x mean squared relative difference over "
                         f"{len(targets.series)} documented series points" if targets.series_weight > 0 else "")),
-        "effective_sample_size": round(1.0 / float(np.sum(posterior["weight"].to_numpy() ** 2)), 1),
+        "effective_sample_size": round(kish_ess(posterior["weight"].to_numpy()), 1),
         "priors": [{"name": p.name, "low": p.low, "high": p.high, "scale": p.scale} for p in priors],
         "populations": [
             {k: _plain(v) for k, v in row.items()} for row in populations.to_dict(orient="records")
@@ -295,7 +298,8 @@ def _perturbation_kernel(priors: list[Prior]):
     from flowsim.analysis.abc_kernel import PopulationSpreadTransition
 
     floor = {p.key: (KERNEL_FLOOR * (p.upper - p.lower)) ** 2 for p in priors}
-    return PopulationSpreadTransition(floor, scaling=TRANSITION_SCALING)
+    bounds = {p.key: (p.lower, p.lower + (p.upper - p.lower)) for p in priors}  # as the uniform prior's support
+    return PopulationSpreadTransition(floor, scaling=TRANSITION_SCALING, bounds=bounds)
 
 
 def _plain(value: Any, integer: bool = False) -> Any:
@@ -320,12 +324,24 @@ def _posterior(history, priors: list[Prior], targets: TargetSet) -> pd.DataFrame
     return frame.sort_values("distance", kind="stable").reset_index(drop=True)
 
 
+def kish_ess(weights: np.ndarray) -> float:
+    """Kish's effective sample size of weighted particles: (sum w)^2 / sum w^2.
+
+    Kish L (1965). Survey Sampling. Wiley, New York.
+    """
+    weights = np.asarray(weights, dtype=float)
+    total = weights.sum()
+    return float(total * total / np.sum(weights * weights)) if total > 0 else 0.0
+
+
 def _populations(history) -> pd.DataFrame:
     frame = history.get_all_populations()
     frame = frame[frame["t"] >= 0].copy()
     frame["acceptance_rate"] = frame["particles"] / frame["samples"]
+    frame["effective_sample_size"] = [round(kish_ess(history.get_distribution(m=0, t=int(t))[1]), 1)
+                                      for t in frame["t"]]
     frame = frame.rename(columns={"samples": "simulations", "wall_time": "wall_time_s"})
-    columns = ["t", "epsilon", "particles", "simulations", "acceptance_rate", "wall_time_s"]
+    columns = ["t", "epsilon", "particles", "simulations", "acceptance_rate", "effective_sample_size", "wall_time_s"]
     return frame[[c for c in columns if c in frame.columns]].reset_index(drop=True)
 
 
@@ -354,10 +370,11 @@ def _duration_text(duration: dt.timedelta) -> str:
 
 
 def check_at_scale_one(scenario: Scenario, values: dict[str, float | int], targets: TargetSet, *, runs: int,
-                       seed: int, workers: int = 1, progress: bool = False) -> dict[str, Any]:
+                       seed: int, workers: int = 1, progress: bool = False,
+                       scheduler: str | None = None) -> dict[str, Any]:
     """Validate the calibrated scenario at one agent per person; a summary for the record."""
     calibrated = scenario.with_overrides(values)
-    with make_executor("process" if workers > 1 else "serial", workers) as pool:
+    with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
         frame = validate(calibrated, runs, seed, 1.0, pool, targets=targets, progress=progress)
     failing = frame.loc[~frame["inside"], "id"].tolist()
     return {
@@ -414,3 +431,38 @@ def write_calibration(result: CalibrationResult, *, out_dir: Path, calibrated_fi
     written = write_text(record_text, record_file)
     return {"posterior": posterior, "committed posterior": committed, "calibrated": calibrated,
             "record": written, "pair plot": pairs}
+
+
+def format_result(result: CalibrationResult) -> str:
+    """The posterior summary as text for a terminal."""
+    record = result.record
+    lines = [f"\n{record['scenario']}: {record['simulations']:,} simulations in {record['wall_time_s']:.0f} s, "
+             f"{len(result.populations)} populations, final threshold {record['final_epsilon']:.3g}, "
+             f"effective sample {record.get('effective_sample_size', float('nan')):.0f} of {len(result.posterior)}; "
+             f"stopped: {record['stopped_because']}.",
+             f"{'parameter':<48} {'prior':>21} {'median':>11} {'5-95 %':>23}"]
+    for prior in result.priors:
+        s = result.summary[prior.name]
+        lines.append(f"{prior.name:<48} {f'[{prior.low:.4g}, {prior.high:.4g}]':>21} {s['median']:>11.4g} "
+                     f"{f'[{s['p05']:.4g}, {s['p95']:.4g}]':>23}")
+    ess = [f"{row['effective_sample_size']:.0f}" for row in record.get("populations", [])
+           if "effective_sample_size" in row]
+    if ess:
+        lines.append(f"effective sample (Kish) per population: {', '.join(ess)} of {record['population_size']}")
+    info = record.get("informativeness")
+    if info:
+        lines.append(f"\ninformativeness ({info['prior_draws']} prior draws; share of draws inside each interval):")
+        for row in info["targets"]:
+            flag = "" if row["verdict"] == "informative" else f"  <- {row['verdict']}"
+            lines.append(f"  {row['id']:<11} {row['role']:<11} {row['prior_share_inside']:>6.0%}{flag}")
+    lines.append("\nidentifiability (posterior 5-95 % width / prior width):")
+    for row in record.get("identifiability", []):
+        bound = f"  <- pressed against its {row['at_bound']} bound" if row["at_bound"] else ""
+        lines.append(f"  {row['parameter']:<52} {row['width_ratio']:>5.2f}{bound}")
+    for pair in record.get("correlated_pairs", []):
+        lines.append(f"  correlated: {pair['a']} ~ {pair['b']} (r = {pair['r']:+.2f})")
+    check = record.get("validation_at_scale_1")
+    if check and check.get("runs"):
+        lines.append(f"at scale 1 ({check['runs']} runs): {check['targets_inside']} targets hold"
+                     + (f"; outside: {', '.join(check['failing'])}" if check["failing"] else ""))
+    return "\n".join(lines)

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class SeriesPoint(BaseModel):
@@ -28,37 +28,79 @@ class SeriesPoint(BaseModel):
     id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
     country: str
     column: Literal["entries_total", "exits_total"]
+    #: the checkpoints a count covers when it is not the whole country's (Finland's three posts
+    #: of the Schengen destination): entries there are the exodus processed plus ordinary entries
+    crossings: list[str] | None = None
+    #: name the point is scored under in the ARD per country when it is not the whole
+    #: destination (``finland`` for Finland's posts of the Schengen destination)
+    area: str | None = None
     start: dt.date
     end: dt.date
     daily_mean: Annotated[float, Field(gt=0.0)]
     source: Annotated[str, Field(pattern=r"^(\d{3}|[A-Z]{2,3}-N?\d+)$")]
+    #: calibration points enter the calibration distance; check points are scored by validate only
+    role: Literal["calibration", "check"] = "calibration"
     note: str = ""
+
+    @model_validator(mode="after")
+    def _crossings_count_entries(self) -> SeriesPoint:
+        if self.crossings is not None and self.column != "entries_total":
+            raise ValueError("a point on 'crossings' counts entries: its column must be 'entries_total'")
+        if self.start > self.end:
+            raise ValueError(f"'start' ({self.start}) is after 'end' ({self.end})")
+        return self
 
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-def series_table(points: list[SeriesPoint], daily: pd.DataFrame) -> pd.DataFrame:
+    @property
+    def region(self) -> str:
+        """Where the ARD per country scores the point: ``area`` if given, else the country."""
+        return self.area or self.country
+
+SERIES_COLUMNS = ["id", "country", "region", "role", "column", "start", "end", "source", "documented", "simulated"]
+
+
+def series_table(points: list[SeriesPoint], daily: pd.DataFrame,
+                 crossings: pd.DataFrame | None = None) -> pd.DataFrame:
     """Documented and simulated daily means of every series point of one run.
 
     Args:
         points: the documented points (a targets file's ``series``).
         daily: the run's ``daily`` table.
+        crossings: the run's ``crossings`` table, needed by points on a set of crossings.
 
     Returns:
-        One row per point: id, country, column, start, end, documented, simulated.
+        One row per point: id, country, region, role, column, start, end, source, documented,
+        simulated.
     """
-    dates = pd.to_datetime(daily["date"])
+    daily_dates = daily["date"].astype(str).str.slice(0, 10)
+    crossing_dates = crossings["date"].astype(str).str.slice(0, 10) if crossings is not None else None
     rows = []
     for point in points:
-        inside = (daily["country"] == point.country) & (dates >= pd.Timestamp(point.start)) & (
-            dates <= pd.Timestamp(point.end))
-        rows.append({"id": point.id, "country": point.country, "column": point.column,
-                     "start": point.start.isoformat(), "end": point.end.isoformat(), "source": point.source,
-                     "documented": point.daily_mean,
-                     "simulated": float(daily.loc[inside, point.column].sum()) / point.days})
-    return pd.DataFrame(rows, columns=["id", "country", "column", "start", "end", "source", "documented",
-                                       "simulated"])
+        first, last = point.start.isoformat(), point.end.isoformat()
+        if point.crossings is None:
+            inside = (daily["country"] == point.country) & (daily_dates >= first) & (daily_dates <= last)
+            total = float(daily.loc[inside, point.column].sum())
+        elif crossings is None:
+            raise KeyError(f"series point '{point.id}' counts crossings {', '.join(point.crossings)}: "
+                           "it needs the run's crossings table")
+        else:
+            inside = (crossings["crossing"].isin(point.crossings) & (crossing_dates >= first)
+                      & (crossing_dates <= last))
+            total = float(crossings.loc[inside, ["processed", "ordinary_entries"]].to_numpy().sum())
+        rows.append({"id": point.id, "country": point.country, "region": point.region, "role": point.role,
+                     "column": point.column, "start": first, "end": last, "source": point.source,
+                     "documented": point.daily_mean, "simulated": total / point.days})
+    return pd.DataFrame(rows, columns=SERIES_COLUMNS)
+
+
+def documented_table(points: list[SeriesPoint]) -> pd.DataFrame:
+    """The documented points alone (no run): id, country, region, role, column, start, end, source, documented."""
+    return pd.DataFrame([{"id": p.id, "country": p.country, "region": p.region, "role": p.role, "column": p.column,
+                          "start": p.start.isoformat(), "end": p.end.isoformat(), "source": p.source,
+                          "documented": p.daily_mean} for p in points], columns=SERIES_COLUMNS[:-1])
 
 
 def averaged_relative_difference(points: pd.DataFrame) -> pd.DataFrame:
@@ -73,13 +115,16 @@ def averaged_relative_difference(points: pd.DataFrame) -> pd.DataFrame:
         points: rows of :func:`series_table` (several runs may be stacked; their mean is scored).
 
     Returns:
-        Rows ``country, points, ard`` and a last row for all countries together.
+        Rows ``country, points, ard`` (a point's ``region`` where the rows carry one, e.g.
+        Finland's posts apart from the rest of the Schengen destination) and a last row for
+        all countries together.
     """
     if points.empty:
         return pd.DataFrame(columns=["country", "points", "ard"])
-    mean = points.groupby(["id", "country"], sort=False)[["documented", "simulated"]].mean().reset_index()
+    place = "region" if "region" in points else "country"
+    mean = points.groupby(["id", place], sort=False)[["documented", "simulated"]].mean().reset_index()
     mean["relative_difference"] = (mean["simulated"] - mean["documented"]).abs() / mean["documented"]
-    per_country = mean.groupby("country", sort=False)["relative_difference"].agg(["size", "mean"]).reset_index()
+    per_country = mean.groupby(place, sort=False)["relative_difference"].agg(["size", "mean"]).reset_index()
     per_country.columns = ["country", "points", "ard"]
     overall = pd.DataFrame([{"country": "all", "points": len(mean), "ard": float(mean["relative_difference"].mean())}])
     return pd.concat([per_country, overall], ignore_index=True)

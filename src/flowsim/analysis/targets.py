@@ -35,7 +35,7 @@ outside their intervals, where ``miss`` is 0 inside
 outside. A value that cannot be computed (no arrivals, a zero denominator) counts as a miss
 of 1, as far off as zero against a lower bound.
 
-The module is about 500 lines on purpose: the statistics table above, the schema that
+The module is about 630 lines on purpose: the statistics table above, the schema that
 checks a targets file against it and the code computing each statistic are one contract,
 and are easiest to keep in step side by side.
 """
@@ -44,19 +44,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from flowsim.analysis.series import SeriesPoint, series_table
 from flowsim.errors import ScenarioError, TargetsError
-from flowsim.kinds.mobilization.scenario.loading import read_yaml_bounded
+from flowsim.scenario.document import Located, explain, strip_lines
+from flowsim.scenario.reader import collect_lines, read_yaml
+from flowsim.scenario.spec import Spec
 
 TableName = Literal["daily", "crossings", "flows", "profile", "population"]
 Statistic = Literal["sum", "mean", "daily_mean", "max", "min", "ratio", "share", "rank_order", "increase"]
@@ -65,7 +65,7 @@ Statistic = Literal["sum", "mean", "daily_mean", "max", "min", "ratio", "share",
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "daily": ("entries_total", "exits_total", "ordinary_entries", "ordinary_exits", "wave_entries",
               "wave_exits_onward", "wave_exits_return", "wave_stock", "wave_registrations", "rent_index"),
-    "crossings": ("arrivals", "processed", "turned_back", "gave_up", "switched_away", "queue", "queue_vehicles",
+    "crossings": ("arrivals", "processed", "ordinary_entries", "turned_back", "gave_up", "switched_away", "queue", "queue_vehicles",
                   "queue_km", "mean_wait_days", "capacity", "fare_index"),
     "flows": ("count",),
     "profile": ("first_entries",),
@@ -93,11 +93,7 @@ STATISTIC_TABLES: dict[str, tuple[str, ...]] = {
 NAN_MISS = 1.0
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Citation(_Spec):
+class Citation(Spec):
     """Where a figure comes from: a source text (000..004) or a row of the documented-figures
     file (an id such as ``KZ-05``), its publication, date and a quote."""
 
@@ -114,7 +110,7 @@ class Citation(_Spec):
         return value.isoformat() if isinstance(value, dt.date) else value
 
 
-class Target(_Spec):
+class Target(Spec):
     """One documented figure and how to compute its simulated counterpart."""
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
@@ -123,7 +119,7 @@ class Target(_Spec):
     table: TableName
     column: str | list[str]
     country: str | list[str] | None = None
-    crossing: str | None = None
+    crossing: str | list[str] | None = None
     role: Literal["calibration", "check"] = "calibration"
     start: dt.date | None = None
     end: dt.date | None = None
@@ -208,8 +204,24 @@ def _bad(key: str, message: str) -> None:
     raise ValueError(f"[{key}] {message}")
 
 
-class TargetSet(_Spec):
-    """All targets of a scenario, in file order, and the documented daily series."""
+class FigureNotTarget(Spec):
+    """A documented figure (a data-pack row) that is neither a target nor a series point, and why.
+
+    ``kind`` is ``input`` (the scenario is built from it: ordinary traffic, capacities, event
+    dates, so no calibrated parameter moves it and as a target it could not fail),
+    ``not computable`` (a run's tables cannot give it: a period before the run starts or
+    after it ends, the first wave of spring 2022, a quantity the model has no notion of) or
+    ``unverified`` (a claim, not a statistic).
+    """
+
+    id: Annotated[str, Field(pattern=r"^[A-Z]{2,3}-N?\d+$")]
+    kind: Literal["input", "not computable", "unverified"]
+    reason: Annotated[str, Field(min_length=10)]
+
+
+class TargetSet(Spec):
+    """All targets of a scenario, in file order, the documented daily series, and the
+    documented figures that are neither, with the reason."""
 
     name: str
     description: str = ""
@@ -219,6 +231,7 @@ class TargetSet(_Spec):
     #: weight of the series term in the calibration distance (:func:`calibration_distance`);
     #: 0 scores the series in validation only
     series_weight: Annotated[float, Field(ge=0.0, le=1000.0)] = 0.0
+    not_targets: list[FigureNotTarget] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> TargetSet:
@@ -244,6 +257,25 @@ class TargetSet(_Spec):
             if target.id == target_id:
                 return target
         raise KeyError(f"no target '{target_id}'; targets are {', '.join(self.ids)}")
+
+    def until(self, day: dt.date) -> TargetSet:
+        """The figures that end by ``day`` (targets and series points), for a fit whose later
+        figures are left to score the forecast. A target over the whole run (profile, flows)
+        ends on the run's last day and is left out.
+
+        Raises:
+            TargetsError: no calibration target ends by ``day``.
+        """
+        kept = [t for t in self.targets if t.end is not None and t.end <= day]
+        if not any(t.role == "calibration" for t in kept):
+            raise TargetsError(f"No calibration target of '{self.name}' ends by {day.isoformat()}: nothing to fit. "
+                               "Choose a later --fit-until date.")
+        return self.model_copy(update={"targets": kept, "series": [p for p in self.series if p.end <= day]})
+
+    def after(self, day: dt.date) -> TargetSet:
+        """The figures :meth:`until` leaves out: what a fit up to ``day`` forecasts."""
+        return self.model_copy(update={"targets": [t for t in self.targets if t.end is None or t.end > day],
+                                       "series": [p for p in self.series if p.end > day]})
 
     def subset(self, ids: list[str]) -> TargetSet:
         """The targets with the given ids, in file order."""
@@ -271,67 +303,16 @@ def load_targets(path: str | Path) -> TargetSet:
     """
     path = Path(path)
     try:
-        root, data = read_yaml_bounded(path, what="a targets file")
+        data = read_yaml(path, what="a targets file")
     except ScenarioError as err:
         raise TargetsError(err.message) from None
     if not isinstance(data, dict):
         raise TargetsError(f"{path}, line 1: a targets file is a mapping with 'name' and a list 'targets'.")
+    plain = strip_lines(data)
     try:
-        return TargetSet.model_validate(data)
+        return TargetSet.model_validate(plain)
     except ValidationError as err:
-        raise TargetsError(_explain(path, err, root, data)) from None
-
-
-def _explain(path: Path, err: ValidationError, root: yaml.Node | None, data: dict) -> str:
-    """One paragraph per problem: file, line, key, what is wrong."""
-    lines = []
-    for problem in err.errors()[:5]:
-        loc = tuple(part for part in problem["loc"] if not _is_union_tag(part))
-        message = problem["msg"].removeprefix("Value error, ")
-        keyed = re.match(r"\[(\w+)\] (.*)", message, flags=re.S)
-        if keyed:
-            loc, message = (*loc, keyed.group(1)), keyed.group(2)
-        line = _line_of(root, loc)
-        key = _key_text(loc, data)
-        lines.append(f"{path}, line {line}: {key}: {message}." if line else f"{path}: {key}: {message}.")
-    more = len(err.errors()) - len(lines)
-    return " ".join(lines) + (f" ({more} more problems.)" if more > 0 else "")
-
-
-def _is_union_tag(part: Any) -> bool:
-    """Pydantic adds the member type of a union to an error's location ('str', 'list[str]')."""
-    return isinstance(part, str) and part.startswith(("str", "list[", "float", "int", "function-"))
-
-
-def _key_text(loc: tuple, data: Any) -> str:
-    parts: list[str] = []
-    node = data
-    for part in loc:
-        if isinstance(part, int):
-            target_id = node[part].get("id") if isinstance(node, list) and part < len(node) and isinstance(node[part], dict) else None
-            parts[-1:] = [f"{parts[-1] if parts else ''}[{part}]" + (f" ('{target_id}')" if target_id else "")]
-            node = node[part] if isinstance(node, list) and part < len(node) else None
-        else:
-            parts.append(str(part))
-            node = node.get(part) if isinstance(node, dict) else None
-    return ".".join(parts) or "file"
-
-
-def _line_of(root: yaml.Node | None, loc: tuple) -> int | None:
-    """1-based line of the deepest YAML node on the path ``loc``."""
-    node, line = root, (root.start_mark.line + 1 if root is not None else None)
-    for part in loc:
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            match = next(((k, v) for k, v in node.value if getattr(k, "value", None) == part), None)
-            if match is None:
-                break
-            line, node = match[0].start_mark.line + 1, match[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
+        raise TargetsError(explain(err, Located(collect_lines(data), str(path)), plain, TargetSet)) from None
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -380,7 +361,8 @@ def _select(target: Target, tables: _Tables) -> np.ndarray:
     if target.countries is not None and country_column is not None:
         mask &= np.isin(tables.column(target.table, country_column), target.countries)
     if target.crossing is not None and target.table == "crossings":
-        mask &= tables.column(target.table, "crossing") == target.crossing
+        crossings = [target.crossing] if isinstance(target.crossing, str) else target.crossing
+        mask &= np.isin(tables.column(target.table, "crossing"), crossings)
     if target.table in DATED_TABLES and target.statistic != "increase":
         dates = tables.column(target.table, "date")
         if target.start is not None:
@@ -530,7 +512,7 @@ def series_values(targets: TargetSet, tables: Mapping[str, pd.DataFrame]) -> dic
     """Simulated daily mean of every documented series point, keyed ``series:<point id>``."""
     if not targets.series:
         return {}
-    table = series_table(targets.series, tables["daily"])
+    table = series_table(targets.series, tables["daily"], tables.get("crossings"))
     return {SERIES_KEY + row.id: float(row.simulated) for row in table.itertuples()}
 
 
@@ -539,16 +521,18 @@ def series_distance(values: Mapping[str, float], targets: TargetSet) -> float:
 
     The squared counterpart of Flee's ARD over the same points: a day-by-day (or
     week-by-week) figure pulls the fit towards its value, not only into an interval. A
-    missing value counts as a relative difference of 1.
+    missing value counts as a relative difference of 1. Points with ``role: check`` are
+    left out (scored by validation only), as checks are left out of the interval distance.
     """
-    if not targets.series:
+    points = [point for point in targets.series if point.role == "calibration"]
+    if not points:
         return 0.0
     total = 0.0
-    for point in targets.series:
+    for point in points:
         value = values.get(SERIES_KEY + point.id, math.nan)
         difference = 1.0 if value is None or math.isnan(value) else (value - point.daily_mean) / point.daily_mean
         total += difference * difference
-    return total / len(targets.series)
+    return total / len(points)
 
 
 def calibration_distance(values: Mapping[str, float], targets: TargetSet) -> float:

@@ -18,6 +18,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from flowsim.analysis.executors import spawn_seeds
+from flowsim.analysis.acceptance import acceptance, band_coverage, kazakhstan_peak
 from flowsim.analysis.posterior import SEED_NOISE_ONLY, Uncertainty, uncertainty_for
 from flowsim.analysis.series import averaged_relative_difference, series_table
 from flowsim.analysis.targets import Target, TargetSet, load_targets, simulated_values
@@ -64,7 +65,7 @@ def run_target_values(scenario: Scenario, seed: int, scale: float | None, target
     kept = daily[daily["country"].isin(FIGURE_COUNTRIES)]
     kept = (kept if len(kept) else daily)[["date", "country", "entries_total", "exits_total"]]
     return {"values": simulated_values(targets, result.tables()),
-            "series": series_table(targets.series, daily).to_dict("records"),
+            "series": series_table(targets.series, daily, result.crossings).to_dict("records"),
             "daily": kept.to_dict("records")}
 
 
@@ -198,6 +199,20 @@ def validate(
     return frame
 
 
+def prior_predictive_series(scenario: Scenario, targets: TargetSet, runs: int, seed: int, scale: float | None,
+                            executor: Executor | None = None) -> pd.DataFrame:
+    """Series points of ``runs`` runs whose free parameters are drawn from the calibration's
+    priors (uniform on each prior's sampling scale): the prior predictive, a naive forecast."""
+    from flowsim.analysis.abc_model import scenario_priors
+
+    priors = scenario_priors(scenario)
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x5052]))
+    draws = tuple({p.name: p.value(float(rng.uniform(p.lower, p.upper))) for p in priors} for _ in range(runs))
+    values = run_values_table(scenario, targets, spawn_seeds(seed, runs), scale, executor,
+                              uncertainty=Uncertainty(draws, f"prior predictive ({runs} prior draws)"))
+    return values.attrs["series"]
+
+
 def format_validation(frame: pd.DataFrame) -> str:
     """The validation table as aligned text for a terminal."""
     def number(value: float | None) -> str:
@@ -234,12 +249,12 @@ def validation_from_run_folders(targets: TargetSet, folders: list[Path], seeds: 
     Like :func:`validate`, the frame carries the runs' series points, their ARD and the
     daily counts of :data:`FIGURE_COUNTRIES` in its ``attrs``.
     """
-    needed = {t.table for t in targets} | {"daily"}
+    needed = {t.table for t in targets} | {"daily"} | ({"crossings"} if any(p.crossings for p in targets.series) else set())
     rows, series, daily = [], [], []
     for run, folder in enumerate(folders):
         tables = {name: read_table(folder / f"{name}.csv") for name in sorted(needed)}
         rows.append(simulated_values(targets, tables))
-        series.append(series_table(targets.series, tables["daily"]).assign(run=run))
+        series.append(series_table(targets.series, tables["daily"], tables.get("crossings")).assign(run=run))
         kept = tables["daily"][tables["daily"]["country"].isin(FIGURE_COUNTRIES)]
         kept = kept if len(kept) else tables["daily"]
         daily.append(kept[["date", "country", "entries_total", "exits_total"]].assign(run=run))
@@ -256,7 +271,10 @@ def write_validation(frame: pd.DataFrame, out_dir: Path) -> dict[str, Path]:
     """Write a validation's tables and its documented-vs-simulated figure into ``out_dir``.
 
     Files: ``validation.csv`` (one row per target), ``series.csv`` (documented and simulated
-    series points of every run), ``ard.csv`` (ARD per country and overall) and
+    series points of every run), ``ard.csv`` (ARD per country and overall),
+    ``band_coverage.csv`` (the runs' 5-95 % band at each documented point),
+    ``kazakhstan_peak.csv`` (each run's peak of Kazakhstan's entries), ``acceptance.csv``
+    (the criteria of :func:`flowsim.analysis.acceptance.acceptance`) and
     ``figures/documented_vs_simulated.png`` / ``.svg`` (daily border counts with the runs'
     band, whose kind the caption names).
     """
@@ -270,7 +288,12 @@ def write_validation(frame: pd.DataFrame, out_dir: Path) -> dict[str, Path]:
     if series is not None and len(series):
         written["series"] = write_csv(series, out_dir / "series.csv")
         written["ard"] = write_csv(frame.attrs["ard"], out_dir / "ard.csv")
+    if series is not None and len(series):
+        written["band_coverage"] = write_csv(band_coverage(series), out_dir / "band_coverage.csv")
     daily = frame.attrs.get("daily")
+    if daily is not None and len(daily) and (daily["country"] == "kazakhstan").any():
+        written["kazakhstan_peak"] = write_csv(kazakhstan_peak(daily), out_dir / "kazakhstan_peak.csv")
+    written["acceptance"] = write_csv(acceptance(frame), out_dir / "acceptance.csv")
     if daily is not None and len(daily):
         points = series if series is not None and len(series) else pd.DataFrame(
             columns=["country", "column", "start", "end", "documented", "source"])

@@ -6,15 +6,10 @@ import argparse
 import datetime as dt
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from flowsim.cli.options import (
-    SCENARIO_HELP, duration, positive_int, rate, scale_value, scenario_file, seed_value,
+    SCENARIO_HELP, add_scheduler_option, duration, positive_int, rate, scale_value, scenario_file, seed_value,
     whole_number)
-from flowsim.errors import UserError
-
-if TYPE_CHECKING:
-    from flowsim.analysis.calibration import CalibrationResult
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -28,10 +23,12 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                              "--max-simulations is given, which make the result independent of the machine's "
                              "speed; network scenarios: 10m)")
     parser.add_argument("--fit-until", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
-                        help="network scenarios: fit the camp series up to this date; validate then scores the rest")
+                        help="fit only the figures that end by this date (network scenarios: the camp series up to "
+                             "it); flowsim validate --forecast-from of the result scores the later ones")
     parser.add_argument("--scale", type=scale_value, default=None,
                         help="people per agent during calibration (default: the scenario's calibration.scale)")
     parser.add_argument("--workers", type=positive_int, default=1, help="parallel sampling processes (default 1)")
+    add_scheduler_option(parser)
     parser.add_argument("--population-size", type=positive_int, default=100,
                         help="accepted particles per population (default 100)")
     parser.add_argument("--seed", type=seed_value, default=None, help="root seed of the model runs (default: the scenario's)")
@@ -50,6 +47,13 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--prior-draws", type=int, default=100,
                         help="runs drawn from the priors first, to report how informative each target is "
                              "(default 100; 0 skips)")
+    parser.add_argument("--history-match-runs", type=whole_number(0, 100_000), default=40, metavar="N",
+                        help="history matching before the fit: N runs a wave drawn from the priors, then from what "
+                             "is not ruled out; writes discrepancy.csv and figures/discrepancy.png (default 40; 0 skips)")
+    parser.add_argument("--history-match-waves", type=whole_number(1, 20), default=2, metavar="W",
+                        help="waves of history matching (default 2)")
+    parser.add_argument("--history-match-only", action="store_true",
+                        help="run the history matching alone (no ABC fit, no --budget needed)")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.set_defaults(handler=handle)
     return parser
@@ -57,42 +61,16 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``flowsim calibrate``; returns the exit status."""
-    from flowsim.cli import network
+    from flowsim.kinds.protocol import CalibrateRequest
+    from flowsim.kinds.registry import kind_of_file
 
-    if network.is_network(args.scenario):  # an imported Flee case (kind: network)
-        return network.calibrate(args)
-    if args.budget is None and not (args.max_populations or args.max_simulations):
-        raise UserError("--budget is required unless --max-populations or --max-simulations is given: the wall "
-                        "time the calibration may take, e.g. --budget 30m.")
-    from flowsim.analysis.calibration import calibrate, check_at_scale_one, write_calibration
-    from flowsim.analysis.validation import scenario_targets
-    from flowsim.run.writing import check_out_folder, default_out
-    from flowsim.kinds.mobilization.scenario import load_scenario
-
-    scenario = load_scenario(args.scenario)
-    targets = scenario_targets(scenario)
-    out = args.out or default_out(scenario, "calibration")
-    calibrated_file = args.calibrated_file or scenario.calibrated_path or (out / "calibrated.yaml")
-    check_out_folder(Path(out))
-    check_out_folder(Path(calibrated_file).parent, option="calibrated file folder")
-    command = command_text(args)
-    result = calibrate(
-        scenario, targets, budget=args.budget, out_dir=out, scale=args.scale, workers=args.workers,
-        population_size=args.population_size, seed=args.seed, min_acceptance_rate=args.min_acceptance_rate,
-        max_simulations=args.max_simulations, max_populations=args.max_populations, point=args.point,
-        progress=not args.quiet, prior_draws=args.prior_draws,
-    )
-    if args.check_runs > 0:
-        result.record["validation_at_scale_1"] = check_at_scale_one(
-            scenario, result.point, targets, runs=args.check_runs, seed=result.record["seed"],
-            workers=args.workers, progress=not args.quiet)
-    else:
-        result.record["validation_at_scale_1"] = {"runs": 0, "holds": None, "note": "skipped (--check-runs 0)"}
-    files = write_calibration(result, out_dir=out, calibrated_file=calibrated_file, command=command)
-    if not args.quiet:
-        print(format_result(result))
-        for kind, path in files.items():
-            print(f"{kind:>10}: {path}")
+    kind = kind_of_file(args.scenario)
+    scenario = kind.load(args.scenario)
+    request = CalibrateRequest(out=args.out, seed=args.seed, scale=args.scale, workers=args.workers,
+                               progress=not args.quiet, options={**vars(args), "command": command_text(args)})
+    report = kind.calibrate_command(scenario, request)
+    if not args.quiet and report:
+        print(report)
     return 0
 
 
@@ -101,9 +79,10 @@ def command_text(args: argparse.Namespace) -> str:
     parts = ["flowsim", "calibrate", args.scenario]
     if args.budget is not None:
         parts += ["--budget", _budget_text(args.budget)]
-    for option, default in (("scale", None), ("workers", 1), ("population_size", 100), ("seed", None),
+    for option, default in (("scale", None), ("workers", 1), ("scheduler", None), ("population_size", 100), ("seed", None),
                             ("min_acceptance_rate", 0.01), ("max_simulations", None), ("max_populations", None),
-                            ("point", "median"), ("check_runs", 3), ("prior_draws", 100), ("out", None), ("calibrated_file", None)):
+                            ("point", "median"), ("check_runs", 3), ("prior_draws", 100), ("out", None), ("calibrated_file", None),
+                            ("fit_until", None), ("history_match_runs", 40), ("history_match_waves", 2)):
         value = getattr(args, option, default)
         if value != default:
             parts += [f"--{option.replace('_', '-')}", f"{value:g}" if isinstance(value, float) else str(value)]
@@ -115,34 +94,3 @@ def _budget_text(budget: dt.timedelta) -> str:
     if seconds % 3600 == 0:
         return f"{seconds / 3600:g}h"
     return f"{seconds / 60:g}m" if seconds % 60 == 0 else f"{seconds:g}s"
-
-
-def format_result(result: CalibrationResult) -> str:
-    """The posterior summary as text for a terminal."""
-    record = result.record
-    lines = [f"\n{record['scenario']}: {record['simulations']:,} simulations in {record['wall_time_s']:.0f} s, "
-             f"{len(result.populations)} populations, final threshold {record['final_epsilon']:.3g}, "
-             f"effective sample {record.get('effective_sample_size', float('nan')):.0f} of {len(result.posterior)}; "
-             f"stopped: {record['stopped_because']}.",
-             f"{'parameter':<48} {'prior':>21} {'median':>11} {'5-95 %':>23}"]
-    for prior in result.priors:
-        s = result.summary[prior.name]
-        lines.append(f"{prior.name:<48} {f'[{prior.low:.4g}, {prior.high:.4g}]':>21} {s['median']:>11.4g} "
-                     f"{f'[{s['p05']:.4g}, {s['p95']:.4g}]':>23}")
-    info = record.get("informativeness")
-    if info:
-        lines.append(f"\ninformativeness ({info['prior_draws']} prior draws; share of draws inside each interval):")
-        for row in info["targets"]:
-            flag = "" if row["verdict"] == "informative" else f"  <- {row['verdict']}"
-            lines.append(f"  {row['id']:<11} {row['role']:<11} {row['prior_share_inside']:>6.0%}{flag}")
-    lines.append("\nidentifiability (posterior 5-95 % width / prior width):")
-    for row in record.get("identifiability", []):
-        bound = f"  <- pressed against its {row['at_bound']} bound" if row["at_bound"] else ""
-        lines.append(f"  {row['parameter']:<52} {row['width_ratio']:>5.2f}{bound}")
-    for pair in record.get("correlated_pairs", []):
-        lines.append(f"  correlated: {pair['a']} ~ {pair['b']} (r = {pair['r']:+.2f})")
-    check = record.get("validation_at_scale_1")
-    if check and check.get("runs"):
-        lines.append(f"at scale 1 ({check['runs']} runs): {check['targets_inside']} targets hold"
-                     + (f"; outside: {', '.join(check['failing'])}" if check["failing"] else ""))
-    return "\n".join(lines)

@@ -27,9 +27,6 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Run both ensembles, print the paired-difference table."""
-    from flowsim.cli.network import refuse_mobilization_only
-
-    refuse_mobilization_only("compare", args.base, args.whatif)
     from flowsim.analysis.compare import format_table, run_comparison
 
     try:

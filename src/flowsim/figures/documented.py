@@ -37,7 +37,8 @@ def documented_vs_simulated(daily: pd.DataFrame, points: pd.DataFrame, *, band_k
             ax.fill_between(by_day.index, low, high, color="#4c72b0", alpha=0.25, linewidth=0,
                             label=f"5-95 % of {runs} runs")
             ax.plot(by_day.index, mid, color="#4c72b0", linewidth=1.4, label="simulated (median)")
-            documented = points[(points["country"] == country) & (points["column"] == column)]
+            place = points["region"] if "region" in points else points["country"]  # Finland's posts apart
+            documented = points[(place == country) & (points["column"] == column)]
             for i, point in enumerate(documented.itertuples()):
                 span = pd.to_datetime([point.start, point.end])
                 ax.hlines(point.documented, span[0], span[1] + pd.Timedelta(days=1), color="#c44e52",

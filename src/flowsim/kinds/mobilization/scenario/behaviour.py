@@ -11,18 +11,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from flowsim.scenario.spec import (  # noqa: F401  (re-exported)
+    AGENT_SCALE_MAX, AGENT_SCALE_MIN, MAX_TEXT, SEED_MAX, Identifier, Share, Spec, Text)
 
 AGE_BANDS = ("18-28", "29-39", "40+")
 OCCUPATIONS = ("it", "arts", "medical", "other_skilled", "low_skilled")
 WEALTH_BANDS = ("low", "mid", "high")
-DOCUMENTS = ("internal_passport", "foreign_passport", "schengen_visa", "eu_residence")
+DOCUMENTS = ("internal_passport", "foreign_passport", "schengen_visa", "eu_residence", "law_of_return")
 MODES = ("road", "rail", "foot", "air", "sea")
 
 AgeBand = Literal["18-28", "29-39", "40+"]
 Occupation = Literal["it", "arts", "medical", "other_skilled", "low_skilled"]
 WealthBand = Literal["low", "mid", "high"]
-Document = Literal["internal_passport", "foreign_passport", "schengen_visa", "eu_residence"]
+Document = Literal["internal_passport", "foreign_passport", "schengen_visa", "eu_residence", "law_of_return"]
 Mode = Literal["road", "rail", "foot", "air", "sea"]
 # Resource limits (docs/scenarios.md, "Limits"): every number finite and bounded, so that no input can
 # overflow an array, hang a run or exhaust memory; the bounds are far beyond any real scenario.
@@ -35,14 +38,10 @@ MAX_FACTOR = 1_000.0  # multipliers, propensities, the factor of an ordinary_tra
 MAX_WEIGHT = 1_000.0  # |logit weight|, |appeal|
 MAX_NUMBER = 1e9  # any other non-negative number (days, costs, savings)
 MAX_DAYS = 3_650.0  # decay times, patience, travel days
-AGENT_SCALE_MIN, AGENT_SCALE_MAX = 0.001, 10_000_000.0
-SEED_MAX = 2**63 - 1
 MAX_LIST = {"origins": 500, "destinations": 200, "crossings": 1000, "onward_links": 5000, "events": 2000,
             "parameters": 100, "documents": 8, "event_crossings": 1000,
             "pressure_knots": 100}
-MAX_TEXT = 10_000
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0, le=MAX_NUMBER)]
 Positive = Annotated[float, Field(gt=0.0, le=MAX_NUMBER)]
 Factor = Annotated[float, Field(ge=0.0, le=MAX_FACTOR)]
@@ -51,16 +50,10 @@ Days = Annotated[float, Field(ge=0.0, le=MAX_DAYS)]
 PositiveDays = Annotated[float, Field(gt=0.0, le=MAX_DAYS)]
 Capacity = Annotated[int, Field(ge=0, le=MAX_CAPACITY)]
 Scale = Annotated[float, Field(ge=AGENT_SCALE_MIN, le=AGENT_SCALE_MAX)]
-Text = Annotated[str, Field(max_length=MAX_TEXT)]
-Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Longitude = Annotated[float, Field(ge=-180.0, le=180.0)]
 Latitude = Annotated[float, Field(ge=-90.0, le=90.0)]
 
 SHARE_TOLERANCE = 1e-3
-
-
-class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- behaviour
@@ -100,6 +93,11 @@ class LeavingRules(Spec):
     wealth: dict[WealthBand, Factor]
     foreign_passport: Factor
     ties_abroad: Factor
+    # Share of each cohort's men who would leave at all, scaled by the cohort's multiplier
+    # (capped at the whole cohort); the hazard falls on the willing still at home, so the
+    # exodus drains its pool and the pulse collapses by depletion as well as by pressure.
+    # 1 (default): every man is willing and the hazard applies to all at home.
+    willing_share: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
 
 
 class ChoiceRules(Spec):
@@ -116,7 +114,14 @@ class ChoiceRules(Spec):
     draft_office: Weight
     queue_information_delay_days: Annotated[int, Field(ge=0, le=30)]
     air_fare_surge: Factor = 0.0
+    # Airline yield management: the fare climbs from the ordinary fare at the knee load
+    # factor to ``sold_out_fare_multiple`` when every seat of the day is wanted (TR-02, AE-01).
+    sold_out_fare_multiple: Annotated[float, Field(ge=1.0, le=MAX_FACTOR)] = 1.0
+    fare_knee_load_factor: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.7
     appeal: dict[str, Weight] = Field(default_factory=dict)
+    # Utility of staying at home, one more option of the choice at setting off; None: a man
+    # who decided to leave always goes somewhere his documents allow.
+    stay_home: Weight | None = None
 
 
 class QueueRules(Spec):
@@ -138,6 +143,7 @@ class AfterArrivalRules(Spec):
     return_complete_multiplier: Factor
     registration_after_days: Annotated[int, Field(ge=0, le=60)]
     registration_share: Share = 1.0
+    transit_stay_days: PositiveDays = 3.0
 
 
 class PriceRules(Spec):

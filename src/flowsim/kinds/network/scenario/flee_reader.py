@@ -129,9 +129,6 @@ class FleeCase:
     def camp_names(self) -> list[str]:
         return [loc.name for loc in self.locations if loc.kind in ("camp", "idpcamp")]
 
-    def location_index(self) -> dict[str, int]:
-        return {loc.name: i for i, loc in enumerate(self.locations)}
-
 
 def location_kind(location_type: str) -> str:
     """Flee's reading of a location_type: substring tests in Flee's order.
