@@ -35,6 +35,7 @@ Source: Flee 3.1, ``flee/SimulationSettings.py`` (Groen et al., https://github.c
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
