@@ -97,37 +97,40 @@ def campaign(mutants: int, workers: int, runs_every: int, check_timeout: float, 
                 worker.give(seed)
                 busy += 1
         began = time.perf_counter()
-        while busy:
-            for i, worker in enumerate(pool):
-                if worker.task is None:
-                    continue
-                if worker.connection.poll(0.005):
-                    try:
-                        records.append(worker.connection.recv())
-                    except EOFError:  # the worker died: a crash of the process, not only a traceback
+        try:
+            while busy:
+                for i, worker in enumerate(pool):
+                    if worker.task is None:
+                        continue
+                    if worker.connection.poll(0.005):
+                        try:
+                            records.append(worker.connection.recv())
+                        except EOFError:  # the worker died: a crash of the process, not only a traceback
+                            _, mutant = draw(workspace, worker.task)
+                            records.append({"seed": worker.task, "kind": mutant.kind, "detail": mutant.detail,
+                                            "code": None, "seconds": 0.0, "crash": "worker process died"})
+                            worker.kill()
+                            pool[i] = worker = Worker(context, workspace, runs_every)
+                    elif time.perf_counter() - worker.began > (run_timeout if worker.task % runs_every == 0
+                                                               else check_timeout):
                         _, mutant = draw(workspace, worker.task)
                         records.append({"seed": worker.task, "kind": mutant.kind, "detail": mutant.detail,
-                                        "code": None, "seconds": 0.0, "crash": "worker process died"})
+                                        "hang": True, "seconds": round(time.perf_counter() - worker.began, 1)})
                         worker.kill()
                         pool[i] = worker = Worker(context, workspace, runs_every)
-                elif time.perf_counter() - worker.began > (run_timeout if worker.task % runs_every == 0
-                                                           else check_timeout):
-                    _, mutant = draw(workspace, worker.task)
-                    records.append({"seed": worker.task, "kind": mutant.kind, "detail": mutant.detail,
-                                    "hang": True, "seconds": round(time.perf_counter() - worker.began, 1)})
-                    worker.kill()
-                    pool[i] = worker = Worker(context, workspace, runs_every)
-                else:
-                    continue
-                worker.task = None
-                busy -= 1
-                seed = next(seeds, None)
-                if seed is not None:
-                    worker.give(seed)
-                    busy += 1
-                if len(records) % 500 == 0:
-                    rate = len(records) / (time.perf_counter() - began)
-                    print(f"  {len(records):>6} mutants, {rate:.0f}/s", file=sys.stderr, flush=True)
+                    else:
+                        continue
+                    worker.task = None
+                    busy -= 1
+                    seed = next(seeds, None)
+                    if seed is not None:
+                        worker.give(seed)
+                        busy += 1
+                    if len(records) % 500 == 0:
+                        rate = len(records) / (time.perf_counter() - began)
+                        print(f"  {len(records):>6} mutants, {rate:.0f}/s", file=sys.stderr, flush=True)
+        except KeyboardInterrupt:  # Ctrl-C or SIGINT: report the mutants done so far
+            print(f"  stopped after {len(records)} mutants", file=sys.stderr, flush=True)
         for worker in pool:
             worker.connection.send(None)
             worker.process.join(timeout=5)

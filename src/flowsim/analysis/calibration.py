@@ -199,13 +199,14 @@ def calibrate(
     model = TargetModel(scenario, targets, priors, scale, seed, deadline)
     prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.lower, p.upper - p.lower) for p in priors})
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     db = out_dir / "abc.db"
-    db.unlink(missing_ok=True)
     with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
         informativeness = (prior_informativeness(scenario, targets, priors, draws=prior_draws, scale=scale,
                                                  seed=seed, executor=pool) if prior_draws > 0 else None)
         from flowsim.analysis.abc_sampler import SeededPoolSampler, proposal_seed
+
+        out_dir.mkdir(parents=True, exist_ok=True)  # the pool first: nothing is touched if it cannot start
+        db.unlink(missing_ok=True)
 
         np.random.seed(proposal_seed(seed, -2, 0))  # anything pyABC draws here rather than in a proposal
 

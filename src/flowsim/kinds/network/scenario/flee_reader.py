@@ -327,6 +327,9 @@ def read_period(input_dir: Path) -> tuple[dt.date, int, str]:
             if not 1 <= length <= MAX_PERIOD_DAYS:
                 fail(path, line, "2", f"Length {length} is not a number of days from 1 to {MAX_PERIOD_DAYS:,}.",
                      "Length is the simulated period in days (Flee cases span months to a few years).")
+    if start is not None and length is not None and (dt.date.max - start).days < length:
+        fail(path, None, None, f"StartDate {start} + Length {length} days runs past the year 9999.",
+             "Give the case's real start date and period.")
     if start is None or length is None:
         missing = "StartDate" if start is None else "Length"
         fail(path, None, None, f"has no {missing} row.", "The file needs StartDate,YYYY-MM-DD and Length,N.")

@@ -35,6 +35,7 @@ Source: Flee 3.1, ``flee/SimulationSettings.py`` (Groen et al., https://github.c
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -134,7 +135,7 @@ def read_simsetting(path: str | Path) -> tuple[dict, list[str]]:
     out: dict[str, Any] = {"move_rules": {}, "spawn_rules": {}}
     for section, keys in (("move_rules", move_keys), ("spawn_rules", spawn_keys)):
         for key, value in (data.get(section) or {}).items():
-            if key == "awareness_level" and isinstance(value, float) and not value.is_integer():
+            if key == "awareness_level" and isinstance(value, float) and math.isfinite(value) and not value.is_integer():
                 out[section][key] = int(value)  # Flee 3.1 reads int(awareness_level)
                 notes.append(f"{section}.{key} = {value!r}: Flee 3.1 reads int({value!r}) = {int(value)}")
             elif key in keys:
