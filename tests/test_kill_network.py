@@ -1,7 +1,6 @@
 """Kill-safety of network scenarios (imported Flee cases): ``validate`` and ``calibrate`` killed with
 SIGKILL at random moments leave every file old-and-whole or new-and-whole, and a rerun finishes
-with the tables an uninterrupted run writes (issue 22). ``ensemble`` is for mobilization
-scenarios and refuses a network one before touching anything.
+with the tables an uninterrupted run writes (issue 22).
 """
 
 from __future__ import annotations
