@@ -41,14 +41,20 @@ References:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from flowsim.analysis.abc_model import Prior
 from flowsim.analysis.targets import Target, TargetSet
+
+if TYPE_CHECKING:
+    from flowsim.kinds.mobilization.scenario import Scenario
 
 CUTOFF = 3.0
 """Implausibility above which a parameter set is ruled out for a target (three-sigma rule)."""
@@ -125,8 +131,6 @@ class Emulator:
                   + WhiteKernel(0.05, (1e-6, 1.0)))
         self.process = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=1,
                                                 random_state=seed)
-        import warnings
-
         from sklearn.exceptions import ConvergenceWarning
 
         with warnings.catch_warnings():
@@ -324,7 +328,7 @@ def scenario_simulator(model: Callable[[dict[str, float]], dict[str, float]], pr
     return simulate_at
 
 
-def scenario_history_match(scenario, targets: TargetSet, *, waves: int = 3, runs_per_wave: int = 60,
+def scenario_history_match(scenario: Scenario, targets: TargetSet, *, waves: int = 3, runs_per_wave: int = 60,
                            scale: float | None = None, seed: int | None = None, workers: int = 1,
                            candidates: int = 5_000) -> tuple[HistoryMatch, pd.DataFrame]:
     """History-match a scenario's free parameters against every target of its targets file.
@@ -349,10 +353,8 @@ def scenario_history_match(scenario, targets: TargetSet, *, waves: int = 3, runs
     return result, discrepancy_table(result, targets)
 
 
-def write_discrepancy(result: HistoryMatch, table: pd.DataFrame, out_dir, title: str) -> dict[str, object]:
+def write_discrepancy(result: HistoryMatch, table: pd.DataFrame, out_dir: Path, title: str) -> dict[str, Path]:
     """Write ``discrepancy.csv``, ``discrepancy_waves.csv`` and ``figures/discrepancy.png``/``.svg``."""
-    from pathlib import Path
-
     from flowsim.figures.discrepancy import discrepancy_figure
     from flowsim.figures.style import save_figure
     from flowsim.run.writing import write_csv
