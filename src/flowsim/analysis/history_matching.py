@@ -52,6 +52,7 @@ import pandas as pd
 
 from flowsim.analysis.abc_model import Prior
 from flowsim.analysis.targets import Target, TargetSet
+from flowsim.errors import CalibrationError
 
 if TYPE_CHECKING:
     from flowsim.kinds.mobilization.scenario import Scenario
@@ -123,8 +124,15 @@ class Emulator:
     """
 
     def __init__(self, inputs: np.ndarray, outputs: np.ndarray, seed: int) -> None:
-        from sklearn.gaussian_process import GaussianProcessRegressor
-        from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+        try:
+            from sklearn.gaussian_process import GaussianProcessRegressor
+            from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+        except ImportError:
+            raise CalibrationError("History matching needs scikit-learn, which is not installed. Install the "
+                                   "optional extra: pip install 'flowsim[calibrate]'.") from None
+        from threadpoolctl import threadpool_limits  # installed with scikit-learn
+
+        self._one_thread = threadpool_limits
 
         dims = inputs.shape[1]
         kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(dims, 0.5), (0.05, 20.0))
@@ -133,13 +141,15 @@ class Emulator:
                                                 random_state=seed)
         from sklearn.exceptions import ConvergenceWarning
 
-        with warnings.catch_warnings():
+        # one BLAS thread: the matrices are small, and on a busy machine idle threads spin
+        with warnings.catch_warnings(), self._one_thread(1):
             warnings.simplefilter("ignore", ConvergenceWarning)
             self.process.fit(inputs, outputs)
 
     def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and variance (emulator uncertainty and seed noise) at rows of ``inputs``."""
-        mean, sd = self.process.predict(inputs, return_std=True)
+        with self._one_thread(1):
+            mean, sd = self.process.predict(inputs, return_std=True)
         return mean, sd**2
 
 
