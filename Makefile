@@ -29,8 +29,9 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow -q
 
-# The long fuzz campaign (issue 12): FUZZ_MUTANTS mutants of the shipped scenarios through
-# `flowsim check`, one accepted mutant in 5 run at a small scale; counts per mutation class.
+# The long fuzz campaign (issues 12, 22): FUZZ_MUTANTS mutants of every kind of input (mobilization and
+# network scenarios, Flee case folders, simsetting.yml, targets files), counts per kind and class;
+# each through the command that reads it, one accepted mutant in 5 run at a small scale.
 FUZZ_MUTANTS ?= 10000
 fuzz: $(STAMP)
 	$(BIN)/python tests/fuzz_campaign.py --mutants $(FUZZ_MUTANTS) --workers 2 --runs-every 5 --report outputs/fuzz_report.json

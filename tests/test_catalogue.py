@@ -98,3 +98,12 @@ def test_init_copies_the_flee_case_with_its_licence(tmp_path, capsys):
 def test_init_of_an_unknown_name_lists_the_names(tmp_path, capsys):
     assert main(["init", "nosuch", str(tmp_path / "x")]) == 2
     assert "mobilization_2022" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
+def test_the_dashboard_offers_the_shipped_scenarios_outside_the_clone(tmp_path, monkeypatch):
+    from flowsim.dashboard.model import shipped_scenarios as dashboard_choices
+
+    monkeypatch.chdir(tmp_path)  # no scenarios/ here
+    choices = dashboard_choices()
+    assert choices[0] == str(shipped_folder() / "mobilization_2022.yaml")
+    assert {f"{name}.yaml" for name in WHAT_IFS} <= {p.rsplit("/", 1)[-1] for p in choices}

@@ -276,3 +276,35 @@ def test_an_unreachable_scheduler_touches_no_output_folder(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status == 2 and "Dask scheduler" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_pool_workers_end_when_the_command_is_killed(tmp_path):
+    """A command killed with SIGKILL cannot close its pool; its workers notice and end by themselves."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = ("import os, sys, time\n"
+              "from flowsim.analysis.executors import make_executor\n"
+              "if __name__ == '__main__':\n"
+              "    with make_executor('process', 2) as pool:\n"
+              "        print(pool.submit(os.getpid).result(), flush=True)\n"
+              "        time.sleep(600)\n")
+    (tmp_path / "pool.py").write_text(script)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    command = subprocess.Popen([sys.executable, str(tmp_path / "pool.py")], stdout=subprocess.PIPE, text=True,
+                               env=env)
+    worker = int(command.stdout.readline())
+    os.kill(worker, 0)  # alive while the command is
+    command.send_signal(signal.SIGKILL)
+    command.wait()
+    for _ in range(1200):  # a hang guard (two minutes), not a time budget: the worker checks every second
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"pool worker {worker} outlived the killed command")

@@ -71,7 +71,7 @@ def test_calibration_from_poor_starting_rules_finds_a_better_fit_and_says_which_
     path.write_text(path.read_text().replace("default_movechance: 0.5", "default_movechance: 0.05")
                     .replace("days: 396", "days: 150") + "fit_until: 2015-08-31\n")
     scenario = load_network_scenario(path)
-    assert scenario.value_of("flee.move_rules.default_movechance") == 0.05
+    assert scenario.get_value("flee.move_rules.default_movechance") == 0.05
     result = calibrate_network(scenario, budget=dt.timedelta(minutes=2), out_dir=tmp_path / "cal", population_size=12,
                                max_populations=2, scale=200, seed=4, candidate_seeds=3)
     assert result.fit_ard < result.start_ard - 0.05

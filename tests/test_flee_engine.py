@@ -15,7 +15,7 @@ from flowsim.kinds.network.scenario.schema import load_network_scenario
 from flowsim.kinds.network.analysis.validation import scored_run, validation_runs
 from flowsim.kinds.network.figures.camps import write_network_figures
 from flowsim.kinds.network.run.results import write_network_tables
-from test_flee_reader import BASE, make_case
+from conftest import FLEE_CASE_FILES, make_flee_case
 
 DATA = Path(__file__).parent / "data" / "flee"
 
@@ -61,7 +61,7 @@ def test_choose_falls_back_to_equal_weights():
 
 
 def tiny(tmp_path, changes=None, settings=None, **top):
-    case = make_case(tmp_path, changes)
+    case = make_flee_case(tmp_path, changes)
     out = import_flee(case, tmp_path / "s.yaml", settings)
     text = out.read_text()
     for key, value in top.items():
@@ -101,7 +101,7 @@ def test_country_closure_holds_people_until_it_ends(tmp_path):
 
 
 def test_location_closure_and_camp_capacity(tmp_path):
-    scenario = tiny(tmp_path, {"input_csv/locations.csv": BASE["input_csv/locations.csv"].replace("camp,,\n", "camp,,100\n")})
+    scenario = tiny(tmp_path, {"input_csv/locations.csv": FLEE_CASE_FILES["input_csv/locations.csv"].replace("camp,,\n", "camp,,100\n")})
     run = NetworkModel(scenario, rng=4).run()
     # people see the camp's occupancy at the start of each round of moves (Flee: one person at a time),
     # so one round's batch may overshoot; uncapped, the camp ends with several times the capacity
@@ -119,7 +119,7 @@ def test_same_seed_same_result_and_seeds_differ(tmp_path):
 
 def test_markers_are_passed_through(tmp_path):
     scenario = tiny(tmp_path, {
-        "input_csv/locations.csv": BASE["input_csv/locations.csv"] + "M,R,Home,1,2,marker,,\n",
+        "input_csv/locations.csv": FLEE_CASE_FILES["input_csv/locations.csv"] + "M,R,Home,1,2,marker,,\n",
         "input_csv/routes.csv": "#h\nA,M,50\nM,C,50\n",
     })
     model = NetworkModel(scenario, rng=6)
@@ -130,8 +130,8 @@ def test_markers_are_passed_through(tmp_path):
 
 
 def test_flowsim_rules_run_the_same_network(tmp_path):
-    scenario = tiny(tmp_path, rules="flowsim")
-    text = scenario.source_path.read_text().replace("rules: flee\n", "")
+    scenario = tiny(tmp_path)
+    text = scenario.source_path.read_text().replace("\nrules: flee\n", "\nrules: flowsim\n")
     scenario.source_path.write_text(text)
     scenario = load_network_scenario(scenario.source_path)
     assert scenario.rules == "flowsim"

@@ -8,48 +8,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import FLEE_CASE_FILES, make_flee_case
 from flowsim.errors import ScenarioError
 from flowsim.kinds.network.scenario.flee_import import import_flee
 from flowsim.kinds.network.scenario.flee_reader import FleeFormatError, location_kind, read_case
 from flowsim.kinds.network.scenario.flee_series import add_series, interpolate_daily
-from flowsim.kinds.network.scenario.schema import is_network_file, load_network_scenario
+from flowsim.kinds.network.scenario.schema import load_network_scenario
+from flowsim.kinds.registry import kind_name_of_file
 from flowsim.kinds.network.scenario.flee_settings import read_simsetting
-
-BASE = {
-    "input_csv/locations.csv": (
-        "#name,region,country,latitude,longitude,location_type,conflict_date,population\n"
-        "A,R,Home,1.0,2.0,conflict_zone,0,1000\n"
-        "B,R,Home,1.5,2.5,town,,500\n"
-        "C,R2,Abroad,2.0,3.0,camp,,\n"
-    ),
-    "input_csv/routes.csv": "#name1,name2,distance,forced_redirection\nA,B,100,0\nB,C,200,\n",
-    "input_csv/closures.csv": "#closure_type,name1,name2,closure_start,closure_end\n",
-    "input_csv/conflicts.csv": "#Day,A\n0,1\n1,1\n2,1\n3,1\n4,1\n",
-    "input_csv/sim_period.csv": "StartDate,2020-01-01\nLength,5\n",
-    "input_csv/registration_corrections.csv": "",
-    "source_data/data_layout.csv": "total,refugees.csv\nC,c.csv\n",
-    "source_data/refugees.csv": "2020-01-01,0\n2020-01-05,400\n",
-    "source_data/c.csv": "2020-01-01,0\n2020-01-05,400\n",
-}
-
-
-def make_case(tmp_path: Path, changes: dict[str, str | None] | None = None, *, crlf: bool = False) -> Path:
-    files = dict(BASE)
-    files.update(changes or {})
-    for name, text in files.items():
-        if text is None:
-            continue
-        path = tmp_path / "case" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if crlf:
-            text = text.replace("\n", "\r\n")
-        path.write_bytes(text.encode("utf-8"))
-    return tmp_path / "case"
-
 
 def error_of(tmp_path: Path, changes: dict) -> str:
     with pytest.raises(FleeFormatError) as info:
-        read_case(make_case(tmp_path, changes))
+        read_case(make_flee_case(tmp_path, changes))
     return info.value.message
 
 
@@ -57,7 +27,7 @@ def error_of(tmp_path: Path, changes: dict) -> str:
 
 
 def test_small_case_reads(tmp_path):
-    case = read_case(make_case(tmp_path))
+    case = read_case(make_flee_case(tmp_path))
     assert [loc.name for loc in case.locations] == ["A", "B", "C"]
     assert case.home_country == "Home"
     assert case.camp_names == ["C"]
@@ -69,13 +39,13 @@ def test_small_case_reads(tmp_path):
 
 
 def test_crlf_line_ends(tmp_path):
-    case = read_case(make_case(tmp_path, crlf=True))
+    case = read_case(make_flee_case(tmp_path, crlf=True))
     assert case.locations[0].name == "A" and case.locations[0].population == 1000
     assert list(case.camp_series["C"].daily(5)) == [0, 100, 200, 300, 400]
 
 
 def test_quoted_fields_and_extra_attribute_columns(tmp_path):
-    case = read_case(make_case(tmp_path, {
+    case = read_case(make_flee_case(tmp_path, {
         "input_csv/locations.csv": (
             "#name,region,country,latitude,longitude,location_type,conflict_date,population,conflict_intensity\n"
             '"A, north",R,Home,1,2,conflict_zone,0,1000,0.5\n'
@@ -93,7 +63,7 @@ def test_quoted_fields_and_extra_attribute_columns(tmp_path):
 
 
 def test_header_less_and_dated_header_series(tmp_path):
-    case = read_case(make_case(tmp_path, {
+    case = read_case(make_flee_case(tmp_path, {
         "source_data/refugees.csv": "Date,refugees\n2020-01-01,0\n2020-01-05,400\n",
         "source_data/c.csv": "2020-01-02,10,999\n2020-01-04,30,999\n",  # no header; extra column ignored
     }))
@@ -102,7 +72,7 @@ def test_header_less_and_dated_header_series(tmp_path):
 
 
 def test_comment_rows_and_empty_counts_are_skipped(tmp_path):
-    case = read_case(make_case(tmp_path, {"source_data/c.csv": "#note\n2020-01-01,0\n2020-01-03,\n2020-01-05,400\n"}))
+    case = read_case(make_flee_case(tmp_path, {"source_data/c.csv": "#note\n2020-01-01,0\n2020-01-03,\n2020-01-05,400\n"}))
     assert list(case.camp_series["C"].daily(5)) == [0, 100, 200, 300, 400]
 
 
@@ -114,7 +84,7 @@ def test_interpolation_truncates_like_flee():
 
 
 def test_summed_series_follow_flee_add_tables(tmp_path):
-    case = read_case(make_case(tmp_path, {
+    case = read_case(make_flee_case(tmp_path, {
         "source_data/data_layout.csv": "total,refugees.csv\nC,c.csv,d.csv\n",
         "source_data/c.csv": "2020-01-01,100\n2020-01-03,300\n",
         "source_data/d.csv": "2020-01-01,10\n2020-01-03,30\n",
@@ -134,7 +104,7 @@ def test_add_series_steps_without_interpolation():
 
 
 def test_registration_corrections_rescale_earlier_points(tmp_path):
-    case = read_case(make_case(tmp_path, {
+    case = read_case(make_flee_case(tmp_path, {
         "source_data/c.csv": "2020-01-01,100\n2020-01-03,200\n2020-01-04,100\n2020-01-05,120\n",
         "input_csv/registration_corrections.csv": "C,2020-01-04,normalize\n",
     }))
@@ -144,7 +114,7 @@ def test_registration_corrections_rescale_earlier_points(tmp_path):
 
 
 def test_a_correction_from_a_point_of_zero_is_skipped_with_a_note_not_turned_into_nan(tmp_path):
-    case = read_case(make_case(tmp_path, {
+    case = read_case(make_flee_case(tmp_path, {
         "source_data/c.csv": "2020-01-01,0\n2020-01-03,0\n2020-01-04,100\n2020-01-05,120\n",
         "input_csv/registration_corrections.csv": "C,2020-01-04,normalize\n",
     }))
@@ -154,14 +124,14 @@ def test_a_correction_from_a_point_of_zero_is_skipped_with_a_note_not_turned_int
 
 
 def test_a_conflicts_column_naming_no_location_is_left_out_with_a_note_as_flee_does(tmp_path):
-    case = read_case(make_case(tmp_path, {"input_csv/conflicts.csv": "#Day,A,Z\n0,1,1\n1,1,1\n2,1,1\n3,1,0\n4,1,0\n"}))
+    case = read_case(make_flee_case(tmp_path, {"input_csv/conflicts.csv": "#Day,A,Z\n0,1,1\n1,1,1\n2,1,1\n3,1,0\n4,1,0\n"}))
     assert case.conflict_names == ("A",)
     assert case.conflicts.shape == (5, 1)
     assert "conflicts.csv, line 1, column 3: 'Z' is not a location" in case.notes[0]
 
 
 def test_conflicts_shorter_than_the_period_shorten_the_imported_run_with_a_note(tmp_path):
-    case_dir = make_case(tmp_path, {"input_csv/conflicts.csv": "#Day,A\n0,1\n1,1\n2,1\n"})
+    case_dir = make_flee_case(tmp_path, {"input_csv/conflicts.csv": "#Day,A\n0,1\n1,1\n2,1\n"})
     assert "3 day rows" in read_case(case_dir).notes[0]
     out = import_flee(case_dir, tmp_path / "s.yaml")
     assert load_network_scenario(out).days == 3
@@ -172,7 +142,7 @@ def test_conflicts_shorter_than_the_period_shorten_the_imported_run_with_a_note(
 
 
 def test_a_camp_listed_twice_in_data_layout_keeps_its_first_row_as_flee_does(tmp_path):
-    case = read_case(make_case(tmp_path, {
+    case = read_case(make_flee_case(tmp_path, {
         "source_data/data_layout.csv": "total,refugees.csv\nC,c.csv\nC,refugees.csv\n",
         "source_data/c.csv": "2020-01-01,0\n2020-01-05,300\n",
     }))
@@ -193,19 +163,19 @@ def test_a_series_of_one_point_holds_it_on_every_day():
 
 
 def test_a_byte_order_mark_at_the_start_of_a_file_is_not_part_of_the_first_name(tmp_path):
-    case = make_case(tmp_path)
+    case = make_flee_case(tmp_path)
     layout = case / "source_data" / "data_layout.csv"
     layout.write_bytes(b"\xef\xbb\xbf" + layout.read_bytes())
     assert read_case(case).total.counts[-1] == 400
 
 
 def test_conflict_period_is_the_old_name_of_sim_period(tmp_path):
-    case = read_case(make_case(tmp_path, {"input_csv/sim_period.csv": None, "input_csv/conflict_period.csv": "StartDate,2020-01-01\nLength,4\n"}))
+    case = read_case(make_flee_case(tmp_path, {"input_csv/sim_period.csv": None, "input_csv/conflict_period.csv": "StartDate,2020-01-01\nLength,4\n"}))
     assert case.length == 4 and case.period_file == "conflict_period.csv"
 
 
 def test_out_of_order_rows_are_used_as_flee_uses_them(tmp_path):
-    case = read_case(make_case(tmp_path, {"source_data/c.csv": "2020-01-01,0\n2020-01-05,400\n2020-01-03,50\n"}))
+    case = read_case(make_flee_case(tmp_path, {"source_data/c.csv": "2020-01-01,0\n2020-01-05,400\n2020-01-03,50\n"}))
     # Flee interpolates towards the first later point in file order and holds the file's last row after
     assert list(case.camp_series["C"].daily(5)) == [0, 100, 200, 300, 50]
 
@@ -222,7 +192,7 @@ def test_location_types_are_matched_by_substring_like_flee():
 
 
 def test_without_conflicts_csv_conflict_dates_are_used(tmp_path):
-    case = read_case(make_case(tmp_path, {"input_csv/conflicts.csv": None}))
+    case = read_case(make_flee_case(tmp_path, {"input_csv/conflicts.csv": None}))
     assert case.conflicts is None and case.locations[0].conflict_date == 0
 
 
@@ -234,9 +204,9 @@ def test_simsetting_notes_what_flee_31_ignores():
 
 
 def test_importer_writes_a_scenario_that_loads(tmp_path):
-    case_dir = make_case(tmp_path)
+    case_dir = make_flee_case(tmp_path)
     out = import_flee(case_dir, tmp_path / "scenarios" / "small.yaml")
-    assert is_network_file(out)
+    assert kind_name_of_file(out) == "network"
     scenario = load_network_scenario(out)
     assert scenario.name == "case" and scenario.rules == "flee"
     assert scenario.case_dir == case_dir.resolve()
@@ -250,9 +220,9 @@ def test_importer_writes_a_scenario_that_loads(tmp_path):
     ("changes", "expected"),
     [
         ({"input_csv/locations.csv": "#h\nA,R,Home,1,2,conflict_zone,0\n"}, ["locations.csv, line 2", "7 columns", "needs 8"]),
-        ({"input_csv/locations.csv": BASE["input_csv/locations.csv"] + "A,R,Home,1,2,town,,5\n"}, ["line 5", "already defined on line 2"]),
-        ({"input_csv/locations.csv": BASE["input_csv/locations.csv"].replace("1000", "many")}, ["line 2, column population", "'many' is not a whole number"]),
-        ({"input_csv/locations.csv": BASE["input_csv/locations.csv"].replace("1.5", "north")}, ["line 3, column latitude", "not a number"]),
+        ({"input_csv/locations.csv": FLEE_CASE_FILES["input_csv/locations.csv"] + "A,R,Home,1,2,town,,5\n"}, ["line 5", "already defined on line 2"]),
+        ({"input_csv/locations.csv": FLEE_CASE_FILES["input_csv/locations.csv"].replace("1000", "many")}, ["line 2, column population", "'many' is not a whole number"]),
+        ({"input_csv/locations.csv": FLEE_CASE_FILES["input_csv/locations.csv"].replace("1.5", "north")}, ["line 3, column latitude", "not a number"]),
         ({"input_csv/routes.csv": "#h\nA,Bee,100\n"}, ["routes.csv, line 2, column name2", "'Bee' is not a location", "Known: 'A', 'B', 'C'"]),
         ({"input_csv/routes.csv": "#h\nA,B,far\n"}, ["routes.csv, line 2, column distance", "not a number"]),
         ({"input_csv/routes.csv": "#h\nA,B,-5\n"}, ["negative"]),
@@ -267,7 +237,7 @@ def test_importer_writes_a_scenario_that_loads(tmp_path):
         ({"input_csv/conflicts.csv": "#Day,A,B\n0,1,0\n1,1\n"}, ["conflicts.csv, line 3", "row has 2 cells"]),
         ({"input_csv/conflicts.csv": "#Day,A\n"}, ["conflicts.csv", "no day rows"]),
         ({"input_csv/sim_period.csv": None}, ["neither sim_period.csv nor conflict_period.csv"]),
-        ({"input_csv/locations.csv": BASE["input_csv/locations.csv"].replace(",camp,", ",town,")}, ["locations.csv", "has no camp"]),
+        ({"input_csv/locations.csv": FLEE_CASE_FILES["input_csv/locations.csv"].replace(",camp,", ",town,")}, ["locations.csv", "has no camp"]),
         ({"input_csv/sim_period.csv": "StartDate,2020-01-01\n"}, ["sim_period.csv", "no Length row"]),
         ({"input_csv/sim_period.csv": "StartDate,1/1/2020\nLength,5\n"}, ["sim_period.csv, line 1", "not a date", "YYYY-MM-DD"]),
         ({"source_data/data_layout.csv": "C,c.csv\n"}, ["data_layout.csv", "no 'total' row"]),
@@ -289,7 +259,7 @@ def test_malformed_files_name_file_line_and_what_is_allowed(tmp_path, changes, e
 
 
 def test_not_utf8_is_explained(tmp_path):
-    case_dir = make_case(tmp_path)
+    case_dir = make_flee_case(tmp_path)
     (case_dir / "input_csv" / "routes.csv").write_bytes(b"#h\nA,B,100\nB,C,\xe9\n")
     with pytest.raises(FleeFormatError, match="not UTF-8"):
         read_case(case_dir)
@@ -301,7 +271,7 @@ def test_missing_case_folders(tmp_path):
 
 
 def test_scenario_yaml_errors_name_line_and_key(tmp_path):
-    out = import_flee(make_case(tmp_path), tmp_path / "s.yaml")
+    out = import_flee(make_flee_case(tmp_path), tmp_path / "s.yaml")
     text = out.read_text()
     out.write_text(text.replace("rules: flee", "rules: fle"))
     with pytest.raises(Exception) as info:
@@ -310,4 +280,4 @@ def test_scenario_yaml_errors_name_line_and_key(tmp_path):
     out.write_text(text.replace("  hasten: 1", "  hasten: 1\n  hastn: 2"))
     with pytest.raises(Exception) as info:
         load_network_scenario(out)
-    assert "flee.hastn is not a known key" in info.value.message and "Did you mean 'hasten'" in info.value.message
+    assert "key 'flee.hastn': unknown key 'hastn'" in info.value.message and "Did you mean 'hasten'" in info.value.message

@@ -126,12 +126,12 @@ def test_a_good_small_file_loads():
 
 
 @pytest.mark.parametrize("change, words", [
-    (("low: 10", "low: 30"), ["line 12", "targets[0] ('A')", "'low' (30) is above 'high' (20)"]),
+    (("low: 10", "low: 30"), ["line 12", "key 'targets.A.low'", "'low' (30) is above 'high' (20)"]),
     (("column: entries_total", "column: entries"), ["line 7", "'entries' is not a column of daily.csv"]),
     (("statistic: sum", "statistic: median"), ["line 11", "statistic", "'sum'"]),
     (("    citations:\n      - {source: \"004\", publication: p, date: 2022-10, quote: q}\n", ""),
-     ["targets[0] ('A').citations", "Field required"]),
-    (("high: 20", "high: 20\n    colour: red"), ["line 14", "colour", "Extra inputs"]),
+     ["key 'targets.A.citations'", "required key is missing"]),
+    (("high: 20", "high: 20\n    colour: red"), ["line 14", "unknown key 'colour'", "Allowed here:"]),
     (("low: 10\n    high: 20", "low: null\n    high: null"), ["give 'low', 'high' or both"]),
 ])
 def test_a_bad_file_names_file_line_and_key(tmp_path, change, words):

@@ -425,3 +425,38 @@ def write_calibration(result: CalibrationResult, *, out_dir: Path, calibrated_fi
     written = write_text(record_text, record_file)
     return {"posterior": posterior, "committed posterior": committed, "calibrated": calibrated,
             "record": written, "pair plot": pairs}
+
+
+def format_result(result: CalibrationResult) -> str:
+    """The posterior summary as text for a terminal."""
+    record = result.record
+    lines = [f"\n{record['scenario']}: {record['simulations']:,} simulations in {record['wall_time_s']:.0f} s, "
+             f"{len(result.populations)} populations, final threshold {record['final_epsilon']:.3g}, "
+             f"effective sample {record.get('effective_sample_size', float('nan')):.0f} of {len(result.posterior)}; "
+             f"stopped: {record['stopped_because']}.",
+             f"{'parameter':<48} {'prior':>21} {'median':>11} {'5-95 %':>23}"]
+    for prior in result.priors:
+        s = result.summary[prior.name]
+        lines.append(f"{prior.name:<48} {f'[{prior.low:.4g}, {prior.high:.4g}]':>21} {s['median']:>11.4g} "
+                     f"{f'[{s['p05']:.4g}, {s['p95']:.4g}]':>23}")
+    ess = [f"{row['effective_sample_size']:.0f}" for row in record.get("populations", [])
+           if "effective_sample_size" in row]
+    if ess:
+        lines.append(f"effective sample (Kish) per population: {', '.join(ess)} of {record['population_size']}")
+    info = record.get("informativeness")
+    if info:
+        lines.append(f"\ninformativeness ({info['prior_draws']} prior draws; share of draws inside each interval):")
+        for row in info["targets"]:
+            flag = "" if row["verdict"] == "informative" else f"  <- {row['verdict']}"
+            lines.append(f"  {row['id']:<11} {row['role']:<11} {row['prior_share_inside']:>6.0%}{flag}")
+    lines.append("\nidentifiability (posterior 5-95 % width / prior width):")
+    for row in record.get("identifiability", []):
+        bound = f"  <- pressed against its {row['at_bound']} bound" if row["at_bound"] else ""
+        lines.append(f"  {row['parameter']:<52} {row['width_ratio']:>5.2f}{bound}")
+    for pair in record.get("correlated_pairs", []):
+        lines.append(f"  correlated: {pair['a']} ~ {pair['b']} (r = {pair['r']:+.2f})")
+    check = record.get("validation_at_scale_1")
+    if check and check.get("runs"):
+        lines.append(f"at scale 1 ({check['runs']} runs): {check['targets_inside']} targets hold"
+                     + (f"; outside: {', '.join(check['failing'])}" if check["failing"] else ""))
+    return "\n".join(lines)

@@ -20,14 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flowsim.analysis.ensemble import EnsembleResult, run_ensemble
+from flowsim.analysis.ensemble import EnsembleResult, as_any_scenario, run_ensemble
 from flowsim.analysis.executors import open_executor
-from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS
 from flowsim.analysis.posterior import uncertainty_for
+from flowsim.errors import UserError
 from flowsim.figures.compare import plot_comparison
 from flowsim.figures.style import save_figure
 from flowsim.run.writing import check_out_folder, write_csv, write_text
-from flowsim.kinds.mobilization.scenario import Scenario, as_scenario
+from flowsim.kinds.registry import kind_of
+from flowsim.scenario.spec import ScenarioSpec
 
 DIFF_PERCENTILES = (5, 25, 50, 75, 95)
 
@@ -44,21 +45,22 @@ class ComparisonResult:
     out_dir: Path
 
 
-def _output_order(columns: list[str]) -> list[str]:
-    head = [c for c in HEADLINE_OUTPUTS if c in columns]
+def _output_order(columns: list[str], headline: list[str]) -> list[str]:
+    head = [c for c in headline if c in columns]
     wave = sorted(c for c in columns if c.startswith("wave_entries_"))
     queue = sorted(c for c in columns if c.startswith("peak_queue_"))
     rest = [c for c in columns if c not in {*head, *wave, *queue}]
     return head + wave + queue + rest
 
 
-def paired_differences(base: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
+def paired_differences(base: pd.DataFrame, whatif: pd.DataFrame, headline: list[str] = ()) -> pd.DataFrame:
     """Per key output, the distribution over seeds of ``whatif - base``.
 
     Args:
         base: one row per run with a ``seed`` column and one column per output
             (``run_outputs.csv`` of an ensemble).
         whatif: the same for the what-if ensemble, run with the same seeds.
+        headline: outputs listed first (the kind's headline outputs).
 
     Returns:
         One row per output: ``output, pairs, base_p50, whatif_p50, diff_mean,
@@ -73,7 +75,7 @@ def paired_differences(base: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame
     if pairs.empty:
         raise ValueError("the base and what-if runs share no seed; they cannot be paired")
     rows = []
-    for name in _output_order(outputs):
+    for name in _output_order(outputs, list(headline)):
         b = pairs[f"{name}_base"].to_numpy(dtype=float)
         w = pairs[f"{name}_whatif"].to_numpy(dtype=float)
         ok = np.isfinite(b) & np.isfinite(w)
@@ -93,7 +95,7 @@ def paired_differences(base: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame
     return pd.DataFrame(rows).round(4)
 
 
-def run_comparison(base: Scenario | str | Path, whatif: Scenario | str | Path, runs: int,
+def run_comparison(base: ScenarioSpec | str | Path, whatif: ScenarioSpec | str | Path, runs: int,
                    seed: int | None = None, scale: float | None = None, out_dir: str | Path | None = None,
                    executor: Executor | str | None = None, resume: bool = False, *, workers: int | None = None,
                    scheduler: str | None = None, progress: bool = True,
@@ -101,10 +103,10 @@ def run_comparison(base: Scenario | str | Path, whatif: Scenario | str | Path, r
     """Run base and what-if ensembles with common seeds and tabulate paired differences.
 
     Args:
-        base: base scenario (Scenario or YAML path).
-        whatif: what-if scenario (Scenario or YAML path).
+        base: base scenario of any kind (or its YAML path).
+        whatif: what-if scenario of the same kind (or its YAML path).
         runs: runs per scenario.
-        seed: master seed for both (default: the base scenario's ``calendar.seed``).
+        seed: master seed for both (default: the base scenario's own).
         scale: people per agent for both (default: each scenario's own agent scale).
         out_dir: output folder (default ``outputs/compare/<base>_vs_<whatif>``); the
             ensembles go to ``base/`` and ``whatif/`` inside it.
@@ -121,8 +123,12 @@ def run_comparison(base: Scenario | str | Path, whatif: Scenario | str | Path, r
         A :class:`ComparisonResult`; ``compare.csv``, ``compare.png`` and ``compare.svg``
         are written to ``out_dir``.
     """
-    base_sc, whatif_sc = as_scenario(base), as_scenario(whatif)
-    seed = base_sc.calendar.seed if seed is None else int(seed)
+    base_sc, whatif_sc = as_any_scenario(base), as_any_scenario(whatif)
+    kind = kind_of(base_sc)
+    if kind_of(whatif_sc) is not kind:
+        raise UserError(f"a what-if is a changed copy of its base: '{whatif_sc.name}' is a {kind_of(whatif_sc).name} "
+                        f"scenario, '{base_sc.name}' a {kind.name} scenario.")
+    seed = kind.default_seed(base_sc) if seed is None else int(seed)
     out = (Path(out_dir) if out_dir is not None
            else Path("outputs") / "compare" / f"{base_sc.name}_vs_{whatif_sc.name}")
     check_out_folder(out)
@@ -133,7 +139,7 @@ def run_comparison(base: Scenario | str | Path, whatif: Scenario | str | Path, r
                                resume=resume, progress=progress, uncertainty=uncertainty)
             for role, sc in (("base", base_sc), ("whatif", whatif_sc))
         }
-    table = paired_differences(ensembles["base"].outputs, ensembles["whatif"].outputs)
+    table = paired_differences(ensembles["base"].outputs, ensembles["whatif"].outputs, kind.headline_outputs(base_sc))
     out.mkdir(parents=True, exist_ok=True)
     write_csv(table, out / "compare.csv")
     fig = plot_comparison(table, f"{whatif_sc.name} vs {base_sc.name} ({runs} paired runs; {uncertainty.label})")

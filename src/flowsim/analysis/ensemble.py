@@ -5,13 +5,17 @@ explicitly, so an ensemble is reproducible whichever executor ran it and in what
 order the runs finished. Child ``i`` does not depend on how many runs were asked for,
 so an ensemble can later be extended with ``--resume --runs N``.
 
-Runs stream to disk as they finish (``runs/run_0007/daily.csv`` ... and a ``done.json``
-marker written last); nothing but the run being written is held in memory. After all
-runs, the per-run files are read back table by table to build:
+Any kind of scenario runs as an ensemble (:class:`~flowsim.kinds.protocol.ScenarioKind`
+says which tables a run writes, which get bands and what its key outputs are). Runs stream
+to disk as they finish (``runs/run_0007/daily.csv`` ... and a ``done.json`` marker written
+last); nothing but the run being written is held in memory. After all runs, the per-run
+files are read back table by table to build:
 
-- ``daily_bands.csv`` / ``crossings_bands.csv``: 5/25/50/75/95th percentiles of every
-  numeric column, per (date, country) and (date, crossing);
-- ``ensemble_summary.csv``: per destination, median and 5-95% range of the headline figures;
+- ``<table>_bands.csv`` for each table the kind bands: 5/25/50/75/95th percentiles of every
+  numeric column per row (mobilization: ``daily`` per (date, country), ``crossings`` per
+  (date, crossing); network: ``camps`` per (date, camp), ``daily`` per date);
+- ``ensemble_summary.csv`` (runs with a ``summary`` table): per destination, median and
+  5-95% range of the headline figures;
 - ``run_outputs.csv`` and ``outputs_bands.csv``: the key outputs of each run and their bands;
 - ``runs_failed.csv`` when some run failed twice; ``manifest.json``.
 """
@@ -36,18 +40,17 @@ from tqdm import tqdm
 from flowsim import __version__
 from flowsim.analysis.executors import WorkersLost, open_executor, run_tasks, spawn_seeds
 from flowsim.analysis.posterior import Uncertainty, uncertainty_for
-from flowsim.analysis.key_outputs import key_outputs
 from flowsim.analysis.targets import load_targets
 from flowsim.analysis.validation import validation_from_run_folders, write_validation
 from flowsim.errors import EnsembleError
 from flowsim.figures.tables import read_table
-from flowsim.run.simulate import check_memory, check_run_options
+from flowsim.run.simulate import check_run
 from flowsim.run.writing import check_out_folder, default_out, lock_folder, write_csv, write_text
-from flowsim.kinds.mobilization.scenario import Scenario, as_scenario
+from flowsim.kinds.protocol import ScenarioKind
+from flowsim.kinds.registry import kind_of, load_any_scenario
+from flowsim.scenario.spec import ScenarioSpec
 
-RUN_TABLES = ("daily", "crossings", "flows", "profile", "population", "summary")
 PERCENTILES = (5, 25, 50, 75, 95)
-BAND_KEYS = {"daily": ("date", "country"), "crossings": ("date", "crossing")}
 DONE_MARKER = "done.json"
 MAX_RUNS = 100_000
 
@@ -60,7 +63,12 @@ __all__ = [
 # --------------------------------------------------------------------------- one run
 
 
-def run_member(scenario: Scenario | str | Path, seed: int, scale: float | None,
+def as_any_scenario(scenario: ScenarioSpec | str | Path) -> ScenarioSpec:
+    """A scenario as given, or loaded (whatever its kind) from the path of its YAML file."""
+    return scenario if isinstance(scenario, ScenarioSpec) else load_any_scenario(Path(scenario))
+
+
+def run_member(scenario: ScenarioSpec | str | Path, seed: int, scale: float | None,
                parameters: dict[str, float] | None = None) -> dict[str, Any]:
     """One ensemble member, run in a worker: simulate and return the tables as CSV text.
 
@@ -68,7 +76,7 @@ def run_member(scenario: Scenario | str | Path, seed: int, scale: float | None,
     same whichever executor ran the member.
 
     Args:
-        scenario: a Scenario or the path of its YAML file.
+        scenario: a scenario of any kind, or the path of its YAML file.
         seed: the member's seed.
         scale: people per agent, or None for the scenario's own.
         parameters: values of calibrated parameters for this run (a posterior draw), by
@@ -79,12 +87,12 @@ def run_member(scenario: Scenario | str | Path, seed: int, scale: float | None,
     """
     from flowsim.run.simulate import simulate  # Mesa and the model load on first run
 
-    scenario = as_scenario(scenario)
+    scenario = as_any_scenario(scenario)
     if parameters:
         scenario = scenario.with_overrides(parameters)
     result = simulate(scenario, seed=int(seed), scale=scale, progress=False)
-    tables = {name: getattr(result, name).to_csv(index=False, lineterminator="\n")
-              for name in RUN_TABLES}
+    tables = {name: frame.to_csv(index=False, lineterminator="\n")
+              for name, frame in result.tables().items() if name in kind_of(scenario).run_tables}
     return {"tables": tables, "meta": {**result.meta, "parameters": parameters}}
 
 
@@ -216,11 +224,19 @@ class EnsembleResult:
     completed: list[int]
     resumed: list[int]
     failed: pd.DataFrame
-    daily_bands: pd.DataFrame
-    crossings_bands: pd.DataFrame
-    summary: pd.DataFrame
+    bands: dict[str, pd.DataFrame]
+    summary: pd.DataFrame | None
     outputs: pd.DataFrame
     manifest: dict = field(default_factory=dict)
+    headline: list[str] = field(default_factory=list)  # the kind's headline outputs, shown first
+
+    @property
+    def daily_bands(self) -> pd.DataFrame | None:
+        return self.bands.get("daily")
+
+    @property
+    def crossings_bands(self) -> pd.DataFrame | None:
+        return self.bands.get("crossings")
 
     @property
     def wall_time_s(self) -> float:
@@ -230,11 +246,12 @@ class EnsembleResult:
         return run_dir_of(self.out_dir, index)
 
 
-def _write_validation(sc: Scenario, out: Path, completed: list[int], seeds: list[int], uncertainty: str) -> bool:
+def _write_validation(sc: ScenarioSpec, out: Path, completed: list[int], seeds: list[int], uncertainty: str) -> bool:
     """Compare the runs with the scenario's targets and documented series, if it declares any."""
-    if sc.targets_path is None or not sc.targets_path.exists():
+    targets_path = getattr(sc, "targets_path", None)
+    if targets_path is None or not targets_path.exists():
         return False
-    frame = validation_from_run_folders(load_targets(sc.targets_path), [run_dir_of(out, i) for i in completed],
+    frame = validation_from_run_folders(load_targets(targets_path), [run_dir_of(out, i) for i in completed],
                                         [seeds[i] for i in completed], uncertainty=uncertainty)
     write_validation(frame, out)
     return True
@@ -255,7 +272,7 @@ def _check_resumable(manifest_path: Path, expected: dict) -> None:
             )
 
 
-def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = None, scale: float | None = None,
+def run_ensemble(scenario: ScenarioSpec | str | Path, runs: int, seed: int | None = None, scale: float | None = None,
                  out_dir: str | Path | None = None, executor: Executor | str | None = None,
                  resume: bool = False, *, workers: int | None = None, scheduler: str | None = None,
                  worker: Callable[..., dict] = run_member, progress: bool = True,
@@ -263,10 +280,10 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
     """Run a scenario ``runs`` times with independent seeds and summarise the runs.
 
     Args:
-        scenario: a Scenario or the path of its YAML file.
+        scenario: a scenario of any kind, or the path of its YAML file.
         runs: number of runs.
         seed: master seed (default: the scenario's ``calendar.seed``).
-        scale: people per agent (default: the scenario's ``behaviour.agent_scale``).
+        scale: people per agent (default: the scenario's own).
         out_dir: output folder (default ``outputs/<scenario name>/ensemble``).
         executor: an open executor, or a kind ('serial', 'process', 'dask') to open one
             with ``workers`` / ``scheduler``.
@@ -289,12 +306,12 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
         EnsembleError: bad request, a resume that does not match, or every run failed.
         ScenarioError: the scenario cannot be loaded.
     """
-    sc = as_scenario(scenario)
+    sc = as_any_scenario(scenario)
+    kind = kind_of(sc)
     if not 1 <= runs <= MAX_RUNS:
         raise EnsembleError(f"--runs must be a whole number from 1 to {MAX_RUNS:,} (got {runs}).")
-    check_run_options(scale, seed)
-    check_memory(sc, scale)
-    seed = sc.calendar.seed if seed is None else int(seed)
+    check_run(sc, scale, seed)
+    seed = kind.default_seed(sc) if seed is None else int(seed)
     out = Path(out_dir) if out_dir is not None else default_out(sc, "ensemble")
     seeds = spawn_seeds(seed, runs)
     if uncertainty is None:
@@ -303,7 +320,7 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int | None = 
         "kind": "ensemble", "scenario": sc.name,
         "scenario_path": str(sc.source_path) if sc.source_path else None,
         "scenario_hash": sc.source_hash, "master_seed": seed, "runs": runs, "seeds": seeds,
-        "scale": float(scale if scale is not None else sc.behaviour.agent_scale),
+        "scale": float(scale if scale is not None else kind.default_scale(sc)),
         "uncertainty": uncertainty.label,
         "flowsim_version": __version__,
     }
@@ -335,7 +352,7 @@ def _mark_unfinished(manifest_path: Path, err: BaseException) -> None:
                    manifest_path)
 
 
-def _run_ensemble(sc: Scenario, runs: int, scale: float | None, out: Path, seeds: list[int], manifest: dict, pool: Executor,
+def _run_ensemble(sc: ScenarioSpec, runs: int, scale: float | None, out: Path, seeds: list[int], manifest: dict, pool: Executor,
                   resume: bool, worker: Callable[..., dict], progress: bool,
                   uncertainty: Uncertainty) -> EnsembleResult:
     manifest_path = out / "manifest.json"
@@ -377,7 +394,8 @@ def _run_ensemble(sc: Scenario, runs: int, scale: float | None, out: Path, seeds
             f"All {runs} runs of '{sc.name}' failed (twice each). First error: "
             f"{failures[0]['error'] if failures else 'unknown'}. See {out / 'runs_failed.csv'}."
         )
-    result = summarise_ensemble(out, completed, seeds)
+    kind = kind_of(sc)
+    result = summarise_ensemble(out, completed, seeds, kind)
     validated = _write_validation(sc, out, completed, seeds, uncertainty.label)
     manifest.update({
         "status": "complete" if not failures else "incomplete",
@@ -385,45 +403,49 @@ def _run_ensemble(sc: Scenario, runs: int, scale: float | None, out: Path, seeds
         "runs_failed": [f["run"] for f in failures],
         "wall_time_s": round(time.perf_counter() - began, 3),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "files": ["daily_bands.csv", "crossings_bands.csv", "ensemble_summary.csv",
-                  "run_outputs.csv", "outputs_bands.csv"]
+        "files": [f"{name}_bands.csv" for name in kind.band_keys]
+                 + (["ensemble_summary.csv"] if result["summary"] is not None else [])
+                 + ["run_outputs.csv", "outputs_bands.csv"]
                  + (["validation.csv", "series.csv", "ard.csv", "figures/documented_vs_simulated.png"]
                     if validated else [])
                  + (["runs_failed.csv"] if failures else []) + ["runs/"],
     })
     write_text(json.dumps(manifest, indent=1) + "\n", manifest_path)
     return EnsembleResult(out_dir=out, scenario=sc.name, seeds=seeds, completed=completed,
-                          resumed=resumed, failed=failed, daily_bands=result["daily_bands"],
-                          crossings_bands=result["crossings_bands"], summary=result["summary"],
-                          outputs=result["outputs"], manifest=manifest)
+                          resumed=resumed, failed=failed, bands=result["bands"], summary=result["summary"],
+                          outputs=result["outputs"], manifest=manifest, headline=kind.headline_outputs(sc))
 
 
-def summarise_ensemble(out_dir: str | Path, runs: list[int], seeds: list[int]) -> dict[str, pd.DataFrame]:
+def summarise_ensemble(out_dir: str | Path, runs: list[int], seeds: list[int], kind: ScenarioKind) -> dict[str, Any]:
     """Build and write the band, summary and key-output tables from finished run folders.
 
     Reads one run's files at a time, keeping only the tables being summarised.
+
+    Returns:
+        ``bands`` (table name -> its bands), ``summary`` (None when runs have no summary
+        table), ``outputs`` and ``outputs_bands``.
     """
     out = Path(out_dir)
-    daily_frames, crossing_frames, summary_frames, outputs = [], [], [], []
+    frames: dict[str, list[pd.DataFrame]] = {name: [] for name in kind.band_keys}
+    summary_frames, outputs = [], []
     for index in runs:
         folder = run_dir_of(out, index)
-        daily = read_table(folder / "daily.csv")
-        crossings = read_table(folder / "crossings.csv")
-        flows = read_table(folder / "flows.csv")
-        summary_frames.append(read_table(folder / "summary.csv"))
-        outputs.append({"run": index, "seed": seeds[index], **key_outputs(daily, crossings, flows)})
-        daily_frames.append(daily)
-        crossing_frames.append(crossings.drop(columns=["status"], errors="ignore"))
-    tables = {
-        "daily_bands": percentile_bands(daily_frames, BAND_KEYS["daily"]),
-        "crossings_bands": percentile_bands(crossing_frames, BAND_KEYS["crossings"]),
-        "summary": _summary_bands(summary_frames),
+        tables = {name: read_table(folder / f"{name}.csv") for name in kind.run_tables}
+        if "summary" in tables:
+            summary_frames.append(tables["summary"])
+        outputs.append({"run": index, "seed": seeds[index], **kind.key_outputs(tables)})
+        for name in kind.band_keys:
+            frames[name].append(tables[name].drop(columns=["status"], errors="ignore"))
+    result: dict[str, Any] = {
+        "bands": {name: percentile_bands(frames[name], keys) for name, keys in kind.band_keys.items()},
+        "summary": _summary_bands(summary_frames) if summary_frames else None,
         "outputs": pd.DataFrame(outputs),
     }
-    tables["outputs_bands"] = outputs_bands(tables["outputs"])
-    files = {"daily_bands": "daily_bands.csv", "crossings_bands": "crossings_bands.csv",
-             "summary": "ensemble_summary.csv", "outputs": "run_outputs.csv",
-             "outputs_bands": "outputs_bands.csv"}
-    for key, name in files.items():
-        write_csv(tables[key], out / name)
-    return tables
+    result["outputs_bands"] = outputs_bands(result["outputs"])
+    for name, bands in result["bands"].items():
+        write_csv(bands, out / f"{name}_bands.csv")
+    if result["summary"] is not None:
+        write_csv(result["summary"], out / "ensemble_summary.csv")
+    write_csv(result["outputs"], out / "run_outputs.csv")
+    write_csv(result["outputs_bands"], out / "outputs_bands.csv")
+    return result

@@ -17,6 +17,8 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -82,8 +84,12 @@ class ProcessPool(Executor):
         # than spawn because workers fork from a small server process. That server imports
         # flowsim from this process's sys.path, so workers run the same flowsim as the caller.
         self._context = multiprocessing.get_context("forkserver")
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=self._context)
+        self._pool = self._new_pool()
         self.renewals = 0
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context,
+                                   initializer=_end_with_parent, initargs=(os.getpid(),))
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         return self._pool.submit(fn, *args, **kwargs)
@@ -91,11 +97,30 @@ class ProcessPool(Executor):
     def renew(self) -> None:
         """Drop the (broken) pool and start a fresh one."""
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context)
+        self._pool = self._new_pool()
         self.renewals += 1
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _end_with_parent(parent: int) -> None:
+    """Pool worker start-up: end the worker once the process that opened the pool is gone.
+
+    A command killed with SIGKILL cannot shut its pool down, and forkserver workers are not its
+    children: without this they would wait for work for ever.
+    """
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # a pid reused by another user's process: the parent is gone
+                os._exit(0)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 def default_workers() -> int:

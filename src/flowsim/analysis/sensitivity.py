@@ -35,10 +35,11 @@ import pandas as pd
 from tqdm import tqdm
 
 from flowsim.analysis.executors import open_executor, run_tasks, spawn_seeds
-from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS, key_outputs, output_names
+from flowsim.analysis.ensemble import as_any_scenario
 from flowsim.errors import EnsembleError
 from flowsim.run.writing import check_out_folder, default_out, write_csv, write_text
-from flowsim.kinds.mobilization.scenario import Scenario, as_scenario
+from flowsim.kinds.registry import kind_of
+from flowsim.scenario.spec import ScenarioSpec
 
 METHODS = ("morris", "sobol")
 DEFAULT_N = {"morris": 10, "sobol": 64}
@@ -50,7 +51,7 @@ __all__ = ["METHODS", "SensitivityResult", "analyse", "evaluate_point", "paramet
 # --------------------------------------------------------------------------- problem and samples
 
 
-def parameter_problem(scenario: Scenario) -> dict:
+def parameter_problem(scenario: ScenarioSpec) -> dict:
     """The SALib problem of a scenario's calibration parameters.
 
     Returns:
@@ -115,7 +116,7 @@ def sample_parameters(problem: dict, method: str, n: int, seed: int, num_levels:
     return sobol_sample.sample(_salib_problem(problem), n, calc_second_order=False, seed=seed)
 
 
-def evaluate_point(scenario: Scenario | str | Path, values: dict[str, float], seed: int, scale: float | None,
+def evaluate_point(scenario: ScenarioSpec | str | Path, values: dict[str, float], seed: int, scale: float | None,
                    outputs: tuple[str, ...]) -> dict[str, float]:
     """One run at one parameter set, in a worker: the requested key outputs.
 
@@ -124,13 +125,13 @@ def evaluate_point(scenario: Scenario | str | Path, values: dict[str, float], se
         values: dotted-path overrides for this point.
         seed: the replicate's seed.
         scale: people per agent.
-        outputs: names from :func:`flowsim.analysis.key_outputs.key_outputs`.
+        outputs: names of the kind's key outputs (:meth:`~flowsim.kinds.protocol.ScenarioKind.key_outputs`).
     """
     from flowsim.run.simulate import simulate  # Mesa and the model load on first run
 
-    sc = as_scenario(scenario).with_overrides(values)
+    sc = as_any_scenario(scenario).with_overrides(values)
     result = simulate(sc, seed=int(seed), scale=scale, progress=False)
-    found = key_outputs(result.daily, result.crossings, result.flows)
+    found = kind_of(sc).key_outputs(result.tables())
     return {name: found.get(name, math.nan) for name in outputs}
 
 
@@ -195,9 +196,10 @@ class SensitivityResult:
     manifest: dict
 
 
-def _check_outputs(sc: Scenario, outputs: list[str] | None) -> list[str]:
-    allowed = output_names(sc)
-    chosen = list(outputs) if outputs else [n for n in HEADLINE_OUTPUTS if n in allowed]
+def _check_outputs(sc: ScenarioSpec, outputs: list[str] | None) -> list[str]:
+    kind = kind_of(sc)
+    allowed = kind.output_names(sc)
+    chosen = list(outputs) if outputs else [n for n in kind.headline_outputs(sc) if n in allowed]
     unknown = [n for n in chosen if n not in allowed]
     if unknown:
         raise EnsembleError(
@@ -207,7 +209,7 @@ def _check_outputs(sc: Scenario, outputs: list[str] | None) -> list[str]:
     return chosen
 
 
-def run_sensitivity(scenario: Scenario | str | Path, method: str = "morris", n: int | None = None, replicates: int = 2,
+def run_sensitivity(scenario: ScenarioSpec | str | Path, method: str = "morris", n: int | None = None, replicates: int = 2,
                     outputs: list[str] | None = None, seed: int | None = None,
                     scale: float | None = None, out_dir: str | Path | None = None,
                     executor: Executor | str | None = None, *, workers: int | None = None, scheduler: str | None = None,
@@ -241,7 +243,7 @@ def run_sensitivity(scenario: Scenario | str | Path, method: str = "morris", n: 
         EnsembleError: a bad request, or too many failed points to analyse.
         ScenarioError: the scenario, or an override at a range bound, is invalid.
     """
-    sc = as_scenario(scenario)
+    sc = as_any_scenario(scenario)
     if method not in METHODS:
         raise EnsembleError(f"Unknown method '{method}'. Allowed: {', '.join(METHODS)}.")
     n = DEFAULT_N[method] if n is None else int(n)
@@ -255,7 +257,7 @@ def run_sensitivity(scenario: Scenario | str | Path, method: str = "morris", n: 
     chosen = _check_outputs(sc, outputs)
     for bound in (0, 1):  # fail here, not in 500 workers, if a range leaves the schema
         sc.with_overrides(to_values(problem, np.array([b[bound] for b in problem["bounds"]])))
-    seed = sc.calendar.seed if seed is None else int(seed)
+    seed = kind_of(sc).default_seed(sc) if seed is None else int(seed)
     if scale is None:
         scale = sc.calibration.scale if sc.calibration is not None else None
     out = Path(out_dir) if out_dir is not None else default_out(sc, f"sensitivity_{method}")

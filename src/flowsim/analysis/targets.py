@@ -44,19 +44,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from flowsim.analysis.series import SeriesPoint, series_table
 from flowsim.errors import ScenarioError, TargetsError
-from flowsim.kinds.mobilization.scenario.loading import read_yaml_bounded
+from flowsim.scenario.document import Located, explain, strip_lines
+from flowsim.scenario.reader import collect_lines, read_yaml
+from flowsim.scenario.spec import Spec
 
 TableName = Literal["daily", "crossings", "flows", "profile", "population"]
 Statistic = Literal["sum", "mean", "daily_mean", "max", "min", "ratio", "share", "rank_order", "increase"]
@@ -93,11 +93,7 @@ STATISTIC_TABLES: dict[str, tuple[str, ...]] = {
 NAN_MISS = 1.0
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Citation(_Spec):
+class Citation(Spec):
     """Where a figure comes from: a source text (000..004) or a row of the documented-figures
     file (an id such as ``KZ-05``), its publication, date and a quote."""
 
@@ -114,7 +110,7 @@ class Citation(_Spec):
         return value.isoformat() if isinstance(value, dt.date) else value
 
 
-class Target(_Spec):
+class Target(Spec):
     """One documented figure and how to compute its simulated counterpart."""
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
@@ -208,7 +204,7 @@ def _bad(key: str, message: str) -> None:
     raise ValueError(f"[{key}] {message}")
 
 
-class FigureNotTarget(_Spec):
+class FigureNotTarget(Spec):
     """A documented figure (a data-pack row) that is neither a target nor a series point, and why.
 
     ``kind`` is ``input`` (the scenario is built from it: ordinary traffic, capacities, event
@@ -223,7 +219,7 @@ class FigureNotTarget(_Spec):
     reason: Annotated[str, Field(min_length=10)]
 
 
-class TargetSet(_Spec):
+class TargetSet(Spec):
     """All targets of a scenario, in file order, the documented daily series, and the
     documented figures that are neither, with the reason."""
 
@@ -307,67 +303,16 @@ def load_targets(path: str | Path) -> TargetSet:
     """
     path = Path(path)
     try:
-        root, data = read_yaml_bounded(path, what="a targets file")
+        data = read_yaml(path, what="a targets file")
     except ScenarioError as err:
         raise TargetsError(err.message) from None
     if not isinstance(data, dict):
         raise TargetsError(f"{path}, line 1: a targets file is a mapping with 'name' and a list 'targets'.")
+    plain = strip_lines(data)
     try:
-        return TargetSet.model_validate(data)
+        return TargetSet.model_validate(plain)
     except ValidationError as err:
-        raise TargetsError(_explain(path, err, root, data)) from None
-
-
-def _explain(path: Path, err: ValidationError, root: yaml.Node | None, data: dict) -> str:
-    """One paragraph per problem: file, line, key, what is wrong."""
-    lines = []
-    for problem in err.errors()[:5]:
-        loc = tuple(part for part in problem["loc"] if not _is_union_tag(part))
-        message = problem["msg"].removeprefix("Value error, ")
-        keyed = re.match(r"\[(\w+)\] (.*)", message, flags=re.S)
-        if keyed:
-            loc, message = (*loc, keyed.group(1)), keyed.group(2)
-        line = _line_of(root, loc)
-        key = _key_text(loc, data)
-        lines.append(f"{path}, line {line}: {key}: {message}." if line else f"{path}: {key}: {message}.")
-    more = len(err.errors()) - len(lines)
-    return " ".join(lines) + (f" ({more} more problems.)" if more > 0 else "")
-
-
-def _is_union_tag(part: Any) -> bool:
-    """Pydantic adds the member type of a union to an error's location ('str', 'list[str]')."""
-    return isinstance(part, str) and part.startswith(("str", "list[", "float", "int", "function-"))
-
-
-def _key_text(loc: tuple, data: Any) -> str:
-    parts: list[str] = []
-    node = data
-    for part in loc:
-        if isinstance(part, int):
-            target_id = node[part].get("id") if isinstance(node, list) and part < len(node) and isinstance(node[part], dict) else None
-            parts[-1:] = [f"{parts[-1] if parts else ''}[{part}]" + (f" ('{target_id}')" if target_id else "")]
-            node = node[part] if isinstance(node, list) and part < len(node) else None
-        else:
-            parts.append(str(part))
-            node = node.get(part) if isinstance(node, dict) else None
-    return ".".join(parts) or "file"
-
-
-def _line_of(root: yaml.Node | None, loc: tuple) -> int | None:
-    """1-based line of the deepest YAML node on the path ``loc``."""
-    node, line = root, (root.start_mark.line + 1 if root is not None else None)
-    for part in loc:
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            match = next(((k, v) for k, v in node.value if getattr(k, "value", None) == part), None)
-            if match is None:
-                break
-            line, node = match[0].start_mark.line + 1, match[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
+        raise TargetsError(explain(err, Located(collect_lines(data), str(path)), plain, TargetSet)) from None
 
 
 # --------------------------------------------------------------------------- evaluation

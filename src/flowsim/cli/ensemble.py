@@ -48,14 +48,13 @@ def handle(args: argparse.Namespace) -> int:
 def print_ensemble(result: EnsembleResult) -> None:
     """The headline outputs' bands and where the files are."""
     from flowsim.analysis.ensemble import outputs_bands
-    from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS
 
     m = result.manifest
     print(f"{result.scenario}: {len(result.completed)}/{m['runs']} runs "
           f"({len(result.resumed)} kept from before), scale {m['scale']:g}, "
           f"master seed {m['master_seed']}, {m['wall_time_s']:.1f} s; bands: {m['uncertainty']}")
     bands = outputs_bands(result.outputs)
-    shown = [n for n in HEADLINE_OUTPUTS if n in set(bands.get("output", []))]
+    shown = [n for n in result.headline if n in set(bands.get("output", []))]
     if shown:
         bands = bands.set_index("output")
         print(bands.loc[shown, ["p05", "p50", "p95"]].round(1).to_string())

@@ -26,7 +26,7 @@ SCENARIO_HELP = "scenario YAML, or the name of a shipped scenario (see 'flowsim 
 
 def seed_value(text: str) -> int:
     """A seed: a whole number from 0 to 2**63 - 1."""
-    from flowsim.kinds.mobilization.scenario.schema import SEED_MAX
+    from flowsim.scenario.spec import SEED_MAX
 
     try:
         value = int(text)
@@ -39,7 +39,7 @@ def seed_value(text: str) -> int:
 
 def scale_value(text: str) -> float:
     """People per agent: a finite number within the scenario schema's bounds for agent_scale."""
-    from flowsim.kinds.mobilization.scenario.schema import AGENT_SCALE_MAX, AGENT_SCALE_MIN
+    from flowsim.scenario.spec import AGENT_SCALE_MAX, AGENT_SCALE_MIN
 
     try:
         value = float(text)

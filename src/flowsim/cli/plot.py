@@ -21,30 +21,26 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Figures, then the report."""
+    from flowsim.kinds.registry import all_kinds
+    from flowsim.run.writing import check_out_folder, record_finished
+
     if Path(args.run_dir).exists() and not Path(args.run_dir).is_dir():
         raise UserError(f"RUN_DIR {args.run_dir} is a file, not a folder: give the folder 'flowsim run' or "
                         "'flowsim ensemble' wrote (it holds daily.csv and the other tables).")
-    if (Path(args.run_dir) / "camps.csv").exists():  # a network run (imported Flee case)
-        from flowsim.kinds.network.figures.camps import write_network_figures
-
-        print("\n".join(f"wrote {p}" for p in write_network_figures(Path(args.run_dir))))
-        return 0
-    from flowsim.figures.report import write_report
-    from flowsim.figures.run_figures import plot_run
-
-    from flowsim.run.writing import check_out_folder, record_finished
-
     if Path(args.run_dir).is_dir():
         check_out_folder(Path(args.run_dir), option="RUN_DIR")
     try:
-        pngs = plot_run(args.run_dir)
-        lines = [f"wrote {len(pngs)} figures (PNG + SVG) to {Path(args.run_dir) / 'figures'}"]
-        if not args.no_report:
-            lines.append(f"wrote {write_report(args.run_dir, figures=pngs)}")
-        record_finished(Path(args.run_dir), figures=pngs, report=not args.no_report)  # the folder is complete
+        written = next((found for kind in all_kinds()
+                        if (found := kind.plot_folder(Path(args.run_dir), report=not args.no_report)) is not None), None)
+        if written is None:
+            raise UserError(f"'{args.run_dir}' holds no run of any kind of scenario (its tables are missing); "
+                            "give a folder written by 'flowsim run' or 'flowsim ensemble'.")
+        figures = [p for p in written if p.suffix == ".png"]
+        record_finished(Path(args.run_dir), figures=figures, report=not args.no_report)  # the folder is complete
     except (KeyError, ValueError) as exc:
         raise UserError(
             f"the tables in '{args.run_dir}' do not have the columns the figures need ({exc}). Were they "
             "written by this version of flowsim? Re-run 'flowsim run' to regenerate them.") from None
-    print("\n".join(lines))
+    print(f"wrote {len(figures)} figures to {Path(args.run_dir) / 'figures'}")
+    print("\n".join(f"wrote {p}" for p in written if p.suffix != ".png"))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -21,9 +22,11 @@ def handle(args: argparse.Namespace) -> int:
 
     scenarios = shipped_scenarios()
     width = max(len(s.name) for s in scenarios)
+    columns = shutil.get_terminal_size((120, 24)).columns  # one line each, cut to the terminal
     for scenario in scenarios:
         kind = f"[{scenario.kind}] " if scenario.kind else ""
-        print(f"{scenario.name:<{width}}  {kind}{scenario.description}")
+        line = f"{scenario.name:<{width}}  {kind}{scenario.description}"
+        print(line if len(line) <= columns else line[: columns - 1] + "…")
         if args.paths:
             print(f"{'':<{width}}  {scenario.path}")
     print("\nRun one by name (flowsim run mobilization_2022 --scale 50), or copy one to edit: flowsim init NAME DIR")

@@ -23,8 +23,9 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--replicates", type=whole_number(1, 1000), default=2,
                         help="runs per parameter set, same seeds at every set (default 2)")
     parser.add_argument("--outputs", nargs="+", default=None, metavar="NAME",
-                        help=f"key outputs (default: {' '.join(HEADLINE_OUTPUTS)}); also "
-                             "wave_entries_<country>, peak_queue_<country>")
+                        help=f"key outputs (default: the kind's headline outputs; mobilization: "
+                             f"{' '.join(HEADLINE_OUTPUTS)}, also wave_entries_<country>, peak_queue_<country>; "
+                             "network: in_camps_last_day spawned_total, also last_day_<camp>, peak_<camp>)")
     parser.add_argument("--levels", type=whole_number(2, 100), default=4, help="Morris grid levels (default 4)")
     add_execution_options(parser, scale_help="the scenario's calibration.scale")
     parser.set_defaults(handler=handle)

@@ -1,70 +1,22 @@
-"""One run of a scenario: build the model, step it through the calendar, collect tables.
+"""One run of a scenario of any kind: the seed and scale checked once, the kind's model run.
 
-Mesa and the model are imported when :func:`simulate` first runs, not with this module:
-``flowsim.run`` exports :func:`simulate` eagerly (the function shares this module's name),
-and code that only writes or reads files (figures, the report, ``flowsim check``) should
-not pay for loading the model.
+:func:`simulate` is the one entry point (the command line, ensembles, comparisons,
+sensitivity analyses, validation and the dashboard all come through it): it checks the
+agent scale and seed a user gave (:func:`check_run_options`), lets the scenario's kind refuse
+what it cannot do (memory, a fractional scale), and asks the kind to build its model from
+(scenario, seed, scale) and return the run's tables. Mesa and the engines are imported when
+a kind first runs, not with this module.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import time
-from typing import TYPE_CHECKING
+from typing import Any
 
-from flowsim import __version__
 from flowsim.errors import UserError
-from flowsim.kinds.mobilization.scenario.schema import AGENT_SCALE_MAX, AGENT_SCALE_MIN, SEED_MAX
-
-if TYPE_CHECKING:
-    from flowsim.kinds.mobilization.run.results import RunResult
-    from flowsim.kinds.mobilization.scenario import Scenario
-
-
-# The per-person arrays of engine.people take ~46 bytes a person; they grow by 1.6x with a
-# copy, and a day's working arrays come on top: 150 bytes per agent at risk (if all left).
-BYTES_PER_AGENT = 150
-BYTES_PER_COHORT = 64
-BYTES_PER_PLACE_DAY = 600  # daily histories and the DataCollector's records
-
-
-def memory_limit_bytes() -> int:
-    """Half the machine's physical memory (8 GiB where it cannot be read)."""
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
-    except (OSError, ValueError, AttributeError):
-        return 8 * 2**30
-
-
-def estimate_memory_bytes(scenario: Scenario, scale: float | None = None) -> float:
-    """Memory a run needs at most (everyone at risk leaving), estimated before any array is built."""
-    scale = float(scale if scale is not None else scenario.behaviour.agent_scale)
-    agents = sum(o.men_at_risk for o in scenario.origins) / scale
-    places = len(scenario.destinations) + len(scenario.crossings)
-    return (agents * BYTES_PER_AGENT + len(scenario.origins) * 180 * BYTES_PER_COHORT
-            + scenario.calendar.days * places * BYTES_PER_PLACE_DAY)
-
-
-def check_memory(scenario: Scenario, scale: float | None = None, *, option: str = "--scale") -> float:
-    """Refuse a run that would not fit in memory, with the estimate and the limit.
-
-    Raises:
-        UserError: the estimate is over :func:`memory_limit_bytes`.
-    """
-    scale = float(scale if scale is not None else scenario.behaviour.agent_scale)
-    need, limit = estimate_memory_bytes(scenario, scale), memory_limit_bytes()
-    if not math.isfinite(need) or need > limit:
-        people = sum(o.men_at_risk for o in scenario.origins)
-        fixed = estimate_memory_bytes(scenario, math.inf)
-        least = people * BYTES_PER_AGENT / max(limit - fixed, 1.0)
-        raise UserError(
-            f"scenario '{scenario.name}' at {scale:g} people per agent would need about {need / 1e9:,.1f} GB of "
-            f"memory ({people:,} men at risk, {people / scale:,.0f} agents if all left); the limit is "
-            f"{limit / 1e9:.1f} GB (half this machine's memory). Use {option} {least:.3g} or more "
-            "(fewer agents), or fewer men at risk."
-        )
-    return need
+from flowsim.kinds.protocol import RunOutput
+from flowsim.kinds.registry import kind_of
+from flowsim.scenario.spec import AGENT_SCALE_MAX, AGENT_SCALE_MIN, SEED_MAX
 
 
 def check_run_options(scale: float | None, seed: int | None) -> None:
@@ -80,55 +32,27 @@ def check_run_options(scale: float | None, seed: int | None) -> None:
         raise UserError(f"--seed {seed}: a seed is a whole number from 0 to 2**63 - 1.")
 
 
-def simulate(
-    scenario: Scenario,
-    *,
-    seed: int | None = None,
-    scale: float | None = None,
-    progress: bool = False,
-    agents: bool = False,
-) -> RunResult:
-    """Run a scenario once.
+def check_run(scenario: Any, scale: float | None, seed: int | None = None) -> None:
+    """Everything that can refuse a run, before any work: the options, then the kind's own limits."""
+    check_run_options(scale, seed)
+    kind_of(scenario).check_run(scenario, scale)
+
+
+def simulate(scenario: Any, *, seed: int | None = None, scale: float | None = None, progress: bool = False,
+             agents: bool = False) -> RunOutput:
+    """Run a scenario of any kind once.
 
     Args:
-        scenario: a validated scenario.
-        seed: seed of the run's random generator; defaults to the scenario's calendar seed.
-        scale: people per agent; defaults to ``behaviour.agent_scale``.
-        progress: show a progress bar over the days.
-        agents: also return the one-row-per-person table.
+        scenario: a validated scenario (mobilization, network, ...).
+        seed: seed of the run's random generator; defaults to the scenario's own (``calendar.seed``).
+        scale: people per agent; defaults to the scenario's own.
+        progress: show a progress bar over the days (where the kind has one).
+        agents: also return the one-row-per-person table (where the kind has one).
 
     Returns:
         The run's tables and a ``meta`` dict (seed, scale, versions, runtime).
     """
-    import mesa
-    import numpy as np
-    from tqdm import tqdm
-
-    from flowsim.kinds.mobilization.engine.model import FlowModel
-    from flowsim.kinds.mobilization.run.results import collect_results
-
-    check_run_options(scale, seed)
-    check_memory(scenario, scale)
-    seed = scenario.calendar.seed if seed is None else int(seed)
-    began = time.perf_counter()
-    model = FlowModel(scenario, rng=np.random.default_rng(seed), scale=scale)
-    with tqdm(total=model.days, desc=f"{scenario.name} seed {seed}", unit="day",
-              disable=not progress, leave=False) as bar:
-        model.run(progress=bar.update)
-    result = collect_results(model, agents=agents)
-    result.meta = {
-        "scenario": scenario.name,
-        "scenario_path": str(scenario.source_path) if scenario.source_path else None,
-        "scenario_hash": scenario.source_hash,
-        "seed": seed,
-        "scale": model.scale,
-        "start": scenario.calendar.start.isoformat(),
-        "end": scenario.calendar.end.isoformat(),
-        "flowsim_version": __version__,
-        "mesa_version": mesa.__version__,
-        "people_at_risk": int(model.population_start.sum() * model.scale),
-        "people_who_left": int(round(model.people.n * model.scale)),
-        "agent_days": int(model.agent_days),
-        "runtime_s": round(time.perf_counter() - began, 3),
-    }
-    return result
+    kind = kind_of(scenario)
+    check_run(scenario, scale, seed)
+    seed = kind.default_seed(scenario) if seed is None else int(seed)
+    return kind.run(scenario, seed=seed, scale=scale, progress=progress, agents=agents)

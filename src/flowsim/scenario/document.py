@@ -1,6 +1,6 @@
 """A scenario document as plain data: dotted paths into it, where each value came from, error text.
 
-Loading (:mod:`flowsim.kinds.mobilization.scenario.loading`) turns YAML into nested dicts and lists whose
+The reader (:mod:`flowsim.scenario.reader`) turns YAML into nested dicts and lists whose
 mappings carry a ``__lines__`` record of the file and line of every key. This module
 walks such documents (:func:`get_path`, :func:`set_path`: list items are addressed by their
 ``id``) and turns a pydantic validation error into one paragraph naming the file, the
@@ -11,6 +11,8 @@ the model to explain against is passed in.
 from __future__ import annotations
 
 import difflib
+import re
+from collections.abc import Callable
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -89,8 +91,11 @@ def explain(err: ValidationError, located: Located, data: dict, model: type[Base
     # a typo shows up twice (an unknown key and a missing one): name the typo
     ranked = sorted(err.errors(), key=lambda e: {"extra_forbidden": 0, "too_long": 0, "missing": 2}.get(e["type"], 1))
     first = ranked[0]
-    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    loc = tuple(p for p in loc if p not in ("str", "list[...]", "int", "constrained-int", "none"))
+    loc = tuple(p for p in first["loc"] if not _is_union_tag(p))
+    message = first["msg"].removeprefix("Value error, ")
+    keyed = re.match(r"\[(\w+)\] (.*)", message, flags=re.S)  # a rule of the model names the key it is about
+    if keyed:
+        loc, message = (*loc, keyed.group(1)), keyed.group(2)
     file, line = located.where(loc)
     key = dotted_key(loc, data) or "(top level)"
     kind = first["type"]
@@ -104,12 +109,20 @@ def explain(err: ValidationError, located: Located, data: dict, model: type[Base
         text = "this required key is missing."
     elif kind == "literal_error":
         text = f"'{first.get('input')}' is not allowed; {first['msg'][0].lower()}{first['msg'][1:]}."
+    elif first["type"] == "value_error":
+        text = message if message.endswith(".") else message + "."
     else:
         found = repr(first.get("input"))
         found = found if len(found) <= 80 else found[:60] + f"… ({len(found):,} characters)"
-        text = f"{first['msg']} (found {found})."
+        text = f"{message} (found {found})."
     extra = f" ({len(err.errors()) - 1} more problem(s) after this one.)" if len(err.errors()) > 1 else ""
     return f"{file}, {line_text(line)}, key '{key}': {text}{extra}"
+
+
+def _is_union_tag(part: Any) -> bool:
+    """Pydantic adds the member type of a union (or a validator's name) to an error's location."""
+    return isinstance(part, str) and (part in ("str", "int", "float", "none", "constrained-int")
+                                      or part.startswith(("list[", "function-")))
 
 
 def _allowed_keys(root: type[BaseModel], loc: tuple) -> list[str]:
@@ -160,11 +173,13 @@ def get_path(data: Any, parts: list[str]) -> Any:
     return node
 
 
-def set_path(data: Any, parts: list[str], value: Any) -> None:
+def set_path(data: Any, parts: list[str], value: Any, *,
+             may_add: Callable[[list[str]], bool] = lambda parts: False) -> None:
+    """Set the value at a dotted path (as parts); a key not there yet only where ``may_add(parts)``."""
     parent = get_path(data, parts[:-1])
     last = parts[-1]
     if isinstance(parent, dict):
-        if last not in parent and not (len(parts) >= 2 and parts[-2] == "appeal"):
+        if last not in parent and not may_add(parts):
             raise KeyError(f"no key '{last}'")
         parent[last] = value
     elif isinstance(parent, list):

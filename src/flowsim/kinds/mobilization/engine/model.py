@@ -675,10 +675,6 @@ class FlowModel(mesa.Model):
         """
         return agents * self.scale
 
-    def as_table_number(self, people: float) -> int | float:
-        """A count of people as the tables show it: whole at a whole agent scale."""
-        return int(round(people)) if self.whole_people else round(float(people), 6)
-
     def table_numbers(self, kind: str, column: str) -> list[int | float]:
         """Today's ``column`` of every destination (``kind`` "destination") or crossing, as the
         tables show it. Converted once per day and column for all places: the DataCollector

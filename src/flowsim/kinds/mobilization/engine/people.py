@@ -133,11 +133,6 @@ class People:
             grown[: self.n] = array[: self.n]
             self._arrays[name] = grown
 
-    def count_by(self, group: np.ndarray, groups: int, mask: np.ndarray | None = None) -> np.ndarray:
-        """People per group (e.g. per origin), optionally among a mask."""
-        values = group if mask is None else group[mask]
-        return np.bincount(values, minlength=groups)
-
     def describe(self, i: int, names: dict[str, list[str]], day_to_date) -> Person:
         """A readable view of person ``i`` (names maps 'origin', 'destination', 'crossing' to ids)."""
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from flowsim.scenario.spec import (  # noqa: F401  (re-exported)
+    AGENT_SCALE_MAX, AGENT_SCALE_MIN, MAX_TEXT, SEED_MAX, Identifier, Share, Spec, Text)
 
 AGE_BANDS = ("18-28", "29-39", "40+")
 OCCUPATIONS = ("it", "arts", "medical", "other_skilled", "low_skilled")
@@ -35,14 +38,10 @@ MAX_FACTOR = 1_000.0  # multipliers, propensities, the factor of an ordinary_tra
 MAX_WEIGHT = 1_000.0  # |logit weight|, |appeal|
 MAX_NUMBER = 1e9  # any other non-negative number (days, costs, savings)
 MAX_DAYS = 3_650.0  # decay times, patience, travel days
-AGENT_SCALE_MIN, AGENT_SCALE_MAX = 0.001, 10_000_000.0
-SEED_MAX = 2**63 - 1
 MAX_LIST = {"origins": 500, "destinations": 200, "crossings": 1000, "onward_links": 5000, "events": 2000,
             "parameters": 100, "documents": 8, "event_crossings": 1000,
             "pressure_knots": 100}
-MAX_TEXT = 10_000
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0, le=MAX_NUMBER)]
 Positive = Annotated[float, Field(gt=0.0, le=MAX_NUMBER)]
 Factor = Annotated[float, Field(ge=0.0, le=MAX_FACTOR)]
@@ -51,16 +50,10 @@ Days = Annotated[float, Field(ge=0.0, le=MAX_DAYS)]
 PositiveDays = Annotated[float, Field(gt=0.0, le=MAX_DAYS)]
 Capacity = Annotated[int, Field(ge=0, le=MAX_CAPACITY)]
 Scale = Annotated[float, Field(ge=AGENT_SCALE_MIN, le=AGENT_SCALE_MAX)]
-Text = Annotated[str, Field(max_length=MAX_TEXT)]
-Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Longitude = Annotated[float, Field(ge=-180.0, le=180.0)]
 Latitude = Annotated[float, Field(ge=-90.0, le=90.0)]
 
 SHARE_TOLERANCE = 1e-3
-
-
-class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- behaviour

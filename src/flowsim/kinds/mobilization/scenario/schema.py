@@ -10,13 +10,10 @@ and :func:`validate_document`, which turns a plain document into a :class:`Scena
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import math
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from flowsim.errors import ScenarioError
 from flowsim.scenario.document import (
@@ -26,10 +23,10 @@ from flowsim.scenario.document import (
     get_path,
     index_path,
     line_text,
-    set_path,
     strip_lines,
 )
 
+from flowsim.scenario.spec import CalibrationParameter, ScenarioSpec, is_finite_number  # noqa: F401  (re-exported)
 from flowsim.kinds.mobilization.scenario.behaviour import (  # noqa: F401  (re-exported: the schema's public names)
     AGE_BANDS,
     OCCUPATIONS,
@@ -226,32 +223,6 @@ class Event(_Spec):
         return [self.crossing] if isinstance(self.crossing, str) else list(self.crossing)
 
 
-def _a_number_not_true_false(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError(f"a bound is a number, not {str(value).lower()}")
-    return value
-
-
-Bound = Annotated[float, BeforeValidator(_a_number_not_true_false), Field(ge=-MAX_NUMBER, le=MAX_NUMBER)]
-
-
-class CalibrationParameter(_Spec):
-    """A free parameter: a dotted path into the scenario and its prior range."""
-
-    name: Text
-    low: Bound
-    high: Bound
-    scale: Literal["linear", "log"] = "linear"
-
-    @model_validator(mode="after")
-    def _a_range(self) -> CalibrationParameter:
-        if not self.low < self.high:
-            raise ValueError(f"parameter '{self.name}': low ({self.low:g}) must be below high ({self.high:g})")
-        if self.scale == "log" and self.low <= 0:
-            raise ValueError(f"parameter '{self.name}': a log-scale range must be positive, got low {self.low:g}")
-        return self
-
-
 class CalibrationSpec(_Spec):
     parameters: Annotated[list[CalibrationParameter], Field(max_length=MAX_LIST["parameters"])]
     calibrated_file: str | None = None
@@ -266,9 +237,11 @@ class CalibrationSpec(_Spec):
         return self
 
 
-class Scenario(_Spec):
+class Scenario(ScenarioSpec):
     """A whole scenario, validated and frozen."""
 
+    KIND: ClassVar[str] = "mobilization"
+    kind: Literal["mobilization"] = Field(default="mobilization", exclude=True)
     name: Identifier
     description: Text = ""
     calendar: Calendar
@@ -281,16 +254,6 @@ class Scenario(_Spec):
     targets: str | None = None
     calibration: CalibrationSpec | None = None
 
-    _source_path: Path | None = PrivateAttr(default=None)
-    _source_hash: str = PrivateAttr(default="")
-
-    @property
-    def source_path(self) -> Path | None:
-        return self._source_path
-
-    @property
-    def source_hash(self) -> str:
-        return self._source_hash
 
     @property
     def targets_path(self) -> Path | None:
@@ -299,43 +262,17 @@ class Scenario(_Spec):
         base = self._source_path.parent if self._source_path else Path.cwd()
         return (base / self.targets).resolve()
 
-    @property
-    def calibrated_path(self) -> Path | None:
-        if self.calibration is None or self.calibration.calibrated_file is None:
-            return None
-        base = self._source_path.parent if self._source_path else Path.cwd()
-        return (base / self.calibration.calibrated_file).resolve()
-
     def destination(self, destination_id: str) -> Destination:
         return next(d for d in self.destinations if d.id == destination_id)
 
-    def get_value(self, dotted: str) -> Any:
-        """Value at a dotted path; list items are addressed by their id."""
-        return get_path(self.model_dump(by_alias=True), dotted.split("."))
+    @classmethod
+    def from_document(cls, data: dict, located: Located, source: Path | None) -> Scenario:
+        return validate_document(data, located, source)
 
-    def with_overrides(self, values: dict[str, Any]) -> Scenario:
-        """A validated copy with the values at the given dotted paths replaced.
-
-        A number given for a whole-number setting (e.g. ``registration_after_days``) is
-        rounded, so samplers and calibrators can treat every parameter as continuous.
-        """
-        data = self.model_dump(by_alias=True)
-        for dotted, value in values.items():
-            try:
-                try:
-                    current = get_path(data, dotted.split("."))
-                except KeyError:
-                    current = None  # a new key, e.g. another destination's appeal
-                if isinstance(current, int) and not isinstance(current, bool) and is_finite_number(value):
-                    value = int(round(value))
-                set_path(data, dotted.split("."), value)
-            except KeyError as err:
-                raise ScenarioError(
-                    f"Override '{dotted}' does not name a value of scenario '{self.name}': "
-                    f"{err.args[0]}"
-                ) from None
-        origin = f"{self._source_path or '<scenario>'} (with overrides)"
-        return validate_document(data, Located.empty(origin), self._source_path)
+    @classmethod
+    def may_add(cls, parts: list[str]) -> bool:
+        """A destination's appeal may be set for a destination the document does not name yet."""
+        return len(parts) >= 2 and parts[-2] == "appeal"
 
 
 # --------------------------------------------------------------------------- validation
@@ -360,8 +297,6 @@ def validate_document(data: dict, located: Located, source: Path | None) -> Scen
         file, line = located.where(index_path(loc, plain))
         raise ScenarioError(f"{file}, {line_text(line)}, key '{dotted_key(loc, plain)}': {text}")
     scenario._source_path = source
-    canonical = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
-    scenario._source_hash = hashlib.sha256(canonical.encode()).hexdigest()
     return scenario
 
 
@@ -482,6 +417,3 @@ def check_consistency(sc: Scenario) -> tuple[tuple, str] | None:
     return None
 
 
-def is_finite_number(value: Any) -> bool:
-    """A real, finite number (not a bool)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

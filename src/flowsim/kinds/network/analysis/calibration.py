@@ -142,7 +142,7 @@ def calibrate_network(
     candidates = {
         "posterior weighted median": {n: _weighted_median(posterior[n].to_numpy(), weights) for n in names},
         "posterior weighted mean": {n: float(np.average(posterior[n].to_numpy(), weights=weights)) for n in names},
-        "starting values": {n: float(scenario.value_of(n)) for n in names},
+        "starting values": {n: float(scenario.get_value(n)) for n in names},
     }
     closest = sorted(history.get_population().particles, key=lambda particle: particle.distance)[:3]
     for rank, particle in enumerate(closest):

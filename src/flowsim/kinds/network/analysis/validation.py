@@ -1,7 +1,7 @@
 """Network scenarios held against their observed camp series: one run or many, with the forecast split.
 
 ``scored_run`` is one run with its ``flee_score``; ``validation_runs`` runs a scenario several
-times (child seeds from ``numpy.random.SeedSequence(seed).spawn(n)``, serially or on a process
+times (child seeds from :func:`~flowsim.analysis.executors.spawn_seeds`, serially or on a process
 pool) and summarises them: the camp series as the mean with a 5–95% band, and the ARD (plain,
 rescaled, and on the fit and forecast periods when the scenario has ``fit_until``) as the mean
 and sd over runs, plus the ARD of the mean series.
@@ -10,9 +10,10 @@ and sd over runs, plus the ARD of the mean series.
 from __future__ import annotations
 
 import time
+
 import numpy as np
 
-from flowsim.analysis.executors import make_executor
+from flowsim.analysis.executors import make_executor, spawn_seeds
 from flowsim.kinds.network.analysis.flee_score import score_camps
 from flowsim.kinds.network.engine.model import NetworkModel
 from flowsim.kinds.network.run.results import NetworkResult, camps_table, daily_table, fit_until, simulate_network
@@ -27,19 +28,17 @@ def scored_run(scenario: NetworkScenario, *, seed: int | None = None, scale: int
 
 
 def _one(task: tuple) -> tuple:
-    scenario, generator = task
+    scenario, seed, scale = task
     start = time.perf_counter()
-    run = NetworkModel(scenario, rng=generator).run()
+    run = NetworkModel(scenario, rng=seed, scale=scale).run()
     camps = camps_table(run)
     return camps, daily_table(run), score_camps(camps, fit_until(scenario)), time.perf_counter() - start
 
 
 def validation_runs(scenario: NetworkScenario, runs: int, *, seed: int | None = None, scale: int | None = None, workers: int = 1) -> NetworkResult:
     """``runs`` runs summarised: mean camp series with a 5–95% band, ARD mean and sd over runs."""
-    if scale is not None:
-        scenario = scenario.with_overrides({"agent_scale": int(scale)})
     seed = scenario.calendar.seed if seed is None else seed
-    tasks = [(scenario, np.random.default_rng(child)) for child in np.random.SeedSequence(seed).spawn(runs)]
+    tasks = [(scenario, child, scale) for child in spawn_seeds(seed, runs)]
     if workers > 1:
         with make_executor("process", workers) as pool:  # forkserver: no fork() of a threaded process
             outputs = list(pool.map(_one, tasks))
@@ -70,7 +69,7 @@ def validation_runs(scenario: NetworkScenario, runs: int, *, seed: int | None = 
         "case": str(scenario.case_dir),
         "seed": seed,
         "runs": runs,
-        "scale": scenario.scale,
+        "scale": int(scale) if scale is not None else scenario.scale,
         "runtime_s": float(sum(o[3] for o in outputs)),
         "attribution": "Observed series: UNHCR; ACLED; via djgroen/FabFlee",
     }

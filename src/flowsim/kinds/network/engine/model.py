@@ -69,14 +69,16 @@ class NetworkModel(Travel, Choice, Roads, mesa.Model):
         scenario: the network scenario (rules, settings and case).
         rng: seed or ``numpy.random.Generator``; all randomness flows from it.
         days: days to simulate (default: the scenario's).
+        scale: people per agent (default: the scenario's ``agent_scale``, else Flee's ``hasten``).
     """
 
-    def __init__(self, scenario: NetworkScenario, *, rng: int | np.random.Generator | None = None, days: int | None = None) -> None:
+    def __init__(self, scenario: NetworkScenario, *, rng: int | np.random.Generator | None = None, days: int | None = None,
+                 scale: int | None = None) -> None:
         super().__init__(rng=rng)
         self.network_scenario = scenario
         self.case = scenario.network_case
         self.days = days or scenario.days
-        self.scale = scenario.scale
+        self.scale = int(scale) if scale is not None else scenario.scale
         self.flee_rules = scenario.rules == "flee"
         self._build_places()
         self._build_links()

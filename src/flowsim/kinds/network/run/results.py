@@ -34,9 +34,9 @@ class NetworkResult:
     meta: dict = field(default_factory=dict)
     score: dict = field(default_factory=dict)
 
-
-def _prepare(scenario: NetworkScenario, scale: int | None) -> NetworkScenario:
-    return scenario.with_overrides({"agent_scale": int(scale)}) if scale is not None else scenario
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The run's tables by name (``camps``, ``daily``)."""
+        return {"camps": self.camps, "daily": self.daily}
 
 
 def simulate_network(scenario: NetworkScenario, *, seed: int | None = None, scale: int | None = None) -> NetworkResult:
@@ -47,10 +47,9 @@ def simulate_network(scenario: NetworkScenario, *, seed: int | None = None, scal
         seed: default: ``calendar.seed``.
         scale: people per agent (default: the scenario's ``agent_scale`` / ``hasten``).
     """
-    scenario = _prepare(scenario, scale)
     seed = scenario.calendar.seed if seed is None else seed
     start = time.perf_counter()
-    run = NetworkModel(scenario, rng=seed).run()
+    run = NetworkModel(scenario, rng=seed, scale=scale).run()
     runtime = time.perf_counter() - start
     meta = _meta(scenario, run, seed=seed, runtime=runtime)
     return NetworkResult(camps=camps_table(run), daily=daily_table(run), meta=meta)

@@ -46,10 +46,23 @@ def rows(path: Path) -> list[tuple[int, list[str]]]:
                 fail(path, reader.line_num, None, f"is not valid CSV ({exc}).", "Fields are separated by commas; a field with a comma or quote must be quoted.")
             return out
     except UnicodeDecodeError as exc:
-        fail(path, None, None, f"is not UTF-8 text ({exc.reason} at byte {exc.start}).", "Flee reads its CSV files as UTF-8.")
+        line, column = _position(path, exc.start)
+        fail(path, line, column, f"is not UTF-8 text ({exc.reason} at byte {exc.start}).",
+             "Flee reads its CSV files as UTF-8.")
     except OSError as exc:
         fail(path, None, None, f"cannot be read ({exc.strerror}).")
     return []
+
+
+def _position(path: Path, offset: int) -> tuple[int | None, str | None]:
+    """(line, column) of a byte offset in a file (the decoder counts bytes after the BOM it skipped)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None, None
+    offset += 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    before = data[:offset]
+    return before.count(b"\n") + 1, str(offset - (before.rfind(b"\n") + 1) + 1)
 
 
 def is_comment(row: list[str]) -> bool:

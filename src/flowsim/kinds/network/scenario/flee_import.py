@@ -108,6 +108,10 @@ def import_flee(case_dir: str | Path, out: str | Path, settings: str | Path | No
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
+    try:
+        load_network_scenario(tmp)  # the file must load before it replaces anything
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, out)
-    load_network_scenario(out)  # the file we wrote must load
     return out

@@ -37,6 +37,9 @@ import numpy as np
 from flowsim.kinds.network.scenario.flee_csv import FleeFormatError, fail, is_blank, is_comment, parse_date, parse_float, parse_int, rows, suggest
 from flowsim.kinds.network.scenario.flee_series import FleeSeries, apply_corrections, read_source_data
 
+MAX_PERIOD_DAYS = 3_653
+"""Longest simulated period (ten years; Flee cases span months to a few years): arrays are days x locations."""
+
 __all__ = ["FleeCase", "FleeClosure", "FleeFormatError", "FleeLocation", "FleeRoute", "FleeSeries", "location_kind", "read_case"]
 
 LOCATION_COLUMNS = (
@@ -125,9 +128,6 @@ class FleeCase:
     @property
     def camp_names(self) -> list[str]:
         return [loc.name for loc in self.locations if loc.kind in ("camp", "idpcamp")]
-
-    def location_index(self) -> dict[str, int]:
-        return {loc.name: i for i, loc in enumerate(self.locations)}
 
 
 def location_kind(location_type: str) -> str:
@@ -324,8 +324,9 @@ def read_period(input_dir: Path) -> tuple[dt.date, int, str]:
             start = parse_date(path, line, "2", row[1])
         elif key == "length":
             length = parse_int(path, line, "2", row[1], "Length is a number of days.")
-            if length < 1:
-                fail(path, line, "2", f"Length {length} is not positive.", "Length is a number of days, at least 1.")
+            if not 1 <= length <= MAX_PERIOD_DAYS:
+                fail(path, line, "2", f"Length {length} is not a number of days from 1 to {MAX_PERIOD_DAYS:,}.",
+                     "Length is the simulated period in days (Flee cases span months to a few years).")
     if start is None or length is None:
         missing = "StartDate" if start is None else "Length"
         fail(path, None, None, f"has no {missing} row.", "The file needs StartDate,YYYY-MM-DD and Length,N.")

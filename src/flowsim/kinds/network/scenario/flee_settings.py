@@ -35,14 +35,15 @@ Source: Flee 3.1, ``flee/SimulationSettings.py`` (Groen et al., https://github.c
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from flowsim.errors import ScenarioError
+from flowsim.scenario.document import Located, strip_lines
+from flowsim.scenario.reader import collect_lines, read_yaml
+from flowsim.scenario.spec import Spec
 
 IGNORED_BY_FLEE_31 = {
     ("spawn_rules", "sum_from_camps"): "Flee 3.1 spawns from the total series (refugees.csv) whatever this says",
@@ -51,19 +52,17 @@ IGNORED_BY_FLEE_31 = {
     ("move_rules", "capacity_scaling"): "Flee 3.1 does not scale camp capacities",
 }
 
-NonNegative = Annotated[float, Field(ge=0.0)]
+MAX_SETTING = 1e6
+"""Largest weight, power, softening or speed (km a day) accepted: Flee's own are below 1,000."""
+NonNegative = Annotated[float, Field(ge=0.0, le=MAX_SETTING)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MoveRules(_Spec):
+class MoveRules(Spec):
     """Flee's movement settings (``move_rules`` of ``simsetting.yml``)."""
 
-    max_move_speed: Annotated[float, Field(gt=0.0)] = 360.0
-    max_walk_speed: Annotated[float, Field(gt=0.0)] = 35.0
+    max_move_speed: Annotated[float, Field(gt=0.0, le=MAX_SETTING)] = 360.0
+    max_walk_speed: Annotated[float, Field(gt=0.0, le=MAX_SETTING)] = 35.0
     foreign_weight: NonNegative = 1.0
     camp_weight: NonNegative = 1.0
     conflict_weight: NonNegative = 1.0 / 3.16227766017
@@ -81,7 +80,7 @@ class MoveRules(_Spec):
     distance_power: NonNegative = 1.0
 
 
-class SpawnRules(_Spec):
+class SpawnRules(Spec):
     """Flee's spawning settings (``spawn_rules``)."""
 
     conflict_spawn_decay: list[NonNegative] | None = None
@@ -90,12 +89,12 @@ class SpawnRules(_Spec):
     spawn_from: str = Field(default="total", pattern="^(total|camps)$")
 
 
-class FleeRules(_Spec):
+class FleeRules(Spec):
     """All of Flee's rule settings a run needs."""
 
     move_rules: MoveRules = MoveRules()
     spawn_rules: SpawnRules = SpawnRules()
-    hasten: Annotated[int, Field(ge=1)] = 1
+    hasten: Annotated[int, Field(ge=1, le=1000)] = 1
 
     def conflict_decay(self, days_since_conflict: int | Any) -> Any:
         """Flee's spawn decay for a conflict ``days_since_conflict`` old (30-day buckets)."""
@@ -119,20 +118,8 @@ def read_simsetting(path: str | Path) -> tuple[dict, list[str]]:
         ScenarioError: the file is not YAML or a value has the wrong type.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        root, data = yaml.compose(text), yaml.safe_load(text)
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc.strerror}).") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{path}: is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8.") from None
-    except RecursionError:
-        raise ScenarioError(f"{path}: values are nested too deeply; a settings file has two levels.") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one paragraph
-        raise ScenarioError(f"{path}{line}: cannot be read as YAML ({problem}).") from None
+    root = read_yaml(path, what="Flee's simsetting.yml")  # bounded; the line of every key
+    data = strip_lines(root)
     data = {} if data is None else data
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}, line 1: is not a mapping of settings (move_rules:, spawn_rules:, "
@@ -180,25 +167,6 @@ def _short(value: Any) -> str:
 
 
 def _line_of(root: Any, keys: tuple[str, ...]) -> str:
-    """'line N' of the deepest of ``keys`` found in the YAML node tree (line 1 if none)."""
-    line, node = 1, root
-    for key in keys:
-        if not isinstance(node, yaml.MappingNode):
-            break
-        for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
-                line, node = key_node.start_mark.line + 1, value_node
-                break
-        else:
-            break
-    return f"line {line}"
-
-
-def rules_to_plain(rules: FleeRules) -> dict:
-    """The settings as plain YAML-ready data (floats rounded for reading)."""
-    data = rules.model_dump()
-    mr = data["move_rules"]
-    for key, value in mr.items():
-        if isinstance(value, float) and not math.isfinite(value):
-            mr[key] = None
-    return data
+    """'line N' of the deepest of ``keys`` in the document (line 1 if none)."""
+    _, line = Located(collect_lines(root), "").where(keys) if isinstance(root, dict) else ("", None)
+    return f"line {line or 1}"

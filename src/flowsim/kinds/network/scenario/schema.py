@@ -22,35 +22,33 @@ calibrate. This module is the only one that reads such a file; it returns a
 | ``fit_until`` | date | last day of data used for calibration; later days are the forecast |
 | ``calibration.parameters[]`` | list | ``name`` (dotted path), ``low``, ``high``, ``scale`` |
 | ``calibration.calibrated_file`` | path | calibrated values applied on load |
+| ``closures[]`` | list | what-ifs: closures added to the case's ``closures.csv`` (``kind``, ``name1``, ``name2``, ``start``, ``end`` days as Flee counts them; ``end: -1`` never reopens) |
 """
 
 from __future__ import annotations
 
-import os
-import stat
-
+import dataclasses
 import datetime as dt
-import difflib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, ClassVar, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
-
-from flowsim.kinds.network.scenario.flee_reader import FleeCase, read_case
-from flowsim.kinds.network.scenario.flee_settings import FleeRules
+from pydantic import Field, PrivateAttr, ValidationError
 
 from flowsim.errors import ScenarioError
+from flowsim.kinds.network.scenario.flee_reader import MAX_PERIOD_DAYS, FleeCase, FleeClosure, read_case
+from flowsim.kinds.network.scenario.flee_settings import FleeRules
+from flowsim.scenario.document import Located, dotted_key, explain, get_path, line_text, strip_lines
+from flowsim.scenario.reader import apply_calibrated_file, collect_lines, read_yaml, safe_resolve
+from flowsim.scenario.spec import CalibrationParameter, Identifier, ScenarioSpec, Seed, Share, Spec, Text
 
-Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+MAX_DAYS = MAX_PERIOD_DAYS  # the longest period a Flee case may have
+MAX_AGENT_SCALE = 10_000_000
+MAX_WEIGHT = 1_000.0  # |a logit weight|
+MAX_PARAMETERS = 100
+Weight = Annotated[float, Field(ge=-MAX_WEIGHT, le=MAX_WEIGHT)]
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FlowsimRules(_Spec):
+class FlowsimRules(Spec):
     """flowsim's own choice model on a network (``rules: flowsim``).
 
     Leaving is a daily chance by kind of place, as in Flee; the choice among reachable
@@ -59,66 +57,97 @@ class FlowsimRules(_Spec):
     over routes of up to ``awareness_level`` steps; camps that are full are avoided as in Flee.
     """
 
-    leave_conflict: Probability = 1.0
-    leave_town: Probability = 0.3
-    leave_camp: Probability = 0.001
-    distance_per_100km: float = -1.0
-    camp: float = 1.0
-    foreign: float = 0.5
-    conflict: float = -1.0
+    leave_conflict: Share = 1.0
+    leave_town: Share = 0.3
+    leave_camp: Share = 0.001
+    distance_per_100km: Weight = -1.0
+    camp: Weight = 1.0
+    foreign: Weight = 0.5
+    conflict: Weight = -1.0
     awareness_level: Annotated[int, Field(ge=1, le=3)] = 1
-    speed_km_day: Annotated[float, Field(gt=0.0)] = 200.0
+    speed_km_day: Annotated[float, Field(gt=0.0, le=100_000.0)] = 200.0
 
 
-class Calendar(_Spec):
-    days: Annotated[int, Field(ge=1)] | None = None
-    seed: int = 0
+class Calendar(Spec):
+    days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = None
+    seed: Seed = 0
 
 
-class CalibrationParameter(_Spec):
-    name: str
-    low: float
-    high: float
-    scale: Literal["linear", "log"] = "linear"
+class CalibrationSpec(Spec):
+    parameters: Annotated[list[CalibrationParameter], Field(max_length=MAX_PARAMETERS)] = Field(default_factory=list)
+    calibrated_file: Text | None = None
+    scale: Annotated[int, Field(ge=1, le=MAX_AGENT_SCALE)] | None = None
 
 
-class CalibrationSpec(_Spec):
-    parameters: list[CalibrationParameter] = Field(default_factory=list)
-    calibrated_file: str | None = None
-    scale: Annotated[int, Field(ge=1)] | None = None
+class ExtraClosure(Spec):
+    """A closure a what-if adds to the case's own (a row of Flee's ``closures.csv``)."""
+
+    kind: Literal["country", "location", "link", "camp", "idpcamp"]
+    name1: Text
+    name2: Text = ""
+    start: Annotated[int, Field(ge=0, le=MAX_DAYS)]
+    end: Annotated[int, Field(ge=-1, le=MAX_DAYS)] = -1
 
 
-class NetworkScenario(_Spec):
+class NetworkScenario(ScenarioSpec):
     """A network scenario (see the module docstring for the keys)."""
 
+    KIND: ClassVar[str] = "network"
     name: Identifier
-    description: str = ""
+    description: Text = ""
     kind: Literal["network"] = "network"
-    case: str
+    case: Text
     calendar: Calendar = Calendar()
     rules: Literal["flee", "flowsim"] = "flee"
     flee: FleeRules = FleeRules()
     flowsim_rules: FlowsimRules = FlowsimRules()
-    agent_scale: Annotated[int, Field(ge=1)] | None = None
+    agent_scale: Annotated[int, Field(ge=1, le=MAX_AGENT_SCALE)] | None = None
     fit_until: dt.date | None = None
     calibration: CalibrationSpec = CalibrationSpec()
-    _source: Path | None = PrivateAttr(default=None)
+    closures: Annotated[list[ExtraClosure], Field(max_length=MAX_PARAMETERS * 10)] = Field(default_factory=list)
     _case: FleeCase | None = PrivateAttr(default=None)
 
-    @property
-    def source_path(self) -> Path | None:
-        return self._source
+    @classmethod
+    def from_document(cls, data: dict, located: Located, source: Path | None) -> NetworkScenario:
+        plain = strip_lines(data)
+        try:
+            scenario = cls.model_validate(plain)
+        except ValidationError as err:
+            raise ScenarioError(explain(err, located, plain, cls)) from None
+        dumped = scenario.model_dump()
+        for i, parameter in enumerate(scenario.calibration.parameters):
+            try:
+                get_path(dumped, parameter.name.split("."))
+            except KeyError as err:
+                loc = ("calibration", "parameters", i, "name")
+                file, line = located.where(loc)
+                raise ScenarioError(f"{file}, {line_text(line)}, key '{dotted_key(loc, plain)}': '{parameter.name}' "
+                                    f"does not name a value ({err.args[0]}).") from None
+        scenario._source_path = source
+        return scenario
+
+    @classmethod
+    def may_add(cls, parts: list[str]) -> bool:
+        """A calibrated file may set ``fit_until`` (the period it was fitted on)."""
+        return parts == ["fit_until"]
+
+    def _after_overrides(self, new: NetworkScenario) -> None:
+        new._case = self._case
 
     @property
     def network_case(self) -> FleeCase:
-        """The Flee case this scenario runs (read once, on load)."""
+        """The Flee case this scenario runs (read once, on load), with the scenario's extra closures."""
         if self._case is None:
-            self._case = read_case(self.case_dir)
+            case = read_case(self.case_dir)
+            if self.closures:
+                extra = tuple(FleeClosure(c.kind, c.name1, c.name2, c.start, c.end, 0) for c in self.closures)
+                case = dataclasses.replace(case, closures=case.closures + extra)
+            self._case = case
         return self._case
 
     @property
     def case_dir(self) -> Path:
-        base = self._source.parent if self._source is not None else Path.cwd()
+        base = self._source_path.parent if self._source_path is not None else Path.cwd()
         return (base / self.case).resolve()
 
     @property
@@ -134,107 +163,6 @@ class NetworkScenario(_Spec):
     def start(self) -> dt.date:
         return self.network_case.start_date
 
-    def get_value(self, dotted: str) -> Any:
-        node: Any = self.model_dump()
-        for part in dotted.split("."):
-            node = node[part]
-        return node
-
-    def value_of(self, dotted: str) -> Any:
-        """The current value of a dotted setting (``flee.move_rules.camp_weight``)."""
-        node: Any = self.model_dump()
-        for part in dotted.split("."):
-            if not isinstance(node, dict) or part not in node:
-                raise ScenarioError(f"{self._source}: calibration parameter {dotted!r} is not a setting of this scenario.")
-            node = node[part]
-        return node
-
-    def with_overrides(self, values: dict[str, Any]) -> NetworkScenario:
-        """A copy with dotted-path values replaced (calibration proposals, ``--scale``)."""
-        data = self.model_dump()
-        for dotted, value in values.items():
-            parts = dotted.split(".")
-            node = data
-            for part in parts[:-1]:
-                node = node[part]
-            if parts[-1] not in node:
-                raise ScenarioError(f"{self._source}: calibration parameter {dotted!r} is not a setting of this scenario.")
-            old = node[parts[-1]]
-            node[parts[-1]] = int(round(value)) if isinstance(old, int) and not isinstance(old, bool) else value
-        new = _validate(data, self._source, {})
-        new._case = self._case
-        return new
-
-
-def is_network_file(path: str | Path) -> bool:
-    """Whether a YAML file is a network scenario (``kind: network``), read cheaply.
-
-    Only a regular file is opened (a FIFO or a device would block), and only its first
-    megabyte is read, bytes that are not UTF-8 replaced: anything odd is left to the
-    scenario loader, which explains it.
-    """
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return False
-        with open(path, "rb") as handle:
-            head = handle.read(1 << 20).decode("utf-8", errors="replace")
-    except (OSError, ValueError):
-        return False
-    for line in head.splitlines():
-        if line.startswith("kind:"):
-            return line.split(":", 1)[1].split("#")[0].strip() == "network"
-    return False
-
-
-def _lines(node: yaml.Node, prefix: tuple = ()) -> dict[tuple, int]:
-    out = {prefix: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            out.update(_lines(value, prefix + (key.value,)))
-            out[prefix + (key.value,)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            out.update(_lines(item, prefix + (i,)))
-    return out
-
-
-def _validate(data: dict, source: Path | None, lines: dict[tuple, int]) -> NetworkScenario:
-    try:
-        scenario = NetworkScenario.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        line = None
-        for cut in range(len(loc), -1, -1):
-            if loc[:cut] in lines:
-                line = lines[loc[:cut]]
-                break
-        key = ".".join(str(p) for p in loc)
-        where = f"{source}" + (f", line {line}" if line else "")
-        message = f"{where}: {key}: {err['msg']}."
-        if err["type"] == "extra_forbidden":
-            allowed = _allowed(loc[:-1])
-            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-            message = f"{where}: {key} is not a known key." + (f" Did you mean {close[0]!r}?" if close else "") + " Allowed here: " + ", ".join(allowed) + "."
-        raise ScenarioError(message) from None
-    scenario._source = source
-    return scenario
-
-
-def _allowed(loc: tuple) -> list[str]:
-    model: Any = NetworkScenario
-    for part in loc:
-        if isinstance(part, int) or model is None:
-            continue
-        field = model.model_fields.get(part)
-        annotation = field.annotation if field else None
-        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
-        if model is None and field is not None:
-            for arg in getattr(annotation, "__args__", ()):
-                if isinstance(arg, type) and issubclass(arg, BaseModel):
-                    model = arg
-    return sorted(model.model_fields) if model is not None else []
-
 
 def load_network_scenario(path: str | Path) -> NetworkScenario:
     """Read a network scenario YAML and the Flee case it names.
@@ -242,47 +170,45 @@ def load_network_scenario(path: str | Path) -> NetworkScenario:
     Raises:
         ScenarioError: the YAML or the case files are malformed (file, line, key, what is allowed).
     """
-    path = Path(path).resolve()
-    try:
-        text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc.strerror}).") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{path}: is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8.") from None
-    except RecursionError:
-        raise ScenarioError(f"{path}: values are nested too deeply; a network scenario needs a few levels.") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one paragraph
-        raise ScenarioError(f"{path}{line}: is not valid YAML ({problem}).") from None
+    path = safe_resolve(Path(path))
+    data = read_yaml(path, what="a network scenario")
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: a scenario is a mapping of keys (name:, case:, rules:, …).")
-    lines = _lines(node) if node is not None else {}
-    scenario = _validate(data, path, lines)
+        raise ScenarioError(f"{path}, line 1: a network scenario is a YAML mapping of keys such as 'name', 'kind', "
+                            f"'case', 'calendar', 'rules'; found {type(data).__name__}.")
+    located = Located(collect_lines(data), str(path))
+    apply_calibrated_file(data, path, located, may_add=NetworkScenario.may_add)
+    scenario = NetworkScenario.from_document(data, located, path)
+    where = {key: "{}, {}".format(*_file_line(located, key)) for key in (("case",), ("calendar", "days"), ("fit_until",))}
     if not scenario.case_dir.is_dir():
-        raise ScenarioError(f"{path}, line {lines.get(('case',), '?')}: case: {scenario.case} is not a folder (resolved to {scenario.case_dir}). It names the Flee case folder, relative to this file.")
-    calibrated = scenario.calibration.calibrated_file
-    if calibrated:
-        cal_path = path.parent / calibrated
-        if cal_path.exists():
-            try:
-                values = yaml.safe_load(cal_path.read_text(encoding="utf-8")) or {}
-            except (OSError, ValueError, RecursionError, yaml.YAMLError) as exc:
-                raise ScenarioError(f"{cal_path}: cannot be read as a calibrated parameter file "
-                                    f"({' '.join(str(exc).split())[:200]}).") from None
-            if not isinstance(values, dict) or not isinstance(values.get("parameters", values), dict):
-                raise ScenarioError(f"{cal_path}, line 1: a calibrated parameter file holds a mapping 'parameters:' of "
-                                    "setting names to values, as written by 'flowsim calibrate'.")
-            scenario = scenario.with_overrides(values.get("parameters", values))
+        raise ScenarioError(f"{where[('case',)]}: case: {scenario.case} is not a folder (resolved to {scenario.case_dir}). It names the Flee case folder, relative to this file.")
     case = scenario.network_case
+    _check_closures(scenario, case, located)
     if case.conflicts is not None and case.conflicts.shape[0] < scenario.days:
-        raise ScenarioError(f"{path}, line {lines.get(('calendar', 'days'), '?')}: calendar.days is {scenario.days} but conflicts.csv of the case has "
+        raise ScenarioError(f"{where[('calendar', 'days')]}: calendar.days is {scenario.days} but conflicts.csv of the case has "
                             f"{case.conflicts.shape[0]} days. Set calendar.days to {case.conflicts.shape[0]} or fewer (Flee 3.1 would stop with an IndexError on day {case.conflicts.shape[0]}).")
     if scenario.fit_until is not None:
         last = case.start_date + dt.timedelta(days=scenario.days - 1)
         if not case.start_date <= scenario.fit_until < last:
-            raise ScenarioError(f"{path}, line {lines.get(('fit_until',), '?')}: fit_until {scenario.fit_until} is outside the simulated period {case.start_date} to {last} (it must leave at least one day to forecast).")
+            raise ScenarioError(f"{where[('fit_until',)]}: fit_until {scenario.fit_until} is outside the simulated period {case.start_date} to {last} (it must leave at least one day to forecast).")
     return scenario
+
+
+def _file_line(located: Located, key: tuple) -> tuple[str, str]:
+    file, line = located.where(key)
+    return file, line_text(line)
+
+
+def _check_closures(scenario: NetworkScenario, case: FleeCase, located: Located) -> None:
+    """Every place or country an extra closure names is one of the case's."""
+    names = {location.name for location in case.locations}
+    countries = {location.country for location in case.locations}
+    for i, closure in enumerate(scenario.closures):
+        wanted = [("name1", closure.name1)] + ([("name2", closure.name2)] if closure.kind in ("link", "country") else [])
+        for key, name in wanted:
+            allowed = countries if closure.kind == "country" else names
+            if name not in allowed:
+                file, line = _file_line(located, ("closures", i, key))
+                what = "country of the case's locations" if closure.kind == "country" else "location of the case"
+                close = ", ".join(sorted(allowed)[:12])
+                raise ScenarioError(f"{file}, {line}, key 'closures.{i}.{key}': {name!r} is not a {what}; "
+                                    f"allowed: {close}{', …' if len(allowed) > 12 else ''}.")
