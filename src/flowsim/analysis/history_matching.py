@@ -45,7 +45,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,9 +53,6 @@ import pandas as pd
 from flowsim.analysis.abc_model import Prior
 from flowsim.analysis.targets import Target, TargetSet
 from flowsim.errors import CalibrationError
-
-if TYPE_CHECKING:
-    from flowsim.kinds.mobilization.scenario import Scenario
 
 CUTOFF = 3.0
 """Implausibility above which a parameter set is ruled out for a target (three-sigma rule)."""
@@ -338,10 +335,13 @@ def scenario_simulator(model: Callable[[dict[str, float]], dict[str, float]], pr
     return simulate_at
 
 
-def scenario_history_match(scenario: Scenario, targets: TargetSet, *, waves: int = 3, runs_per_wave: int = 60,
+def scenario_history_match(scenario: Any, targets: TargetSet, *, waves: int = 3, runs_per_wave: int = 60,
                            scale: float | None = None, seed: int | None = None, workers: int = 1,
                            candidates: int = 5_000) -> tuple[HistoryMatch, pd.DataFrame]:
     """History-match a scenario's free parameters against every target of its targets file.
+
+    ``scenario`` is a mobilization scenario (with a ``calibration:`` section); shared analysis
+    code does not import the kind's classes (tests/test_architecture.py).
 
     Runs use the calibration's target model (a run's seed follows from its parameters, so the
     same waves give the same runs); ``scale`` defaults to ``calibration.scale``.
