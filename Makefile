@@ -52,6 +52,8 @@ docs: $(DOCS_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_engine.py --scale 20
+	$(BIN)/python bench/bench_calibration.py
 	$(BIN)/python bench/bench_ensemble.py
 	$(BIN)/python bench/bench_dashboard.py
 

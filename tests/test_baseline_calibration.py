@@ -25,9 +25,24 @@ CALIBRATION_TARGETS = [t.id for t in scenario_targets(load_scenario(BASELINE)) i
 #: Calibration targets the committed calibration does not yet hold in 8 of 10 posterior-
 #: predictive runs, by id with the reason. Such a target stays a calibration target (it is not
 #: demoted to a check) and is marked as a known miss: strictly, so the day a better calibration
-#: holds it this test says so and the mark must go. The committed calibration (24 min of
-#: ABC-SMC at scale 40, 50 particles, 17 populations, final threshold 0.25) holds all of them.
-NOT_YET_HELD: dict[str, str] = {}
+#: holds it this test says so and the mark must go. The calibration before the mechanisms of
+#: issue 21 (24 min of ABC-SMC at scale 40, 50 particles, 17 populations, final threshold 0.25)
+#: held all of them with the model of its day.
+_RECALIBRATED = ("after the new mechanisms (reinforced posts, the pool of the willing, staying home, transit) "
+                 "the recalibration of 6 Dec (28 min on a loaded machine: 5 populations, 1,005 simulations, "
+                 "ESS 11) holds it in fewer than 8 of 10 runs: ")
+NOT_YET_HELD: dict[str, str] = {
+    "F1_3": _RECALIBRATED + "7 of 10, median 296,000 at the top of [200,000, 300,000]",
+    "F2": _RECALIBRATED + "4 of 10, median 171,000 above 169,000 (transit moves more on)",
+    "F4": _RECALIBRATED + "7 of 10",
+    "F7_exits": _RECALIBRATED + "6 of 10",
+    "F8": _RECALIBRATED + "6 of 10 (transit passengers do not register)",
+    "F11": _RECALIBRATED + "5 of 10, median 535,000 below 600,000 (the pool of the willing drains)",
+    "F15": _RECALIBRATED + "3 of 10, median rent index 3.3",
+    "UL04": _RECALIBRATED + "the Upper Lars queue depends on Georgia's reinforcement and on staying home",
+    "EU02": _RECALIBRATED + "Schengen entries near the lower bound",
+    "KZ12": _RECALIBRATED + "IIN registrations (transit passengers do not register)",
+}
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +64,13 @@ def one_run():
     return simulate(load_scenario(BASELINE), seed=2022, scale=1)
 
 
-def test_the_baseline_is_calibrated_from_its_committed_files():
+def test_the_baseline_is_calibrated_from_its_committed_files(record):
     scenario = load_scenario(BASELINE)
     assert scenario.calibrated_path is not None and scenario.calibrated_path.exists()
     assert scenario.calibrated_path.with_name(scenario.calibrated_path.stem + ".record.yaml").exists()
     posterior = load_posterior(scenario)
-    assert posterior is not None and len(posterior.weights) >= 50
+    # the whole final population of the recorded calibration, enough for the predictive draws
+    assert posterior is not None and len(posterior.weights) == record["population_size"] >= RUNS
     assert set(posterior.parameters) == {p.name for p in scenario.calibration.parameters}
 
 

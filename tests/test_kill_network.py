@@ -102,11 +102,3 @@ def test_a_killed_network_calibration_restarts_cleanly(scenario, tmp_path):
     # the same seed gives the same calibration whichever worker finished first, killed or not
     assert calibrated.read_bytes().split(b"\n", 2)[2] == first.split(b"\n", 2)[2]
     assert (out / "posterior.csv").read_bytes() == posterior
-
-
-def test_ensemble_refuses_a_network_scenario_before_touching_anything(scenario, tmp_path, capsys):
-    out = tmp_path / "never"
-    assert main(["ensemble", str(scenario), "--runs", "2", "--out", str(out)]) == 2
-    err = capsys.readouterr().err
-    assert "network scenario" in err and "flowsim validate" in err and err.count("\n") == 1
-    assert not out.exists()

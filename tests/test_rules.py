@@ -140,6 +140,22 @@ def test_largest_remainder_split_is_exact_and_proportional():
     assert rules.split_largest_remainder(0, np.array([1.0])).tolist() == [0]
 
 
+def test_the_split_of_every_group_at_once_gives_the_numbers_of_one_group_at_a_time():
+    """Ordinary travellers are split over a country's open crossings for all countries at once."""
+    generator = np.random.default_rng(4)
+    for _ in range(200):
+        groups = int(generator.integers(1, 6))
+        group = generator.integers(0, groups, size=int(generator.integers(1, 15)))
+        # ties of remainders (equal weights) and closed crossings (weight 0) included
+        weights = generator.choice([0.0, 1.0, 2.5, 1 / 3, 7.0], size=group.size)
+        totals = generator.integers(0, 40, size=groups)
+        sums = np.array([weights[group == g].sum() for g in range(groups)])
+        expected = np.zeros(group.size, dtype=np.int64)
+        for g in np.flatnonzero(totals > 0):
+            expected[group == g] = rules.split_largest_remainder(int(totals[g]), weights[group == g])
+        assert rules.split_largest_remainder_by_group(totals, group, weights, sums).tolist() == expected.tolist()
+
+
 def test_stochastic_rounding_keeps_the_mean():
     values = rules.stochastic_round(np.full(100_000, 1.3), rng())
     assert set(np.unique(values)) == {1, 2}

@@ -49,7 +49,7 @@ import yaml
 
 from flowsim.analysis.abc_model import EXPIRED, Prior, TargetDistance, TargetModel, scenario_priors
 from flowsim.analysis.diagnostics import posterior_diagnostics, prior_informativeness, value_provenance
-from flowsim.analysis.executors import make_executor
+from flowsim.analysis.executors import make_executor, resolve_kind
 from flowsim.analysis.targets import OUTSIDE, TargetSet
 from flowsim.analysis.validation import validate
 from flowsim.errors import CalibrationError
@@ -129,6 +129,7 @@ def calibrate(
     out_dir: Path,
     scale: float | None = None,
     workers: int = 1,
+    scheduler: str | None = None,
     population_size: int = 100,
     seed: int | None = None,
     min_acceptance_rate: float = 0.01,
@@ -149,11 +150,13 @@ def calibrate(
             stop it and the result does not depend on the machine's speed or load.
         out_dir: folder for pyABC's database ``abc.db``.
         scale: people per agent during calibration; default ``calibration.scale``.
-        workers: processes sampling in parallel.
+        workers: processes sampling in parallel (a local process pool).
+        scheduler: address of a Dask scheduler (``tcp://host:8786``) whose workers run the
+            simulations instead; ``workers`` is then ignored.
         population_size: accepted particles per population.
         seed: root seed of the model runs and of pyABC's proposals; default the scenario's
             calendar seed. With no wall-time budget (or one that is not reached) the same seed
-            gives the same posterior whatever the number of workers
+            gives the same posterior whatever the number of workers, on a process pool or a Dask cluster
             (:class:`flowsim.analysis.abc_sampler.SeededPoolSampler`).
         min_acceptance_rate: stop when a population's acceptance rate falls below this (> 0).
         max_simulations: stop after this many simulations (checked between populations).
@@ -192,9 +195,6 @@ def calibrate(
             f"{workers} worker(s). Raise --budget, lower --population-size, add --workers or raise --scale."
         )
 
-    informativeness = (prior_informativeness(scenario, targets, priors, draws=prior_draws, scale=scale,
-                                             seed=seed, workers=workers) if prior_draws > 0 else None)
-
     deadline = time.time() + budget.total_seconds() if budget is not None else math.inf
     model = TargetModel(scenario, targets, priors, scale, seed, deadline)
     prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.lower, p.upper - p.lower) for p in priors})
@@ -202,7 +202,9 @@ def calibrate(
     out_dir.mkdir(parents=True, exist_ok=True)
     db = out_dir / "abc.db"
     db.unlink(missing_ok=True)
-    with make_executor("process" if workers > 1 else "serial", workers) as pool:
+    with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
+        informativeness = (prior_informativeness(scenario, targets, priors, draws=prior_draws, scale=scale,
+                                                 seed=seed, executor=pool) if prior_draws > 0 else None)
         from flowsim.analysis.abc_sampler import SeededPoolSampler, proposal_seed
 
         np.random.seed(proposal_seed(seed, -2, 0))  # anything pyABC draws here rather than in a proposal
@@ -247,7 +249,8 @@ def calibrate(
         "scenario_hash": scenario.source_hash,
         "seed": seed,
         "scale": scale if scale is not None else scenario.behaviour.agent_scale,
-        "workers": workers,
+        "workers": None if scheduler else workers,
+        "scheduler": scheduler,
         "population_size": population_size,
         "point_estimate": "posterior weighted median" if point == "median" else "best accepted particle",
         "budget": {
@@ -294,7 +297,8 @@ def _perturbation_kernel(priors: list[Prior]):
     from flowsim.analysis.abc_kernel import PopulationSpreadTransition
 
     floor = {p.key: (KERNEL_FLOOR * (p.upper - p.lower)) ** 2 for p in priors}
-    return PopulationSpreadTransition(floor, scaling=TRANSITION_SCALING)
+    bounds = {p.key: (p.lower, p.lower + (p.upper - p.lower)) for p in priors}  # as the uniform prior's support
+    return PopulationSpreadTransition(floor, scaling=TRANSITION_SCALING, bounds=bounds)
 
 
 def _plain(value: Any, integer: bool = False) -> Any:
@@ -365,10 +369,11 @@ def _duration_text(duration: dt.timedelta) -> str:
 
 
 def check_at_scale_one(scenario: Scenario, values: dict[str, float | int], targets: TargetSet, *, runs: int,
-                       seed: int, workers: int = 1, progress: bool = False) -> dict[str, Any]:
+                       seed: int, workers: int = 1, progress: bool = False,
+                       scheduler: str | None = None) -> dict[str, Any]:
     """Validate the calibrated scenario at one agent per person; a summary for the record."""
     calibrated = scenario.with_overrides(values)
-    with make_executor("process" if workers > 1 else "serial", workers) as pool:
+    with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
         frame = validate(calibrated, runs, seed, 1.0, pool, targets=targets, progress=progress)
     failing = frame.loc[~frame["inside"], "id"].tolist()
     return {

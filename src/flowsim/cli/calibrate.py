@@ -8,7 +8,7 @@ import shlex
 from pathlib import Path
 
 from flowsim.cli.options import (
-    SCENARIO_HELP, duration, positive_int, rate, scale_value, scenario_file, seed_value,
+    SCENARIO_HELP, add_scheduler_option, duration, positive_int, rate, scale_value, scenario_file, seed_value,
     whole_number)
 
 
@@ -28,6 +28,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--scale", type=scale_value, default=None,
                         help="people per agent during calibration (default: the scenario's calibration.scale)")
     parser.add_argument("--workers", type=positive_int, default=1, help="parallel sampling processes (default 1)")
+    add_scheduler_option(parser)
     parser.add_argument("--population-size", type=positive_int, default=100,
                         help="accepted particles per population (default 100)")
     parser.add_argument("--seed", type=seed_value, default=None, help="root seed of the model runs (default: the scenario's)")
@@ -78,7 +79,7 @@ def command_text(args: argparse.Namespace) -> str:
     parts = ["flowsim", "calibrate", args.scenario]
     if args.budget is not None:
         parts += ["--budget", _budget_text(args.budget)]
-    for option, default in (("scale", None), ("workers", 1), ("population_size", 100), ("seed", None),
+    for option, default in (("scale", None), ("workers", 1), ("scheduler", None), ("population_size", 100), ("seed", None),
                             ("min_acceptance_rate", 0.01), ("max_simulations", None), ("max_populations", None),
                             ("point", "median"), ("check_runs", 3), ("prior_draws", 100), ("out", None), ("calibrated_file", None),
                             ("fit_until", None), ("history_match_runs", 40), ("history_match_waves", 2)):

@@ -134,6 +134,13 @@ def add_execution_options(parser: argparse.ArgumentParser, *,
     group.add_argument("--out", default=None, metavar="DIR", help="output folder")
 
 
+def add_scheduler_option(parser: argparse.ArgumentParser) -> None:
+    """``--scheduler``: run the simulations on a Dask cluster (`flowsim calibrate`, `validate`)."""
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="address of a running Dask scheduler, e.g. tcp://host:8786: the simulations run on its "
+                             "workers (same results as on --workers local processes); --workers is then ignored")
+
+
 def add_uncertainty_options(parser: argparse.ArgumentParser) -> None:
     """What the runs' bands carry: posterior parameter draws (the default) or seed noise only."""
     group = parser.add_argument_group("uncertainty")

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from flowsim.cli.options import (
-    RUNS, SCENARIO_HELP, add_run_options, add_uncertainty_options, positive_int, posterior_draws,
+    RUNS, SCENARIO_HELP, add_run_options, add_scheduler_option, add_uncertainty_options, positive_int, posterior_draws,
     scenario_file)
 
 
@@ -20,6 +20,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--runs", type=RUNS, default=20, help="number of runs (default 20)")
     add_run_options(parser, seed_help="root seed; run seeds are spawned from it (default: the scenario's)")
     parser.add_argument("--workers", type=positive_int, default=1, help="parallel processes (default 1)")
+    add_scheduler_option(parser)
     parser.add_argument("--targets", type=Path, default=None,
                         help="targets YAML (default: the one the scenario declares)")
     parser.add_argument("--strict", action="store_true",

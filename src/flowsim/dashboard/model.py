@@ -10,8 +10,8 @@ A scenario that cannot be used does not raise: the model keeps the one-paragraph
 :attr:`DashboardModel.error`, logs it once to the ``flowsim.dashboard`` logger (the command
 line prints it), stands still, and the page shows the same paragraph.
 
-The tables the panels draw come from each run's Mesa ``DataCollector`` (the place agents'
-daily records), built at most once per day (:meth:`DashboardModel.tables`).
+The tables the panels draw come from each run's day log (every place's figures per day,
+:class:`flowsim.kinds.mobilization.engine.places.DayLog`), built at most once per day (:meth:`DashboardModel.tables`).
 """
 
 from __future__ import annotations
@@ -27,9 +27,8 @@ import numpy as np
 import pandas as pd
 
 from flowsim.kinds.mobilization.engine import FlowModel
-from flowsim.kinds.mobilization.engine.places import CrossingPlace, DestinationPlace
 from flowsim.errors import FlowsimError
-from flowsim.kinds.mobilization.run.results import places_table
+from flowsim.kinds.mobilization.run.results import place_tables, places_table
 from flowsim.kinds.mobilization.scenario import Scenario, load_scenario
 from flowsim.scenario.catalogue import shipped_folder
 
@@ -340,11 +339,7 @@ class DashboardModel(mesa.Model):
 
     @staticmethod
     def _build_tables(run: FlowModel, population: list[np.ndarray]) -> DayTables:
-        collector = run.datacollector
-        daily = collector.get_agenttype_vars_dataframe(DestinationPlace).reset_index(drop=True)
-        crossings = collector.get_agenttype_vars_dataframe(CrossingPlace).reset_index(drop=True)
-        daily = daily.rename(columns={"place_id": "country"})
-        crossings = crossings.rename(columns={"place_id": "crossing"})
+        daily, crossings = place_tables(run, by_id=False)
         dates = [(run.start + dt.timedelta(days=d)).isoformat() for d in range(len(population))]
         pop = pd.DataFrame(np.rint(np.array(population)).astype(np.int64), columns=list(POPULATION_STATES))
         pop.insert(0, "date", dates)

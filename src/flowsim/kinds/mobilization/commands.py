@@ -64,7 +64,7 @@ def run_summary(result: RunResult, out: Path) -> str:
 def validate(scenario: Scenario, request: ValidateRequest) -> tuple[str, int]:
     """Many runs against the targets (and, with ``forecast_from``, the forecast skill); (report, exit status)."""
     from flowsim.analysis.acceptance import acceptance
-    from flowsim.analysis.executors import make_executor
+    from flowsim.analysis.executors import make_executor, resolve_kind
     from flowsim.analysis.targets import load_targets
     from flowsim.analysis.validation import format_validation, scenario_targets, validate, write_validation
     from flowsim.run.writing import check_out_folder, default_out, write_csv
@@ -76,7 +76,8 @@ def validate(scenario: Scenario, request: ValidateRequest) -> tuple[str, int]:
     seed = scenario.calendar.seed if request.seed is None else request.seed
     out = Path(request.out or default_out(scenario))
     check_out_folder(out)
-    with make_executor("process" if request.workers > 1 else "serial", request.workers) as executor:
+    scheduler = getattr(args, "scheduler", None)  # a Dask cluster, or local processes
+    with make_executor(resolve_kind(None, request.workers, scheduler), request.workers, scheduler) as executor:
         frame = validate(scenario, request.runs, seed, request.scale, executor, targets=targets,
                          progress=request.progress, posterior_draws=args.posterior_draws)
         skill = (_forecast(args, request, scenario, every_target, frame, seed, executor)
@@ -137,14 +138,15 @@ def calibrate(scenario: Scenario, request: CalibrateRequest) -> str:
         return "\n".join(lines)
     result = calibrate(
         scenario, targets, budget=args.budget, out_dir=out, scale=request.scale, workers=request.workers,
-        population_size=args.population_size, seed=request.seed, min_acceptance_rate=args.min_acceptance_rate,
+        scheduler=getattr(args, "scheduler", None), population_size=args.population_size, seed=request.seed,
+        min_acceptance_rate=args.min_acceptance_rate,
         max_simulations=args.max_simulations, max_populations=args.max_populations, point=args.point,
         progress=request.progress, prior_draws=args.prior_draws,
     )
     if args.check_runs > 0:
         result.record["validation_at_scale_1"] = check_at_scale_one(
             scenario, result.point, targets, runs=args.check_runs, seed=result.record["seed"],
-            workers=request.workers, progress=request.progress)
+            workers=request.workers, progress=request.progress, scheduler=getattr(args, "scheduler", None))
     else:
         result.record["validation_at_scale_1"] = {"runs": 0, "holds": None, "note": "skipped (--check-runs 0)"}
     if args.fit_until is not None:

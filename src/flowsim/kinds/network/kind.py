@@ -100,7 +100,8 @@ class NetworkKind:
         check_run(scenario, request.scale, request.seed)
         out = request.out or Path("outputs") / scenario.name / "validation"
         result = validation_runs(scenario, request.runs, seed=request.seed,
-                                 scale=None if request.scale is None else int(request.scale), workers=request.workers)
+                                 scale=None if request.scale is None else int(request.scale), workers=request.workers,
+                                 scheduler=(request.options or {}).get("scheduler"))
         write_network_tables(result, out)
         self.plot_folder(out)
         return _score_text(result, out), 0
@@ -121,6 +122,7 @@ class NetworkKind:
             scenario, budget=budget, out_dir=out, population_size=options.get("population_size") or 30,
             max_populations=options.get("max_populations") or 8,
             scale=None if request.scale is None else int(request.scale), seed=request.seed, workers=request.workers,
+            scheduler=options.get("scheduler"),
         )
         calibrated = options.get("calibrated_file")
         if calibrated is None:

@@ -20,7 +20,7 @@ import numpy as np
 
 from flowsim.kinds.mobilization.engine import rules
 from flowsim.kinds.mobilization.engine.people import DOC_BITS, People, Person, State, document_mask
-from flowsim.kinds.mobilization.engine.places import CrossingPlace, DestinationPlace
+from flowsim.kinds.mobilization.engine.places import CrossingPlace, DayLog, DestinationPlace
 from flowsim.kinds.mobilization.engine.population import build_cohorts
 from flowsim.kinds.mobilization.engine.state_sets import StateSet
 from flowsim.kinds.mobilization.scenario import AGE_BANDS, Event, Scenario
@@ -91,30 +91,25 @@ class FlowModel(mesa.Model):
         self._unregistered = StateSet((State.ABROAD,))  # and not registered where he is
         intensity = np.array([o.mobilization_intensity for o in scenario.origins])
         self.leaving_multiplier = self.cohorts.leaving_multiplier * intensity[self.cohorts.origin]
+        willing_share = scenario.behaviour.leaving.willing_share
+        # the pool of the willing, drained by the exodus (willing_share 1: every man is willing)
+        self.willing_fraction = (rules.willing_fraction(self.leaving_multiplier, willing_share)
+                                 if willing_share < 1.0 else np.ones(self.cohorts.size))
+        self.willing = np.rint(self.cohorts.at_home * self.willing_fraction).astype(np.int64)
         knots = scenario.behaviour.leaving.pressure
         self.pressure_days = np.array([k.after_days for k in knots], dtype=float)
         self.pressure_levels = np.array([k.level for k in knots], dtype=float)
+        self._state_counts = np.zeros((self.n_origins, len(State)), dtype=np.int64)  # people who left
         self.population_start = np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
                                             minlength=self.n_origins).astype(np.int64)
-        self.population_log: list[np.ndarray] = []
+        # the end of each day, kept for the tables (day × origin × POPULATION_STATES, in agents)
+        self.population_log = np.zeros((self.days, self.n_origins, len(POPULATION_STATES)), dtype=np.int64)
         self._ticket = 0
         self.agent_days = 0  # person-agents stepped, summed over days (for benchmarks)
         self._policy_events = [PolicyEvent(self, e) for e in scenario.events]
         for policy in self._policy_events:
             # just before the step that simulates the event's date (step k runs day k-1)
             self.schedule_event(policy.apply, at=(policy.spec.date - self.start).days + 0.5)
-
-        self.datacollector = mesa.DataCollector(
-            agenttype_reporters={
-                DestinationPlace: {name: name for name in (
-                    "date", "place_id", "entries_total", "exits_total", *DESTINATION_COUNTERS,
-                    "rent_index")},
-                CrossingPlace: {name: name for name in (
-                    "date", "place_id", "country", "mode", "arrivals", "processed", "ordinary_entries", "turned_back",
-                    "gave_up", "switched_away", "queue", "queue_vehicles", "queue_km", "mean_wait_days",
-                    "capacity", "fare_index", "status")},
-            }
-        )
 
     # ------------------------------------------------------------------ set-up
 
@@ -157,6 +152,13 @@ class FlowModel(mesa.Model):
         staffing = np.array([d.border_capacity_factor for d in dests])
         self.crossing_staffing = np.where(self.crossing_air, 1.0, staffing[self.crossing_dest])
         self.crossing_capacity = np.array([c.capacity_people for c in crossings], dtype=float) * self.crossing_staffing
+        # reinforcement of the land posts behind a queue (officers, lanes, 24-hour working)
+        self.crossing_surge = np.ones(len(crossings))
+        surge_max = np.array([d.border_surge_factor for d in dests])
+        self.crossing_surge_max = np.where(self.crossing_air, 1.0, surge_max[self.crossing_dest])
+        self.crossing_surge_days = np.array([d.border_surge_days for d in dests])[self.crossing_dest]
+        self.dest_transit = np.array([d.transit_share for d in dests])
+        self.seat_load = np.zeros(len(crossings))
         self.crossing_pedestrian_share = self._pedestrian_share()
         self.crossing_open = np.array([c.open for c in crossings])
         self.crossing_documents = np.array(
@@ -169,6 +171,7 @@ class FlowModel(mesa.Model):
         self.crossing_ordinary_share = np.array([c.ordinary_share for c in crossings])
         self.crossing_lonlat = np.array([(c.lon, c.lat) for c in crossings])
         self._capacity_carry = np.zeros(len(crossings))
+        self._open_share_sums: tuple[np.ndarray, np.ndarray] | None = None
 
         origins = sc.origins
         self.origin_lonlat = np.array([(o.lon, o.lat) for o in origins])
@@ -187,6 +190,14 @@ class FlowModel(mesa.Model):
         self.origin_savings = np.array([[o.savings_usd[w] for w in ("low", "mid", "high")] for o in origins])
         self.origin_visa = np.array([o.schengen_visa_share for o in origins])
         self.origin_eu_residence = np.array([o.eu_residence_share for o in origins])
+        self.origin_law_of_return = np.array([o.law_of_return_share for o in origins])
+        # where each region's friends and kin abroad are: where Russians live, unless the region
+        # says otherwise (Buryats' kin and trade across the Mongolian border, DEM-01)
+        where_russians_live = self.dest_resident if self.dest_resident.sum() else np.ones(len(dests))
+        tie_weights = np.array([[o.ties_destinations.get(d.id, 0.0) for d in dests] if o.ties_destinations
+                                else where_russians_live for o in origins], dtype=float)
+        self.origin_tie_cdf = np.cumsum(tie_weights, axis=1)
+        self.origin_tie_cdf /= self.origin_tie_cdf[:, -1:]
 
         links = sc.onward_links
         self.link_from = np.array([dest_index[link.from_] for link in links], dtype=np.int16)
@@ -197,9 +208,13 @@ class FlowModel(mesa.Model):
         self.first_entries_by_origin = np.zeros((len(origins), len(dests)))
         self.queue_history = np.zeros((self.days + 1, len(crossings)))
         self.capacity_history = np.zeros((self.days + 1, len(crossings)))
-        # today's counts, in people (agents times the agent scale)
-        self.destination_today = {k: np.zeros(len(dests)) for k in DESTINATION_COUNTERS}
-        self.crossing_today = {k: np.zeros(len(crossings)) for k in CROSSING_COUNTERS}
+        # today's counts, in people (agents times the agent scale): each counter is a row of
+        # one (counters × places) array, so that a day starts with one fill and ends with one copy
+        self.destination_counts = np.zeros((len(DESTINATION_COUNTERS), len(dests)))
+        self.crossing_counts = np.zeros((len(CROSSING_COUNTERS), len(crossings)))
+        self.destination_today = dict(zip(DESTINATION_COUNTERS, self.destination_counts, strict=True))
+        self.crossing_today = dict(zip(CROSSING_COUNTERS, self.crossing_counts, strict=True))
+        self.day_log = DayLog(self.days, self.destination_counts.shape, self.crossing_counts.shape)
         self.wave_stock = np.zeros(len(dests))
         self.queue_vehicles = np.zeros(len(crossings))
 
@@ -227,7 +242,7 @@ class FlowModel(mesa.Model):
         self._update_rents()
         self._end_day()
         self._table_numbers.clear()
-        self.datacollector.collect(self)
+        self.day_log.record(self)
         if self.day + 1 >= self.days:
             self.running = False
 
@@ -279,7 +294,7 @@ class FlowModel(mesa.Model):
         seats, vehicles, ppv, walkers, daily = (t[f][targets] for f in (
             "seats_per_day", "vehicles_per_day", "people_per_vehicle", "pedestrians_per_day", "daily_capacity"))
         by_road = np.maximum(vehicles, 0) * np.maximum(ppv, 0) + np.maximum(walkers, 0)
-        self.crossing_capacity[targets] = self.crossing_staffing[targets] * np.where(
+        self.crossing_capacity[targets] = self.crossing_staffing[targets] * self.crossing_surge[targets] * np.where(
             seats >= 0, seats, np.where((vehicles >= 0) | (walkers >= 0), by_road, np.maximum(daily, 0)))
         self.crossing_pedestrian_share = self._pedestrian_share()
 
@@ -298,9 +313,8 @@ class FlowModel(mesa.Model):
     def _begin_day(self) -> None:
         self.day += 1
         self._table_numbers.clear()
-        for counters in (self.destination_today, self.crossing_today):
-            for array in counters.values():
-                array[:] = 0
+        self.destination_counts.fill(0.0)
+        self.crossing_counts.fill(0.0)
 
     def _decide_to_leave(self) -> None:
         rules_ = self.behaviour.leaving
@@ -309,10 +323,12 @@ class FlowModel(mesa.Model):
         complete_factor = rules_.complete_multiplier if self.complete else 1.0
         hazard = rules.leaving_hazard(rules_.baseline_daily_hazard, rules_.shock_hazard, pressure,
                                       self.leaving_multiplier, complete_factor)
-        leavers = rules.draw_leavers(self.cohorts.at_home, hazard, self.rng)
+        hazard = rules.hazard_among_willing(hazard, self.willing_fraction)
+        leavers = rules.draw_leavers(self.willing, hazard, self.rng)
         total = int(leavers.sum())
         if total == 0:
             return
+        self.willing -= leavers
         self.cohorts.at_home -= leavers
         self._create_leavers(np.repeat(np.arange(self.cohorts.size), leavers))
 
@@ -331,11 +347,14 @@ class FlowModel(mesa.Model):
         residence = foreign & (self.rng.random(n) < self.origin_eu_residence[origin])
         documents = (DOC_BITS["internal_passport"] | foreign * DOC_BITS["foreign_passport"]
                      | visa * DOC_BITS["schengen_visa"] | residence * DOC_BITS["eu_residence"])
+        if self.origin_law_of_return.any():
+            # Israel's Law of Return: a Jewish parent, grandparent or spouse (IL-01, IL-02)
+            documents = documents | (self.rng.random(n) < self.origin_law_of_return[origin]) * DOC_BITS["law_of_return"]
         # friends and kin abroad are where Russians already live (source 003: "friends or kin
         # wait on the other side")
-        tie_weights = self.dest_resident / self.dest_resident.sum() if self.dest_resident.sum() else None
-        tie = np.where(c.ties_abroad[cohort],
-                       self.rng.choice(self.n_destinations, size=n, p=tie_weights), -1)
+        # (the draw of Generator.choice with weights, by inverse CDF, per region)
+        drawn = (self.rng.random(n)[:, None] >= self.origin_tie_cdf[origin]).sum(axis=1)
+        tie = np.where(c.ties_abroad[cohort], np.minimum(drawn, self.n_destinations - 1), -1)
         rules_ = self.behaviour.leaving
         wait = rules.deliberation_days(n, rules_.panic_share, rules_.deliberation_days_max, self.rng)
         rows = self.people.add(
@@ -345,6 +364,7 @@ class FlowModel(mesa.Model):
             act_day=self.day + wait,
         )
         self._setting_out.add(np.arange(rows.start, rows.stop))
+        self._state_counts[:, State.DELIBERATING] += np.bincount(origin, minlength=self.n_origins)
 
     def _route_utility(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Utility and availability of every crossing for the people ``idx`` (rule 2)."""
@@ -391,31 +411,40 @@ class FlowModel(mesa.Model):
     def _set_off(self) -> None:
         p = self.people
         due = self._setting_out.read(p.state)
-        idx = due[(p.state[due] == State.DELIBERATING) & (p.act_day[due] <= self.day)]
+        idx = due[(p.state[due] == State.DELIBERATING.value) & (p.act_day[due] <= self.day)]
         if idx.size == 0:
             return
         utility, allowed = self._route_utility(idx)
+        stay_home = self.behaviour.choice.stay_home
+        if stay_home is not None:
+            # staying is one more option: where every way out means days in a queue or a fare
+            # beyond his savings, a man who meant to leave stays (and does not try again)
+            utility, allowed = rules.with_staying_home(utility, allowed, stay_home)
         choice = rules.choose_options(utility, allowed, self.rng)
+        stayed = choice == self.n_crossings
+        self._set_state(idx[stayed], State.HOME_AGAIN)
+        p.stopped_reason[idx[stayed]] = 4
+        idx, choice = idx[~stayed], choice[~stayed]
         stuck = choice < 0
         # nowhere to go today (every way closed to his documents): he tries again tomorrow,
         # and gives up after a week of trying
         hopeless = idx[stuck & (self.day - p.decided_day[idx] >= NO_ROUTE_GIVE_UP_DAYS)]
-        p.state[hopeless] = State.HOME_AGAIN
+        self._set_state(hopeless, State.HOME_AGAIN)
         p.stopped_reason[hopeless] = 3
         p.act_day[idx[stuck]] = self.day + 1
         go, crossing = idx[~stuck], choice[~stuck]
         p.crossing[go] = crossing
-        p.state[go] = State.TO_BORDER
+        self._set_state(go, State.TO_BORDER)
         p.act_day[go] = self.day + rules.stochastic_round(self.access_days[p.origin[go], crossing], self.rng)
 
     def _reach_borders(self) -> None:
         p = self.people
         due = self._setting_out.read(p.state)
-        self._join_queue(due[(p.state[due] == State.TO_BORDER) & (p.act_day[due] <= self.day)])
+        self._join_queue(due[(p.state[due] == State.TO_BORDER.value) & (p.act_day[due] <= self.day)])
 
     def _join_queue(self, idx: np.ndarray) -> None:
         p = self.people
-        p.state[idx] = State.QUEUED
+        self._set_state(idx, State.QUEUED)
         self._queued.add(idx)
         p.queued_day[idx] = self.day
         p.ticket[idx] = self._ticket + np.arange(idx.size)
@@ -429,7 +458,10 @@ class FlowModel(mesa.Model):
         if queued.size == 0:
             return
         at = p.crossing[queued]
-        at_closed = ~self.crossing_open[at]
+        # a closed post serves nobody; a post whose rules changed turns away the documents it no
+        # longer accepts, whoever is already in its queue (FI-11: tourist visas from 30 Sep)
+        needed = self.crossing_documents[at]
+        at_closed = ~self.crossing_open[at] | ((p.documents[queued] & needed) != needed)
         # a man without a seat on a flight does not wait a week for one: he soon re-chooses
         by_air = self.crossing_air[at]
         patience = np.where(by_air, rules_.seat_patience_days, rules_.patience_days)
@@ -437,7 +469,7 @@ class FlowModel(mesa.Model):
         restless = queued[impatient & ~at_closed]
         give_up = restless[rules.daily_event(restless.size, rules_.give_up_probability, self.rng)]
         self.crossing_today["gave_up"] += self._people(np.bincount(p.crossing[give_up], minlength=self.n_crossings))
-        p.state[give_up] = State.HOME_AGAIN
+        self._set_state(give_up, State.HOME_AGAIN)
         p.stopped_reason[give_up] = 2
         still = np.setdiff1d(restless, give_up, assume_unique=True)
         switch_probability = np.where(self.crossing_air[p.crossing[still]], rules_.seat_rechoose_probability,
@@ -462,13 +494,13 @@ class FlowModel(mesa.Model):
                                                & documents_ok)
         choice = rules.choose_options(utility, allowed, self.rng)
         nowhere = choice < 0
-        p.state[idx[nowhere]] = State.HOME_AGAIN
+        self._set_state(idx[nowhere], State.HOME_AGAIN)
         p.stopped_reason[idx[nowhere]] = 2
         self.crossing_today["gave_up"] += self._people(np.bincount(here[nowhere], minlength=self.n_crossings))
         moved = ~nowhere & (choice != here)
         movers = idx[moved]
         self.crossing_today["switched_away"] += self._people(np.bincount(here[moved], minlength=self.n_crossings))
-        p.state[movers] = State.TO_BORDER
+        self._set_state(movers, State.TO_BORDER)
         self._setting_out.add(np.sort(movers))
         p.act_day[movers] = self.day + rules.stochastic_round(access_now[moved, choice[moved]], self.rng)
         p.crossing[movers] = choice[moved]
@@ -480,11 +512,17 @@ class FlowModel(mesa.Model):
         reachable = per_dest_share > 0
         entries = self.rng.poisson(self.dest_ordinary_in * self.dest_ordinary_factor * reachable)
         exits = self.rng.poisson(self.dest_ordinary_out * self.dest_ordinary_factor)
-        by_crossing = np.zeros(self.n_crossings)
-        for d in np.flatnonzero(entries > 0):
-            members = np.flatnonzero(self.crossing_dest == d)
-            by_crossing[members] = rules.split_largest_remainder(int(entries[d]), open_share[members])
+        by_crossing = rules.split_largest_remainder_by_group(
+            entries, self.crossing_dest, open_share, self._open_share_by_destination(open_share)).astype(float)
         return entries, exits, by_crossing
+
+    def _open_share_by_destination(self, open_share: np.ndarray) -> np.ndarray:
+        """Sum of the crossings' open shares per destination, kept until a crossing changes."""
+        kept = self._open_share_sums
+        if kept is None or not np.array_equal(kept[0], open_share):
+            sums = np.array([open_share[self.crossing_dest == d].sum() for d in range(self.n_destinations)])
+            self._open_share_sums = kept = (open_share, sums)
+        return kept[1]
 
     def _cross_borders(self) -> None:
         p, today = self.people, self.crossing_today
@@ -500,11 +538,13 @@ class FlowModel(mesa.Model):
         today["capacity"] += wave_capacity
         self.capacity_history[self.day + 1] = wave_capacity
         queued = self._queued.read(p.state)
+        wanted = ordinary_by_crossing + self._people(np.bincount(p.crossing[queued], minlength=self.n_crossings))
+        self.seat_load = rules.seat_load_factor(wanted, self.crossing_capacity * self.crossing_open)
         served = queued[rules.serve_queues(p.crossing[queued], p.ticket[queued], places)]
         crossing = p.crossing[served]
         turned = rules.daily_event(served.size, self.crossing_turn_back[crossing], self.rng)
         back, crossed = served[turned], served[~turned]
-        p.state[back] = State.HOME_AGAIN
+        self._set_state(back, State.HOME_AGAIN)
         p.stopped_reason[back] = 1
         today["turned_back"] += self._people(np.bincount(crossing[turned], minlength=self.n_crossings))
         today["processed"] += self._people(np.bincount(crossing[~turned], minlength=self.n_crossings))
@@ -512,12 +552,15 @@ class FlowModel(mesa.Model):
         today["wait_days_sum"] += np.bincount(crossing[~turned], weights=self.day - p.queued_day[crossed],
                                               minlength=self.n_crossings)
         dest = self.crossing_dest[p.crossing[crossed]]
-        p.state[crossed] = State.ABROAD
+        self._set_state(crossed, State.ABROAD)
         p.location[crossed] = dest
         p.first_destination[crossed] = dest
         p.crossed_day[crossed] = self.day
         p.arrived_day[crossed] = self.day
         p.registered[crossed] = False
+        if self.dest_transit.any():
+            # some came only to pass through: they move on within days (GE-11, KZ-06)
+            p.transit[crossed] = rules.daily_event(crossed.size, self.dest_transit[dest], self.rng)
         self._unregistered.add(np.sort(crossed))
         p.visited[crossed] = np.left_shift(np.uint64(1), dest.astype(np.uint64))
         self._schedule_after_arrival(crossed)
@@ -527,8 +570,8 @@ class FlowModel(mesa.Model):
     def _finish_journeys(self) -> None:
         p = self.people
         travelling = self._in_transit.read(p.state)
-        arriving = travelling[(p.state[travelling] == State.TRAVELLING) & (p.act_day[travelling] <= self.day)]
-        p.state[arriving] = State.ABROAD
+        arriving = travelling[(p.state[travelling] == State.TRAVELLING.value) & (p.act_day[travelling] <= self.day)]
+        self._set_state(arriving, State.ABROAD)
         p.arrived_day[arriving] = self.day
         # a man registers once in a country: coming back to it he keeps his number (F8)
         p.registered[arriving] = (p.registered_in[arriving] >> p.location[arriving].astype(np.uint64)) & 1 == 1
@@ -537,8 +580,8 @@ class FlowModel(mesa.Model):
         self._schedule_after_arrival(arriving)
         self.destination_today["wave_entries"] += self._people(np.bincount(p.location[arriving], minlength=self.n_destinations))
         travelling = self._in_transit.read(p.state)
-        home = travelling[(p.state[travelling] == State.GOING_HOME) & (p.act_day[travelling] <= self.day)]
-        p.state[home] = State.RETURNED
+        home = travelling[(p.state[travelling] == State.GOING_HOME.value) & (p.act_day[travelling] <= self.day)]
+        self._set_state(home, State.RETURNED)
         p.returned_day[home] = self.day
 
     def _after_arrival_bound(self, idx: np.ndarray) -> np.ndarray:
@@ -551,6 +594,7 @@ class FlowModel(mesa.Model):
         rules_ = self.behaviour.after_arrival
         location = self.people.location[idx]
         onward = rules_.onward_daily_hazard * self.dest_onward[location] * 2.0 * np.power(0.5, self.people.moves[idx])
+        onward = np.where(self.people.transit[idx], np.maximum(onward, 1.0 / rules_.transit_stay_days), onward)
         going = rules_.return_daily_hazard * self.dest_return[location] * max(rules_.return_complete_multiplier, 1.0)
         return np.minimum(onward + going, 1.0)
 
@@ -575,7 +619,7 @@ class FlowModel(mesa.Model):
         p.registered[due] = True
         # only some newcomers register at all: a man passing through needs no tax number
         # (KZ-10: 8,000 IINs by 27 Sep among 98,000 arrivals; F8: about 200,000 by 27 Oct)
-        due = due[rules.daily_event(due.size, rules_.registration_share, self.rng)]
+        due = due[rules.daily_event(due.size, rules_.registration_share, self.rng) & ~p.transit[due]]
         p.registered_in[due] |= np.left_shift(np.uint64(1), p.location[due].astype(np.uint64))
         self.destination_today["wave_registrations"] += self._people(
             np.bincount(p.location[due], minlength=self.n_destinations))
@@ -584,7 +628,7 @@ class FlowModel(mesa.Model):
         """People abroad register, move on or go back (rule 5)."""
         self._register()
         p, rules_ = self.people, self.behaviour.after_arrival
-        weighing = np.flatnonzero((p.state == State.ABROAD) & (p.act_day <= self.day))
+        weighing = np.flatnonzero((p.state == State.ABROAD.value) & (p.act_day <= self.day))
         if weighing.size == 0:
             return
         location = p.location[weighing]
@@ -592,6 +636,7 @@ class FlowModel(mesa.Model):
         fear = 1.0 + (1.0 - self.dest_safety)  # fear of extradition (sources 002, 004)
         onward = (rules_.onward_daily_hazard * (self.dest_onward * fear)[location]
                   * np.exp(-stayed / rules_.onward_decay_days) * np.power(0.5, p.moves[weighing]))
+        onward = np.where(p.transit[weighing], 1.0 / rules_.transit_stay_days, onward)
         complete_factor = rules_.return_complete_multiplier if self.complete else 1.0
         going_home = rules.return_hazard(rules_.return_daily_hazard, self.dest_return, complete_factor)[location]
         # one draw decides both: moving on and going back are competing risks of the same day
@@ -599,13 +644,14 @@ class FlowModel(mesa.Model):
         moving = draw < onward
         going = ~moving & (draw < onward + going_home)
         self._move_on(weighing[moving])
+        p.transit[weighing[moving]] = False  # passed through (or found no way on): he stays where he is next
         back = weighing[going]
-        p.state[back] = State.GOING_HOME
+        self._set_state(back, State.GOING_HOME)
         self._in_transit.add(back)
         p.act_day[back] = self.day + 1
         self.destination_today["wave_exits_return"] += self._people(
             np.bincount(p.location[back], minlength=self.n_destinations))
-        self._schedule_after_arrival(weighing[p.state[weighing] == State.ABROAD])
+        self._schedule_after_arrival(weighing[p.state[weighing] == State.ABROAD.value])
 
     def _move_on(self, idx: np.ndarray) -> None:
         if idx.size == 0 or self.link_from.size == 0:
@@ -631,7 +677,7 @@ class FlowModel(mesa.Model):
         go = choice >= 0
         movers, link = idx[go], choice[go]
         self.destination_today["wave_exits_onward"] += self._people(np.bincount(p.location[movers], minlength=self.n_destinations))
-        p.state[movers] = State.TRAVELLING
+        self._set_state(movers, State.TRAVELLING)
         self._in_transit.add(movers)
         p.location[movers] = to[link]
         p.moves[movers] += 1
@@ -660,9 +706,16 @@ class FlowModel(mesa.Model):
         backlog = np.divide(queued_agents * self.scale, wave_seats,
                             out=np.where(queued_agents > 0, MAX_QUEUE_DAYS_SEEN, 0.0), where=wave_seats > 0)
         self.seat_wait_days = np.minimum(backlog, MAX_QUEUE_DAYS_SEEN)
-        self.fare_index = np.where(self.crossing_air,
-                                   rules.fare_index(backlog, self.behaviour.choice.air_fare_surge), 1.0)
-        self.population_log.append(self.population_by_origin())
+        beta = self.behaviour.choice
+        fares = (rules.yield_fare_multiple(self.seat_load, beta.fare_knee_load_factor, beta.sold_out_fare_multiple)
+                 + rules.fare_index(backlog, beta.air_fare_surge) - 1.0)
+        self.fare_index = np.where(self.crossing_air, fares, 1.0)
+        self.crossing_surge = rules.staffing_surge(self.crossing_surge, backlog, self.crossing_surge_max,
+                                                   self.crossing_surge_days)
+        reinforced = np.flatnonzero(self.crossing_surge_max > 1.0)
+        if reinforced.size:
+            self._refresh_capacity(reinforced)
+        self.population_log[self.day] = self.population_by_origin()
         self.agent_days += self.people.n
 
     # ------------------------------------------------------------------ views
@@ -677,9 +730,8 @@ class FlowModel(mesa.Model):
 
     def table_numbers(self, kind: str, column: str) -> list[int | float]:
         """Today's ``column`` of every destination (``kind`` "destination") or crossing, as the
-        tables show it. Converted once per day and column for all places: the DataCollector
-        reads each place's figures one by one, and a numpy scalar's rounding per figure was
-        40 % of a run at calibration scale."""
+        tables show it. Converted once per day and column for all places (a place agent
+        shows one of them)."""
         key = (kind, column)
         numbers = self._table_numbers.get(key)
         if numbers is None:
@@ -691,12 +743,32 @@ class FlowModel(mesa.Model):
 
 
 
+    def _set_state(self, idx: np.ndarray, state: State) -> None:
+        """Put the people ``idx`` (distinct rows) in ``state``, keeping the count per origin and state.
+
+        The counts make the day's population table a sum over 9 × 8 numbers instead of a
+        count over everyone who left (700,000 at full scale) every day.
+        """
+        p = self.people
+        if idx.size == 0:
+            return
+        origin = p.origin[idx].astype(np.intp)
+        self._state_counts -= np.bincount(origin * 8 + p.state[idx], minlength=self.n_origins * 8).reshape(-1, 8)
+        self._state_counts[:, state] += np.bincount(origin, minlength=self.n_origins)
+        p.state[idx] = state
+
     def population_by_origin(self) -> np.ndarray:
         """(origins × 5) agents at home, queued, in transit, abroad, returned."""
+        table = self._state_counts @ _STATE_TO_GROUP
+        table[:, 0] += np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
+                                   minlength=self.n_origins).astype(np.int64)
+        return table
+
+    def recount_population_by_origin(self) -> np.ndarray:
+        """:meth:`population_by_origin` counted person by person (for tests of the kept counts)."""
         p = self.people
         counts = np.bincount(p.origin.astype(np.int64) * 8 + p.state, minlength=self.n_origins * 8)
-        counts = counts.reshape(self.n_origins, 8) @ _STATE_TO_GROUP
-        table = counts
+        table = counts.reshape(self.n_origins, 8) @ _STATE_TO_GROUP
         table[:, 0] += np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
                                    minlength=self.n_origins).astype(np.int64)
         return table

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,7 +17,11 @@ from flowsim.kinds.mobilization.scenario import AGE_BANDS, DOCUMENTS, OCCUPATION
 
 
 class State(IntEnum):
-    """Where a person of the exodus is."""
+    """Where a person of the exodus is.
+
+    Compare a column with ``State.X.value`` (a plain int): numpy compares an int8 column with
+    an IntEnum member in int64, about 18 times slower on a full-scale column.
+    """
 
     DELIBERATING = 0  # decided, still at home choosing a route
     TO_BORDER = 1  # on the way to the chosen crossing
@@ -63,7 +68,8 @@ _FIELDS: dict[str, type] = {
     "registered_in": np.uint64,  # bit d set: registered in destination d (once per country)
     "visited": np.uint64,  # bit d set: has been in destination d (he does not move back to it)
     "returned_day": np.int16,
-    "stopped_reason": np.int8,  # 0 none, 1 turned back, 2 gave up in a queue, 3 found no route
+    "transit": np.bool_,  # came only to pass through his first country (moves on within days)
+    "stopped_reason": np.int8,  # 0 none, 1 turned back, 2 gave up in a queue, 3 found no route, 4 stayed home (every way out looked worse)
 }
 
 
@@ -91,17 +97,24 @@ class Person:
 
 
 class People:
-    """Growing arrays of per-person state. ``n`` rows are in use."""
+    """Growing arrays of per-person state. ``n`` rows are in use.
+
+    Each column is an attribute (``people.state``): a view of the rows in use, renewed
+    whenever people are added, so that reading a column is a plain attribute lookup (the
+    day's rules read columns tens of thousands of times a run).
+    """
 
     def __init__(self, capacity: int = 1024) -> None:
         self.n = 0
         self._arrays = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _FIELDS.items()}
+        self._renew_views()
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        arrays = self.__dict__.get("_arrays")
-        if arrays is not None and name in arrays:
-            return arrays[name][: self.n]
-        raise AttributeError(name)
+    def _renew_views(self) -> None:
+        for name, array in self._arrays.items():
+            setattr(self, name, array[: self.n])
+
+    if TYPE_CHECKING:
+        def __getattr__(self, name: str) -> np.ndarray: ...  # the columns, set by _renew_views
 
     def column(self, name: str) -> np.ndarray:
         """A view of one column over the people in use."""
@@ -121,6 +134,7 @@ class People:
             else:
                 array[rows] = 0
         self.n += count
+        self._renew_views()
         return rows
 
     def _reserve(self, needed: int) -> None:
@@ -132,6 +146,7 @@ class People:
             grown = np.zeros(size, dtype=array.dtype)
             grown[: self.n] = array[: self.n]
             self._arrays[name] = grown
+        self._renew_views()
 
     def describe(self, i: int, names: dict[str, list[str]], day_to_date) -> Person:
         """A readable view of person ``i`` (names maps 'origin', 'destination', 'crossing' to ids)."""

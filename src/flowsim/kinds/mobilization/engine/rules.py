@@ -60,6 +60,30 @@ def leaving_hazard(
     return np.clip(hazard, 0.0, 1.0)
 
 
+def willing_fraction(multipliers: np.ndarray, willing_share: float) -> np.ndarray:
+    """Share of each cohort's men who would leave at all: ``willing_share`` times the cohort
+    multiplier, at most the whole cohort.
+
+    The cohort multipliers say who is readier to go (source 002: the young, skilled and
+    better off); here they size the pool of the willing rather than only speed them up, so
+    that the exodus drains its pool. A share of 1 makes every man willing.
+    """
+    return np.minimum(willing_share * np.asarray(multipliers, dtype=float), 1.0)
+
+
+def hazard_among_willing(hazard: np.ndarray, fraction_willing: np.ndarray) -> np.ndarray:
+    """Daily probability of leaving for a willing man, from the hazard over the whole cohort.
+
+    The cohort's hazard (:func:`leaving_hazard`) is the rate at which its men left while
+    none had gone yet; spread over the willing alone it is ``hazard / fraction_willing``.
+    Applied to the willing still at home, the daily number of leavers falls as the pool
+    empties even at constant pressure: the first days drain the most willing (TOT-01:
+    261,000 men out within four days; KZ-02..04: entries into Kazakhstan fell from 22,500
+    on 29 Sep to 7,000 on 3 Oct).
+    """
+    return np.clip(hazard / np.maximum(fraction_willing, 1e-12), 0.0, 1.0)
+
+
 def draw_leavers(at_home: np.ndarray, hazard: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """How many of each cohort leave today: one Bernoulli trial per man, drawn as a binomial."""
     return rng.binomial(at_home, hazard)
@@ -122,6 +146,40 @@ def choose_options(utility: np.ndarray, allowed: np.ndarray, rng: np.random.Gene
     return np.where(allowed.any(axis=1), choice, -1)
 
 
+def seat_load_factor(wanted: np.ndarray, seats: np.ndarray) -> np.ndarray:
+    """Seats wanted today over seats flown today (ordinary passengers and the exodus)."""
+    return np.divide(wanted, seats, out=np.zeros_like(np.asarray(wanted, dtype=float)), where=seats > 0)
+
+
+def yield_fare_multiple(load_factor: np.ndarray, knee: float, sold_out_multiple: float) -> np.ndarray:
+    """Fare as a multiple of the ordinary fare under airline yield management.
+
+    Fares stay ordinary up to the knee load factor, then climb geometrically through the
+    fare buckets to ``sold_out_multiple`` when every seat of the day is wanted; beyond
+    that the backlog term of :func:`fare_index` takes over. Bookings open at once on the
+    day of the announcement, so the last seats of the day sell at the top bucket (TR-02:
+    80,000-173,000 roubles Moscow-Istanbul on 21 Sep, four to nine times the usual fare;
+    AE-01: 300,000 roubles to Dubai).
+    """
+    climb = np.clip((np.asarray(load_factor, dtype=float) - knee) / max(1.0 - knee, 1e-9), 0.0, 1.0)
+    return np.power(sold_out_multiple, climb)
+
+
+def with_staying_home(utility: np.ndarray, allowed: np.ndarray, stay_home: float) -> tuple[np.ndarray, np.ndarray]:
+    """The choice set with staying at home appended as its last option, always allowed.
+
+    Its utility is a constant: a man who decided to leave goes only if the best way out,
+    with its queue, fare and drive, beats staying after the Gumbel noise. Demand at a
+    crowded border then falls as its queue grows, instead of every leaver queueing
+    wherever his documents allow (KZ-14: about 500 cars at Vishnyovka; KZ-13: waits of
+    ten hours, not days).
+    """
+    n = utility.shape[0]
+    utility = np.concatenate([utility, np.full((n, 1), stay_home, dtype=utility.dtype)], axis=1)
+    allowed = np.concatenate([allowed, np.ones((n, 1), dtype=bool)], axis=1)
+    return utility, allowed
+
+
 def fare_index(backlog_days: np.ndarray, surge: float, cap_days: float = 10.0) -> np.ndarray:
     """Fare as a multiple of the ordinary fare, rising with the backlog of unserved demand.
 
@@ -131,6 +189,22 @@ def fare_index(backlog_days: np.ndarray, surge: float, cap_days: float = 10.0) -
     the usual fare; AE-01: Moscow-Dubai at 300,000 roubles).
     """
     return 1.0 + surge * np.minimum(backlog_days, cap_days)
+
+
+def staffing_surge(surge: np.ndarray, backlog_days: np.ndarray, max_factor: np.ndarray,
+                   response_days: np.ndarray) -> np.ndarray:
+    """Tomorrow's throughput multiplier of each land post as its border service responds.
+
+    Where a post ends the day with more than a day's throughput waiting, the service sends
+    officers, opens lanes and works around the clock: the multiplier moves
+    1/``response_days`` of the way to ``max_factor`` each day; once the backlog is gone it
+    eases back towards 1 at the same pace. Throughput so ramps up over days behind a
+    queue (KZ-13: waits of ten hours and more at Karaozek on 24-26 Sep; KZ-14: about 50
+    people through Vishnyovka in five hours on 26 Sep; KZ-02: 22,500 entries into
+    Kazakhstan on 29 Sep) instead of staying at its ordinary level.
+    """
+    target = np.where(backlog_days > 1.0, max_factor, 1.0)
+    return surge + (target - surge) / np.maximum(response_days, 1.0)
 
 
 def queue_vehicles(queue_people: np.ndarray, people_per_vehicle: np.ndarray,
@@ -222,6 +296,34 @@ def rent_target(wave_stock: np.ndarray, housing_stock: np.ndarray, elasticity: f
 def adjust_rent(rent_index: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
     """Move today's rent index a fraction of the way to its target: rents rise and ease with lag."""
     return rent_index + rate * (target - rent_index)
+
+
+def split_largest_remainder_by_group(totals: np.ndarray, group: np.ndarray, weights: np.ndarray,
+                                     group_weights: np.ndarray) -> np.ndarray:
+    """:func:`split_largest_remainder` of ``totals[g]`` over the members of every group ``g`` at once.
+
+    Args:
+        totals: whole number to split per group.
+        group: group of each member.
+        weights: weight of each member.
+        group_weights: ``weights[group == g].sum()`` per group (summed as that expression
+            sums, so that every share is the number the one-group split gives).
+
+    Returns:
+        Per member, its whole share; the same numbers as splitting group by group.
+    """
+    total = np.asarray(totals)[group]
+    weight_of_group = group_weights[group]
+    active = (total > 0) & (weight_of_group > 0)
+    exact = np.where(active, total * weights / np.where(active, weight_of_group, 1.0), 0.0)
+    whole = np.floor(exact).astype(np.int64)
+    short = np.asarray(totals, dtype=np.int64) - np.bincount(group, weights=whole, minlength=len(totals)).astype(np.int64)
+    # within each group the largest remainders first, ties in member order (a stable sort)
+    order = np.lexsort((-(exact - whole), group))
+    sorted_group = group[order]
+    rank = np.arange(order.size) - np.searchsorted(sorted_group, sorted_group, side="left")
+    whole[order[rank < short[sorted_group]]] += 1
+    return np.where(active, whole, 0)
 
 
 def split_largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:

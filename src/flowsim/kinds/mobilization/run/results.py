@@ -11,9 +11,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from flowsim.kinds.mobilization.engine.model import POPULATION_STATES, FlowModel
+from flowsim.kinds.mobilization.engine.model import (
+    CROSSING_COUNTERS,
+    DESTINATION_COUNTERS,
+    POPULATION_STATES,
+    FlowModel,
+)
 from flowsim.kinds.mobilization.engine.people import DOC_BITS, State
-from flowsim.kinds.mobilization.engine.places import CrossingPlace, DestinationPlace
 from flowsim.kinds.mobilization.scenario import AGE_BANDS, OCCUPATIONS, WEALTH_BANDS
 
 DAILY_COLUMNS = [
@@ -55,8 +59,7 @@ class RunResult:
 
 def collect_results(model: FlowModel, *, agents: bool = False) -> RunResult:
     """Build all tables from a model that has run."""
-    daily = _place_table(model, DestinationPlace, "country", DAILY_COLUMNS)
-    crossings = _place_table(model, CrossingPlace, "crossing", CROSSING_COLUMNS)
+    daily, crossings = place_tables(model)
     return RunResult(
         daily=daily,
         crossings=crossings,
@@ -70,10 +73,80 @@ def collect_results(model: FlowModel, *, agents: bool = False) -> RunResult:
     )
 
 
-def _place_table(model: FlowModel, kind: type, id_column: str, columns: list[str]) -> pd.DataFrame:
-    frame = model.datacollector.get_agenttype_vars_dataframe(kind).reset_index(drop=True)
-    frame = frame.rename(columns={"place_id": id_column})[columns]
-    return frame.sort_values(["date", id_column], kind="stable").reset_index(drop=True)
+def rounded(values: np.ndarray, digits: int) -> np.ndarray:
+    """Python's ``round(v, digits)`` of every value, computed on the whole array at once.
+
+    ``np.round`` scales, rounds and scales back, which is Python's correctly rounded result
+    except next to a tie (x·10^digits within its rounding error of a half), where the product's
+    error can tip the rounding; those few values, and any too large to scale, are rounded by
+    Python, so the tables are what rounding figure by figure gave.
+    """
+    values = np.asarray(values, dtype=float)
+    factor = 10.0 ** digits
+    scaled = values * factor
+    out = np.rint(scaled) / factor
+    with np.errstate(invalid="ignore"):
+        doubtful = ~(np.abs(scaled) < 2.0**52) | (
+            np.abs(scaled - np.floor(scaled) - 0.5) <= 1e-9 + 4e-16 * np.abs(scaled))
+    flat, source = out.reshape(-1), values.reshape(-1)
+    for i in np.flatnonzero(doubtful):
+        flat[i] = round(float(source[i]), digits)
+    return out
+
+
+def _people_numbers(model: FlowModel, values: np.ndarray) -> np.ndarray:
+    """Counts of people as the tables show them (``FlowModel.as_table_number`` on every value)."""
+    return np.rint(values).astype(np.int64) if model.whole_people else rounded(values, 6)
+
+
+def _by_day_and_place(dates: list[str], ids: list[str], id_column: str,
+                      columns: dict[str, np.ndarray], by_id: bool) -> pd.DataFrame:
+    """One row per day and place, days in order and places by id (or as listed) within a day."""
+    order = sorted(range(len(ids)), key=ids.__getitem__) if by_id else list(range(len(ids)))
+    frame = {"date": np.repeat(np.array(dates, dtype=object), len(ids)),
+             id_column: np.tile(np.array([ids[i] for i in order], dtype=object), len(dates))}
+    for name, values in columns.items():
+        if values.ndim == 1:  # one value per place
+            values = np.broadcast_to(values, (len(dates), len(ids)))
+        frame[name] = values[:, order].reshape(-1)
+    return pd.DataFrame(frame)
+
+
+def place_tables(model: FlowModel, *, by_id: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The daily table (per destination) and the crossings table of the days run so far.
+
+    Made once, from the model's :class:`~flowsim.engine.places.DayLog`, with each figure
+    rounded as a place agent shows it. Within a day the places are sorted by id, or with
+    ``by_id=False`` in the scenario's order.
+    """
+    log, days = model.day_log, model.day_log.days
+    dates = [(model.start + dt.timedelta(days=d)).isoformat() for d in range(days)]
+    dest = {name: _people_numbers(model, log.destination_counts[:days, k])
+            for k, name in enumerate(DESTINATION_COUNTERS)}
+    dest["entries_total"] = dest["ordinary_entries"] + dest["wave_entries"]
+    dest["exits_total"] = dest["ordinary_exits"] + dest["wave_exits_onward"] + dest["wave_exits_return"]
+    dest["rent_index"] = rounded(log.rent_index[:days], 6)
+    daily = _by_day_and_place(dates, model.destination_ids, "country", {c: dest[c] for c in DAILY_COLUMNS[2:]},
+                              by_id)
+
+    counts = {name: log.crossing_counts[:days, k] for k, name in enumerate(CROSSING_COUNTERS)}
+    crossed, wait = counts["crossed_agents"], counts["wait_days_sum"]
+    mean_wait = rounded(np.divide(wait, crossed, out=np.zeros_like(wait), where=crossed != 0), 4)
+    sc = model.config
+    columns = {
+        "country": np.array([c.destination for c in sc.crossings], dtype=object),
+        "mode": np.array([c.mode for c in sc.crossings], dtype=object),
+        **{name: _people_numbers(model, counts[name]) for name in (
+            "arrivals", "processed", "ordinary_entries", "turned_back", "gave_up", "switched_away", "queue")},
+        "queue_vehicles": rounded(log.queue_vehicles[:days], 1),
+        "queue_km": rounded(log.queue_vehicles[:days] * model.metres_per_queued_vehicle / 1000.0, 2),
+        "mean_wait_days": np.where(crossed != 0, mean_wait, 0.0),
+        "capacity": _people_numbers(model, counts["capacity"]),
+        "fare_index": rounded(log.fare_index[:days], 4),
+        "status": np.where(log.crossing_open[:days], "open", "closed").astype(object),
+    }
+    crossings = _by_day_and_place(dates, model.crossing_ids, "crossing", columns, by_id)[CROSSING_COLUMNS]
+    return daily, crossings
 
 
 def _crossed(model: FlowModel) -> np.ndarray:
@@ -116,23 +189,28 @@ def profile_table(model: FlowModel) -> pd.DataFrame:
         "passport": (("foreign", "internal_only"), np.where(foreign, 0, 1)),
     }
     n_dest = model.n_destinations
-    parts = []
-    for dimension, (categories, codes) in dimensions.items():
-        k = len(categories)
-        counts = np.bincount(dest * k + codes, minlength=n_dest * k)
-        parts.append(pd.DataFrame({
-            "country": np.repeat(model.destination_ids, k),
-            "dimension": dimension,
-            "category": np.tile(categories, n_dest),
-            "first_entries": model._people(counts),
-        }))
-    frame = pd.concat(parts, ignore_index=True)
-    return frame.sort_values(["country", "dimension"], kind="stable").reset_index(drop=True)
+    # rows by country id, then dimension name, then category (the order a stable sort of the
+    # dimensions' tables by country and dimension gives), made at once
+    countries = sorted(range(n_dest), key=model.destination_ids.__getitem__)
+    names, categories, counts = [], [], []
+    for dimension in sorted(dimensions):
+        labels, codes = dimensions[dimension]
+        k = len(labels)
+        names.append(np.full(k, dimension, dtype=object))
+        categories.append(np.array(labels, dtype=object))
+        counts.append(np.bincount(dest * k + codes, minlength=n_dest * k).reshape(n_dest, k))
+    width = sum(len(c) for c in categories)
+    return pd.DataFrame({
+        "country": np.repeat(np.array([model.destination_ids[d] for d in countries], dtype=object), width),
+        "dimension": np.tile(np.concatenate(names), n_dest),
+        "category": np.tile(np.concatenate(categories), n_dest),
+        "first_entries": model._people(np.concatenate(counts, axis=1)[countries].reshape(-1)),
+    })
 
 
 def population_table(model: FlowModel) -> pd.DataFrame:
     """Per day and origin: people at home, queued, in transit, abroad, returned, and their total."""
-    log = np.stack(model.population_log)  # days × origins × 5
+    log = model.population_log[:model.day_log.days]  # days × origins × 5
     days, origins, _ = log.shape
     frame = pd.DataFrame(model._people(log.reshape(days * origins, 5)), columns=list(POPULATION_STATES))
     frame.insert(0, "origin", np.tile(model.origin_ids, days))
@@ -149,23 +227,27 @@ def summary_table(model: FlowModel, daily: pd.DataFrame, crossings: pd.DataFrame
     first = p.first_destination[idx]
     moved = p.moves[idx] > 0
     home = np.isin(p.state[idx], (State.GOING_HOME, State.RETURNED))
+    # the tables' columns as arrays: a data frame filtered per country cost more than the run's day
+    country, dates = daily["country"].to_numpy(), daily["date"].to_numpy()
+    entries, wave_entries, stock = (daily[c].to_numpy() for c in ("entries_total", "wave_entries", "wave_stock"))
+    crossing_country, queues = crossings["country"].to_numpy(), crossings["queue"].to_numpy()
     rows = []
-    for d, country in enumerate(model.destination_ids):
-        mine = daily[daily["country"] == country]
-        peak_row = mine.loc[mine["entries_total"].idxmax()]
+    for d, name in enumerate(model.destination_ids):
+        mine = country == name
+        peak = int(np.argmax(entries[mine]))  # the first day of the highest count, as idxmax
         of_country = first == d
         n_first = int(of_country.sum())
-        queue = crossings.loc[crossings["country"] == country, "queue"]
+        queue = queues[crossing_country == name]
         rows.append({
-            "country": country,
+            "country": name,
             "leavers_first_entries": int(model._people(np.array([n_first]))[0]),
-            "wave_entries": int(mine["wave_entries"].sum()),
-            "peak_daily_entries": int(peak_row["entries_total"]),
-            "peak_date": peak_row["date"],
+            "wave_entries": int(wave_entries[mine].sum()),
+            "peak_daily_entries": int(entries[mine][peak]),
+            "peak_date": dates[mine][peak],
             "peak_queue": int(queue.max()) if len(queue) else 0,
             "moved_on_share": round(float(moved[of_country].mean()), 4) if n_first else 0.0,
             "returned_share": round(float(home[of_country].mean()), 4) if n_first else 0.0,
-            "stock_end": int(mine["wave_stock"].iloc[-1]),
+            "stock_end": int(stock[mine][-1]),
         })
     return pd.DataFrame(rows)
 
@@ -223,5 +305,5 @@ def agents_table(model: FlowModel) -> pd.DataFrame:
         "arrived_on": dates(p.arrived_day),
         "returned_on": dates(p.returned_day),
         "stopped": pd.Categorical.from_codes(p.stopped_reason.astype(np.int64),
-                                             categories=["", "turned_back", "gave_up", "no_route"]),
+                                             categories=["", "turned_back", "gave_up", "no_route", "stayed_home"]),
     })

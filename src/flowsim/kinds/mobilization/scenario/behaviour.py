@@ -19,13 +19,13 @@ from flowsim.scenario.spec import (  # noqa: F401  (re-exported)
 AGE_BANDS = ("18-28", "29-39", "40+")
 OCCUPATIONS = ("it", "arts", "medical", "other_skilled", "low_skilled")
 WEALTH_BANDS = ("low", "mid", "high")
-DOCUMENTS = ("internal_passport", "foreign_passport", "schengen_visa", "eu_residence")
+DOCUMENTS = ("internal_passport", "foreign_passport", "schengen_visa", "eu_residence", "law_of_return")
 MODES = ("road", "rail", "foot", "air", "sea")
 
 AgeBand = Literal["18-28", "29-39", "40+"]
 Occupation = Literal["it", "arts", "medical", "other_skilled", "low_skilled"]
 WealthBand = Literal["low", "mid", "high"]
-Document = Literal["internal_passport", "foreign_passport", "schengen_visa", "eu_residence"]
+Document = Literal["internal_passport", "foreign_passport", "schengen_visa", "eu_residence", "law_of_return"]
 Mode = Literal["road", "rail", "foot", "air", "sea"]
 # Resource limits (docs/scenarios.md, "Limits"): every number finite and bounded, so that no input can
 # overflow an array, hang a run or exhaust memory; the bounds are far beyond any real scenario.
@@ -93,6 +93,11 @@ class LeavingRules(Spec):
     wealth: dict[WealthBand, Factor]
     foreign_passport: Factor
     ties_abroad: Factor
+    # Share of each cohort's men who would leave at all, scaled by the cohort's multiplier
+    # (capped at the whole cohort); the hazard falls on the willing still at home, so the
+    # exodus drains its pool and the pulse collapses by depletion as well as by pressure.
+    # 1 (default): every man is willing and the hazard applies to all at home.
+    willing_share: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
 
 
 class ChoiceRules(Spec):
@@ -109,7 +114,14 @@ class ChoiceRules(Spec):
     draft_office: Weight
     queue_information_delay_days: Annotated[int, Field(ge=0, le=30)]
     air_fare_surge: Factor = 0.0
+    # Airline yield management: the fare climbs from the ordinary fare at the knee load
+    # factor to ``sold_out_fare_multiple`` when every seat of the day is wanted (TR-02, AE-01).
+    sold_out_fare_multiple: Annotated[float, Field(ge=1.0, le=MAX_FACTOR)] = 1.0
+    fare_knee_load_factor: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.7
     appeal: dict[str, Weight] = Field(default_factory=dict)
+    # Utility of staying at home, one more option of the choice at setting off; None: a man
+    # who decided to leave always goes somewhere his documents allow.
+    stay_home: Weight | None = None
 
 
 class QueueRules(Spec):
@@ -131,6 +143,7 @@ class AfterArrivalRules(Spec):
     return_complete_multiplier: Factor
     registration_after_days: Annotated[int, Field(ge=0, le=60)]
     registration_share: Share = 1.0
+    transit_stay_days: PositiveDays = 3.0
 
 
 class PriceRules(Spec):

@@ -21,7 +21,7 @@ from typing import Any
 
 from flowsim.errors import ScenarioError
 from flowsim.scenario.catalogue import scenario_path
-from flowsim.scenario.document import Located, line_text
+from flowsim.scenario.document import Located, kind_of, line_text
 from flowsim.scenario.reader import LineList, apply_calibrated_file, collect_lines, read_yaml, safe_resolve, short
 from flowsim.kinds.mobilization.scenario.schema import Scenario, validate_document
 

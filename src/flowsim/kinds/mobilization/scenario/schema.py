@@ -95,6 +95,8 @@ class Origin(_Spec):
     eu_residence_share: Share = 0.0
     ties_abroad_share: Share
     mobilization_intensity: Factor = 1.0
+    law_of_return_share: Share = 0.0
+    ties_destinations: dict[str, Factor] = Field(default_factory=dict)
 
 
 class Destination(_Spec):
@@ -115,6 +117,9 @@ class Destination(_Spec):
     onward_propensity: Factor
     return_propensity: Factor = 1.0
     border_capacity_factor: Annotated[float, Field(gt=0.0, le=MAX_FACTOR)] = 1.0
+    border_surge_factor: Annotated[float, Field(ge=1.0, le=MAX_FACTOR)] = 1.0
+    border_surge_days: PositiveDays = 3.0
+    transit_share: Share = 0.0
 
 
 class Crossing(_Spec):
@@ -334,6 +339,12 @@ def check_consistency(sc: Scenario) -> tuple[tuple, str] | None:
                 return ("origins", i, field), f"shares must sum to 1; they sum to {total:.4f}."
         if set(origin.savings_usd) != set(WEALTH_BANDS):
             return ("origins", i, "savings_usd"), f"needs exactly the keys {', '.join(WEALTH_BANDS)}."
+        for key in origin.ties_destinations:
+            if key not in destinations:
+                return ("origins", i, "ties_destinations", key), (
+                    f"'{key}' is not a destination; allowed: {', '.join(sorted(destinations))}.")
+        if origin.ties_destinations and sum(origin.ties_destinations.values()) <= 0:
+            return ("origins", i, "ties_destinations"), "the weights must not all be 0."
     leaving = sc.behaviour.leaving
     for field, keys in (("age", AGE_BANDS), ("occupation", OCCUPATIONS), ("wealth", WEALTH_BANDS)):
         if set(getattr(leaving, field)) != set(keys):

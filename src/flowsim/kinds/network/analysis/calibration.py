@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from flowsim.analysis.executors import make_executor
+from flowsim.analysis.executors import make_executor, resolve_kind
 from flowsim.kinds.network.analysis.flee_score import ard
 from flowsim.kinds.network.engine.model import NetworkModel
 from flowsim.kinds.network.scenario.schema import NetworkScenario
@@ -82,8 +82,13 @@ def calibrate_network(
     min_acceptance_rate: float = 0.01,
     workers: int = 1,
     candidate_seeds: int = 4,
+    scheduler: str | None = None,
 ) -> NetworkCalibration:
     """ABC-SMC fit of the scenario's ``calibration.parameters`` to the camp series up to ``fit_until``.
+
+    The simulations run on ``workers`` local processes or on the Dask cluster at ``scheduler``,
+    in seeded batches (:mod:`flowsim.analysis.abc_sampler`): each run's seed follows from the
+    root seed and the particle's values, so the posterior is the same on either.
 
     Raises:
         CalibrationError: the scenario lists no parameters, or pyabc is not installed.
@@ -111,6 +116,8 @@ def calibrate_network(
     root = scenario.calendar.seed if seed is None else seed
     seeds = np.random.SeedSequence(root)
 
+    root = int(seeds.generate_state(1)[0])
+
     def model(particle: dict) -> dict:
         # the run's seed follows from the particle, so a particle gives the same run in any worker
         text = ",".join(float(particle[k]).hex() for k in keys)
@@ -129,7 +136,7 @@ def calibrate_network(
     db = out_dir / "abc.db"
     if db.exists():
         db.unlink()
-    with make_executor("process" if workers > 1 else "serial", workers) as pool:
+    with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
         abc = pyabc.ABCSMC(model, pyabc.Distribution(**priors), distance, population_size=population_size,
                            sampler=SeededPoolSampler(int(root), pool), transitions=PopulationSpreadTransition(floor))
         abc.new(f"sqlite:///{db}", {"ard": 0.0})

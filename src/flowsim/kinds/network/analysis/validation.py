@@ -1,8 +1,8 @@
 """Network scenarios held against their observed camp series: one run or many, with the forecast split.
 
 ``scored_run`` is one run with its ``flee_score``; ``validation_runs`` runs a scenario several
-times (child seeds from :func:`~flowsim.analysis.executors.spawn_seeds`, serially or on a process
-pool) and summarises them: the camp series as the mean with a 5–95% band, and the ARD (plain,
+times (child seeds from :func:`~flowsim.analysis.executors.spawn_seeds`, serially, on a process
+pool or on a Dask cluster) and summarises them: the camp series as the mean with a 5–95% band, and the ARD (plain,
 rescaled, and on the fit and forecast periods when the scenario has ``fit_until``) as the mean
 and sd over runs, plus the ARD of the mean series.
 """
@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from flowsim.analysis.executors import make_executor, spawn_seeds
+from flowsim.analysis.executors import make_executor, resolve_kind, spawn_seeds
 from flowsim.kinds.network.analysis.flee_score import score_camps
 from flowsim.kinds.network.engine.model import NetworkModel
 from flowsim.kinds.network.run.results import NetworkResult, camps_table, daily_table, fit_until, simulate_network
@@ -35,15 +35,14 @@ def _one(task: tuple) -> tuple:
     return camps, daily_table(run), score_camps(camps, fit_until(scenario)), time.perf_counter() - start
 
 
-def validation_runs(scenario: NetworkScenario, runs: int, *, seed: int | None = None, scale: int | None = None, workers: int = 1) -> NetworkResult:
+def validation_runs(scenario: NetworkScenario, runs: int, *, seed: int | None = None, scale: int | None = None, workers: int = 1,
+                    scheduler: str | None = None) -> NetworkResult:
     """``runs`` runs summarised: mean camp series with a 5–95% band, ARD mean and sd over runs."""
     seed = scenario.calendar.seed if seed is None else seed
     tasks = [(scenario, child, scale) for child in spawn_seeds(seed, runs)]
-    if workers > 1:
-        with make_executor("process", workers) as pool:  # forkserver: no fork() of a threaded process
-            outputs = list(pool.map(_one, tasks))
-    else:
-        outputs = [_one(task) for task in tasks]
+    # forkserver pool or Dask cluster: no fork() of a threaded process
+    with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
+        outputs = list(pool.map(_one, tasks))
     sims = np.stack([o[0]["simulated"].to_numpy(dtype=float) for o in outputs])
     camps = outputs[0][0][["date", "camp", "observed"]].copy()
     camps.insert(2, "simulated", sims.mean(axis=0))

@@ -1,0 +1,204 @@
+"""The mechanisms that shape the exodus day by day, each shown in a tiny hand-built world.
+
+Border posts reinforced behind a queue, the pool of the willing drained by the exodus, a
+closure that turns away the documents already queued, transit passengers, the Law of
+Return, fares by load factor, staying at home and a region's own ties abroad.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import build, one_road_world
+from flowsim.kinds.mobilization.engine import FlowModel, rules
+from flowsim.kinds.mobilization.engine.people import DOC_BITS, State
+from flowsim.run import simulate
+
+
+def road_world(*, people: int, capacity: int) -> dict:
+    """Everyone leaves on the day of the shock by the one road into Kazakhstan."""
+    world = one_road_world(people=people, capacity=0)
+    world["crossings"][0]["open"] = False
+    world["crossings"][1].update(open=True, daily_capacity=capacity)
+    return world
+
+
+def processed(result, crossing: str) -> list[float]:
+    rows = result.crossings[result.crossings["crossing"] == crossing]
+    return rows["processed"].tolist()
+
+
+# ---------------------------------------------------------------- staffing behind a queue
+
+def test_a_post_reinforced_behind_its_queue_doubles_its_throughput_within_days():
+    # KZ-02: 22,500 entries on 29 Sep, a third above the posts' ordinary throughput
+    world = road_world(people=3000, capacity=100)
+    world["destinations"][1].update(border_surge_factor=2.0, border_surge_days=2)
+    served = [n for n in processed(simulate(build(world), seed=1), "kz_road") if n]
+    assert served[0] == 100                     # the first day at the ordinary rate
+    assert served[1] == 150                     # half-way to double after a day of queue
+    assert max(served) <= 200 and served[6] >= 195
+    assert sum(served) == 3000                  # everyone crosses in the end
+
+
+def test_a_post_without_reinforcement_keeps_its_ordinary_throughput():
+    world = road_world(people=3000, capacity=100)
+    served = [n for n in processed(simulate(build(world), seed=1), "kz_road") if n]
+    assert set(served) == {100} and len(served) >= 25
+
+
+def test_reinforcement_eases_back_once_the_queue_is_gone():
+    surge = np.array([2.0])
+    for _ in range(20):
+        surge = rules.staffing_surge(surge, np.array([0.0]), np.array([2.0]), np.array([2.0]))
+    assert surge[0] == pytest.approx(1.0, abs=1e-4)
+
+
+# ---------------------------------------------------------------- the pool of the willing
+
+def steady_pressure_world(*, willing_share: float, shock: float) -> dict:
+    world = road_world(people=20_000, capacity=100_000)
+    world["behaviour"]["leaving"].update(
+        shock_hazard=shock, willing_share=willing_share,
+        pressure=[{"id": "announcement", "after_days": 0, "level": 1.0}])
+    return world
+
+
+def leavers_by_day(world: dict) -> np.ndarray:
+    model = FlowModel(build(world), rng=3)
+    model.run()
+    decided = model.people.decided_day
+    return np.bincount(decided - decided.min())
+
+
+def test_at_constant_pressure_the_willing_drain_and_the_leavers_halve_day_by_day():
+    # a hazard of 0.05 over everyone is 0.5 among the willing tenth: the pool halves each day
+    leavers = leavers_by_day(steady_pressure_world(willing_share=0.1, shock=0.05))
+    assert leavers[0] == pytest.approx(1000, rel=0.1)
+    assert leavers[1] == pytest.approx(500, rel=0.15)
+    assert leavers[2] == pytest.approx(250, rel=0.25)
+    assert leavers.sum() == pytest.approx(2000, abs=5)  # nobody outside the pool leaves
+
+
+def test_without_a_pool_the_same_hazard_keeps_taking_men_day_after_day():
+    leavers = leavers_by_day(steady_pressure_world(willing_share=1.0, shock=0.05))
+    assert leavers[0] == pytest.approx(1000, rel=0.1)
+    assert leavers[2] == pytest.approx(1000 * 0.95 ** 2, rel=0.1)
+    assert leavers.sum() > 10_000
+
+
+def test_the_pool_is_larger_in_cohorts_readier_to_leave_and_never_more_than_the_cohort():
+    fraction = rules.willing_fraction(np.array([0.5, 1.0, 10.0, 1000.0]), 0.01)
+    assert fraction.tolist() == pytest.approx([0.005, 0.01, 0.1, 1.0])
+
+
+# ---------------------------------------------------------------- a closure at the post
+
+def test_a_closure_to_tourist_visas_turns_away_those_already_queued():
+    # FI-11: from 30 Sep Finland admits no Schengen tourist visas, whoever is at the post
+    world = road_world(people=2000, capacity=100)
+    world["destinations"][1]["entry_documents"] = ["foreign_passport", "schengen_visa"]
+    world["origins"][0]["schengen_visa_share"] = 1.0
+    world["events"].append({"id": "close_to_tourists", "date": "2022-09-25", "kind": "set_documents",
+                            "label": "Closed to tourists", "crossing": "kz_road",
+                            "documents": ["foreign_passport", "eu_residence"]})
+    result = simulate(build(world), seed=2)
+    rows = result.crossings[result.crossings["crossing"] == "kz_road"].set_index("date")
+    assert rows.loc[:"2022-09-24", "processed"].sum() == 300  # three days at 100 after a day's drive
+    assert rows.loc["2022-09-25":, "processed"].sum() == 0
+    assert rows.loc["2022-09-25", "queue"] == 0
+    gone = rows.loc["2022-09-25", ["gave_up", "switched_away"]].sum()
+    assert gone == 1700  # the queue balances: everyone left in it went home or elsewhere
+
+
+# ---------------------------------------------------------------- transit
+
+def transit_world(share: float) -> dict:
+    world = road_world(people=4000, capacity=100_000)
+    world["destinations"][1]["transit_share"] = share
+    world["behaviour"]["after_arrival"]["transit_stay_days"] = 2
+    world["onward_links"] = [{"id": "kz_tr", "from": "kazakhstan", "to": "turkey", "mode": "air",
+                              "travel_days": 1, "cost_usd": 300}]
+    return world
+
+
+def test_transit_passengers_move_on_within_days_and_the_rest_stay():
+    # GE-11: "more than 60 percent of Russian visitors were leaving the country shortly after"
+    result = simulate(build(transit_world(0.6)), seed=4)
+    kz = result.daily[result.daily["country"] == "kazakhstan"].set_index("date")
+    entered = kz["wave_entries"].sum()
+    moved_on = kz["wave_exits_onward"].sum()
+    assert moved_on / entered == pytest.approx(0.6, abs=0.03)  # nobody else moves on (no onward hazard)
+    assert kz.loc[:"2022-09-28", "wave_exits_onward"].sum() > 0.95 * moved_on  # within days
+
+
+def test_transit_passengers_do_not_register_where_they_only_pass_through():
+    result = simulate(build(transit_world(1.0)), seed=4)
+    kz = result.daily[result.daily["country"] == "kazakhstan"]
+    assert kz["wave_registrations"].sum() == 0
+
+
+# ---------------------------------------------------------------- the Law of Return
+
+def test_only_men_eligible_under_the_law_of_return_settle_in_israel():
+    # IL-01: about 6,500 arrivals in 12 days, more than 900 with immigration visas
+    world = road_world(people=5000, capacity=100_000)
+    world["destinations"][1]["entry_documents"] = ["internal_passport", "law_of_return"]
+    world["origins"][0]["law_of_return_share"] = 0.1
+    model = FlowModel(build(world), rng=6)
+    model.run()
+    p = model.people
+    eligible = (p.documents & DOC_BITS["law_of_return"]) > 0
+    assert eligible.mean() == pytest.approx(0.1, abs=0.015)
+    crossed = p.crossed_day >= 0
+    assert crossed.sum() == eligible.sum() and not (crossed & ~eligible).any()
+
+
+# ---------------------------------------------------------------- fares
+
+def test_fares_stay_ordinary_below_the_knee_and_reach_the_sold_out_multiple_at_full_load():
+    multiple = rules.yield_fare_multiple(np.array([0.5, 0.8, 0.9, 1.0, 3.0]), 0.8, 5.0)
+    assert multiple.tolist() == pytest.approx([1.0, 1.0, 5 ** 0.5, 5.0, 5.0])
+
+
+def test_a_sold_out_flight_costs_the_sold_out_multiple_on_the_day_of_the_announcement():
+    # TR-02: Moscow-Istanbul at four to nine times the usual fare on 21 September
+    world = one_road_world(people=1000, capacity=100)
+    world["behaviour"]["choice"].update(sold_out_fare_multiple=5.0, fare_knee_load_factor=0.8)
+    result = simulate(build(world), seed=1)
+    rows = result.crossings[result.crossings["crossing"] == "air_istanbul"].set_index("date")
+    assert rows.loc["2022-09-20", "fare_index"] == 1.0
+    assert rows.loc["2022-09-21", "fare_index"] >= 5.0
+
+
+# ---------------------------------------------------------------- staying at home
+
+def test_where_every_way_out_is_a_long_queue_more_men_stay_at_home():
+    def stayed(capacity: int) -> float:
+        world = road_world(people=4000, capacity=capacity)
+        world["behaviour"]["leaving"].update(panic_share=0.0, deliberation_days_max=10)
+        world["behaviour"]["choice"]["stay_home"] = 1.0
+        model = FlowModel(build(world), rng=8)
+        model.run()
+        return float((model.people.stopped_reason == 4).mean())
+
+    assert stayed(100) > stayed(100_000) + 0.1
+
+
+def test_staying_home_is_one_more_option_always_open():
+    utility, allowed = rules.with_staying_home(np.zeros((2, 3), np.float32), np.zeros((2, 3), bool), 1.5)
+    assert utility[:, 3].tolist() == [1.5, 1.5] and allowed[:, 3].all() and not allowed[:, :3].any()
+
+
+# ---------------------------------------------------------------- a region's own ties
+
+def test_a_regions_ties_abroad_go_where_the_region_says():
+    # Buryats' kin and trade across the Mongolian border (DEM-01)
+    world = road_world(people=3000, capacity=100_000)
+    world["origins"][0].update(ties_abroad_share=1.0, ties_destinations={"kazakhstan": 1.0})
+    model = FlowModel(build(world), rng=2)
+    model.run()
+    kazakhstan = model.destination_ids.index("kazakhstan")
+    assert (model.people.tie_destination == kazakhstan).all()
+    assert (model.people.state == State.ABROAD).any()
