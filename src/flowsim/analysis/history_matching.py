@@ -41,14 +41,18 @@ References:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from flowsim.analysis.abc_model import Prior
 from flowsim.analysis.targets import Target, TargetSet
+from flowsim.errors import CalibrationError
 
 CUTOFF = 3.0
 """Implausibility above which a parameter set is ruled out for a target (three-sigma rule)."""
@@ -117,25 +121,32 @@ class Emulator:
     """
 
     def __init__(self, inputs: np.ndarray, outputs: np.ndarray, seed: int) -> None:
-        from sklearn.gaussian_process import GaussianProcessRegressor
-        from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+        try:
+            from sklearn.gaussian_process import GaussianProcessRegressor
+            from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+        except ImportError:
+            raise CalibrationError("History matching needs scikit-learn, which is not installed. Install the "
+                                   "optional extra: pip install 'flowsim[calibrate]'.") from None
+        from threadpoolctl import threadpool_limits  # installed with scikit-learn
+
+        self._one_thread = threadpool_limits
 
         dims = inputs.shape[1]
         kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(dims, 0.5), (0.05, 20.0))
                   + WhiteKernel(0.05, (1e-6, 1.0)))
         self.process = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=1,
                                                 random_state=seed)
-        import warnings
-
         from sklearn.exceptions import ConvergenceWarning
 
-        with warnings.catch_warnings():
+        # one BLAS thread: the matrices are small, and on a busy machine idle threads spin
+        with warnings.catch_warnings(), self._one_thread(1):
             warnings.simplefilter("ignore", ConvergenceWarning)
             self.process.fit(inputs, outputs)
 
     def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and variance (emulator uncertainty and seed noise) at rows of ``inputs``."""
-        mean, sd = self.process.predict(inputs, return_std=True)
+        with self._one_thread(1):
+            mean, sd = self.process.predict(inputs, return_std=True)
         return mean, sd**2
 
 
@@ -324,10 +335,13 @@ def scenario_simulator(model: Callable[[dict[str, float]], dict[str, float]], pr
     return simulate_at
 
 
-def scenario_history_match(scenario, targets: TargetSet, *, waves: int = 3, runs_per_wave: int = 60,
+def scenario_history_match(scenario: Any, targets: TargetSet, *, waves: int = 3, runs_per_wave: int = 60,
                            scale: float | None = None, seed: int | None = None, workers: int = 1,
                            candidates: int = 5_000) -> tuple[HistoryMatch, pd.DataFrame]:
     """History-match a scenario's free parameters against every target of its targets file.
+
+    ``scenario`` is a mobilization scenario (with a ``calibration:`` section); shared analysis
+    code does not import the kind's classes (tests/test_architecture.py).
 
     Runs use the calibration's target model (a run's seed follows from its parameters, so the
     same waves give the same runs); ``scale`` defaults to ``calibration.scale``.
@@ -349,10 +363,8 @@ def scenario_history_match(scenario, targets: TargetSet, *, waves: int = 3, runs
     return result, discrepancy_table(result, targets)
 
 
-def write_discrepancy(result: HistoryMatch, table: pd.DataFrame, out_dir, title: str) -> dict[str, object]:
+def write_discrepancy(result: HistoryMatch, table: pd.DataFrame, out_dir: Path, title: str) -> dict[str, Path]:
     """Write ``discrepancy.csv``, ``discrepancy_waves.csv`` and ``figures/discrepancy.png``/``.svg``."""
-    from pathlib import Path
-
     from flowsim.figures.discrepancy import discrepancy_figure
     from flowsim.figures.style import save_figure
     from flowsim.run.writing import write_csv
