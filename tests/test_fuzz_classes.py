@@ -227,7 +227,7 @@ def test_an_event_capacity_of_2_to_the_64_is_refused(tmp_path, capsys):
 
 def test_the_memory_estimate_refuses_a_population_that_does_not_fit(tmp_path, capsys):
     path = write(tmp_path, GOOD.replace("men_at_risk: 120000", "men_at_risk: 90000000", 1))
-    with deadline(SECONDS):
+    with deadline(HANG_SECONDS):
         code = main(["run", str(path), "--scale", "0.01", "--out", str(tmp_path / "out"), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and "GB" in err and "--scale" in err
