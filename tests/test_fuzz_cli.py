@@ -9,7 +9,6 @@ run as root (``setpriv``), since root may otherwise write into a read-only folde
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -28,14 +27,19 @@ SMALL = ["--scale", "400"]
 def flowsim(*args: str, as_nobody: bool = False, file_size_limit: int | None = None,
             timeout: float = 600) -> subprocess.CompletedProcess:
     """``flowsim`` in a fresh process (this worktree's code), optionally unprivileged or with a size limit."""
-    def limit() -> None:
-        if file_size_limit is not None:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
-
+    # The size limit is set by the child itself before it becomes flowsim: a preexec_fn would make
+    # this (threaded) test process fork instead of spawning, which can deadlock (issue 22).
+    command = [sys.executable, "-m", "flowsim.cli"]
+    if file_size_limit is not None:
+        command = [sys.executable, "-c",
+                   "import os, resource, sys; n = int(sys.argv[1]); "
+                   "resource.setrlimit(resource.RLIMIT_FSIZE, (n, n)); "
+                   "os.execv(sys.executable, [sys.executable, '-m', 'flowsim.cli', *sys.argv[2:]])",
+                   str(file_size_limit)]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MPLBACKEND": "Agg"}
     prefix = UNPRIVILEGED if as_nobody else []
-    return subprocess.run([*prefix, sys.executable, "-m", "flowsim.cli", *map(str, args)], capture_output=True,
-                          text=True, timeout=timeout, env=env, preexec_fn=limit, cwd=ROOT)
+    return subprocess.run([*prefix, *command, *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout, env=env, cwd=ROOT)
 
 
 def one_paragraph(result: subprocess.CompletedProcess, *needles: str) -> str:
