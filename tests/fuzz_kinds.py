@@ -335,18 +335,7 @@ def _load_targets(workspace: Path, err: io.StringIO) -> tuple[int | None, str | 
 
 def message_problems(outcome: Outcome, workspace: Path) -> list[str]:
     """As :func:`fuzzing.message_problems`, for whichever command answered."""
-    problems = []
-    if outcome.code not in (0, 2):
-        problems.append(f"exit code {outcome.code}")
-    if outcome.code == 2:
-        text = outcome.message
-        if "Traceback" in text:
-            problems.append("traceback in the message")
-        if text.count("\n") != 1 or not text.startswith("flowsim "):
-            problems.append("not one paragraph")
-        if str(workspace) not in text:
-            problems.append("no file named")
-    return problems
+    return fuzzing.message_problems(outcome, workspace, opening="flowsim ", devices_named=False)
 
 
 def names_a_line(outcome: Outcome) -> bool:

@@ -553,8 +553,13 @@ def check_mutant(workspace: Path, mutant: Mutant) -> Outcome:
     return Outcome(mutant.kind, mutant.detail, code, err.getvalue(), time.perf_counter() - began, crash)
 
 
-def message_problems(outcome: Outcome, workspace: Path) -> list[str]:
-    """What is wrong with a refusal's message: not one paragraph, or no file named."""
+def message_problems(outcome: Outcome, workspace: Path, *, opening: str = "flowsim check: ",
+                     devices_named: bool = True) -> list[str]:
+    """What is wrong with a refusal's message: not one paragraph, or no file named.
+
+    ``opening`` is how the answering command's message starts; with ``devices_named`` a
+    message that names a device (a mutant that points a path at /dev/...) names its file.
+    """
     problems = []
     if outcome.code not in (0, 2):
         problems.append(f"exit code {outcome.code}")
@@ -562,9 +567,9 @@ def message_problems(outcome: Outcome, workspace: Path) -> list[str]:
         text = outcome.message
         if "Traceback" in text:
             problems.append("traceback in the message")
-        if text.count("\n") != 1 or not text.startswith("flowsim check: "):
+        if text.count("\n") != 1 or not text.startswith(opening):
             problems.append("not one paragraph")
-        if str(workspace) not in text and "/dev/" not in text:
+        if str(workspace) not in text and not (devices_named and "/dev/" in text):
             problems.append("no file named")
     return problems
 
