@@ -27,7 +27,8 @@ increase       value at ``end`` minus value the day        population
 
 Rows are selected by ``country`` (one id, a list, or all when omitted; flows select on
 ``first_destination``) and by the dates ``start``..``end``, both inclusive. A ``column``
-may be a list of columns, which are added row by row.
+may be a list of columns, which are added row by row, each times its ``column_weights``
+entry when given (e.g. the men among ordinary travellers).
 
 The distance of a run is ``sum(weight * (OUTSIDE + miss))`` over the calibration targets
 outside their intervals, where ``miss`` is 0 inside
@@ -118,6 +119,7 @@ class Target(Spec):
     measures: str
     table: TableName
     column: str | list[str]
+    column_weights: list[Annotated[float, Field(gt=0.0)]] | None = None
     country: str | list[str] | None = None
     crossing: str | list[str] | None = None
     role: Literal["calibration", "check"] = "calibration"
@@ -138,6 +140,11 @@ class Target(Spec):
     @property
     def columns(self) -> tuple[str, ...]:
         return (self.column,) if isinstance(self.column, str) else tuple(self.column)
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        """Weight of each column in the row-by-row sum (1 for each unless ``column_weights`` says)."""
+        return tuple(self.column_weights) if self.column_weights is not None else (1.0,) * len(self.columns)
 
     @property
     def denominators(self) -> tuple[str, ...]:
@@ -180,6 +187,8 @@ class Target(Spec):
             for name in names:
                 if name not in allowed:
                     _bad(key, f"'{name}' is not a column of {self.table}.csv; allowed: {', '.join(allowed)}")
+        if self.column_weights is not None and len(self.column_weights) != len(self.columns):
+            _bad("column_weights", f"give one weight per column ({len(self.columns)}), not {len(self.column_weights)}")
         if self.statistic == "ratio" and self.denominator is None:
             _bad("statistic", "statistic 'ratio' needs a 'denominator' column")
         if self.statistic != "ratio" and self.denominator is not None:
@@ -346,10 +355,11 @@ class _Tables:
                 self.cache[key] = series.to_numpy().astype(str)
         return self.cache[key]
 
-    def values(self, table: str, columns: tuple[str, ...]) -> np.ndarray:
-        total = self.column(table, columns[0])
-        for name in columns[1:]:
-            total = total + self.column(table, name)
+    def values(self, table: str, columns: tuple[str, ...], weights: tuple[float, ...] | None = None) -> np.ndarray:
+        weights = weights or (1.0,) * len(columns)
+        total = self.column(table, columns[0]) * weights[0] if weights[0] != 1.0 else self.column(table, columns[0])
+        for name, weight in zip(columns[1:], weights[1:], strict=True):
+            total = total + (self.column(table, name) * weight if weight != 1.0 else self.column(table, name))
         return total
 
 
@@ -425,7 +435,7 @@ def target_value(target: Target, tables: Mapping[str, pd.DataFrame] | _Tables) -
         total = sum(counts.values())
         return sum(counts.get(c, 0.0) for c in target.categories) / total if total > 0 else math.nan
     mask = _select(target, view)
-    values = view.values(target.table, target.columns)[mask]
+    values = view.values(target.table, target.columns, target.weights)[mask]
     if statistic == "sum":
         return float(values.sum())
     if statistic == "ratio":

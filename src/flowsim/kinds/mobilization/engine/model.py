@@ -316,10 +316,22 @@ class FlowModel(mesa.Model):
         self.destination_counts.fill(0.0)
         self.crossing_counts.fill(0.0)
 
+    def _pressure_today(self) -> float:
+        days_since = -1 if self.announced_day is None else self.day - self.announced_day
+        return rules.mobilization_pressure(days_since, self.pressure_days, self.pressure_levels)
+
+    def _stay_home_utility(self) -> float | None:
+        """Utility of staying at home today, or None where staying is no option of the choice."""
+        beta = self.behaviour.choice
+        if beta.stay_home is None:
+            return None
+        # the calm is the pressure's passing: before the shock the ordinary emigrant's choice stands
+        pressure = 1.0 if self.announced_day is None else self._pressure_today()
+        return rules.staying_utility(beta.stay_home, beta.stay_home_when_calm, pressure)
+
     def _decide_to_leave(self) -> None:
         rules_ = self.behaviour.leaving
-        days_since = -1 if self.announced_day is None else self.day - self.announced_day
-        pressure = rules.mobilization_pressure(days_since, self.pressure_days, self.pressure_levels)
+        pressure = self._pressure_today()
         complete_factor = rules_.complete_multiplier if self.complete else 1.0
         hazard = rules.leaving_hazard(rules_.baseline_daily_hazard, rules_.shock_hazard, pressure,
                                       self.leaving_multiplier, complete_factor)
@@ -415,7 +427,7 @@ class FlowModel(mesa.Model):
         if idx.size == 0:
             return
         utility, allowed = self._route_utility(idx)
-        stay_home = self.behaviour.choice.stay_home
+        stay_home = self._stay_home_utility()
         if stay_home is not None:
             # staying is one more option: where every way out means days in a queue or a fare
             # beyond his savings, a man who meant to leave stays (and does not try again)
@@ -492,8 +504,15 @@ class FlowModel(mesa.Model):
         documents_ok = (p.documents[idx] & self.crossing_documents[here]) == self.crossing_documents[here]
         allowed[np.arange(idx.size), here] |= (self.crossing_open[here] & (self.crossing_capacity[here] > 0)
                                                & documents_ok)
+        stay_home = self._stay_home_utility()
+        if stay_home is not None:
+            # a man who found no seat or whose post closed weighs staying again, as when he set
+            # off: where every way left means more days of queueing or a fare beyond his savings,
+            # he goes home instead of trying the next border for a week (002: "a day or two
+            # waited"; KZ-02..KZ-04: the pulse into Kazakhstan ended within days)
+            utility, allowed = rules.with_staying_home(utility, allowed, stay_home)
         choice = rules.choose_options(utility, allowed, self.rng)
-        nowhere = choice < 0
+        nowhere = (choice < 0) | (choice == self.n_crossings)
         self._set_state(idx[nowhere], State.HOME_AGAIN)
         p.stopped_reason[idx[nowhere]] = 2
         self.crossing_today["gave_up"] += self._people(np.bincount(here[nowhere], minlength=self.n_crossings))

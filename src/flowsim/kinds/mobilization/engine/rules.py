@@ -180,6 +180,17 @@ def with_staying_home(utility: np.ndarray, allowed: np.ndarray, stay_home: float
     return utility, allowed
 
 
+def staying_utility(stay_home: float, when_calm: float, pressure: float) -> float:
+    """Utility of staying at home: ``stay_home``, plus ``when_calm`` as the pressure to leave passes.
+
+    At full pressure (1 and above) staying weighs ``stay_home``; as the pressure falls towards 0
+    it gains up to ``when_calm``. The men who decided in the first days and still had no way out
+    once the rumours of a closure ended (28-29 Sep) mostly stayed: Kazakh entries fell from
+    22,500 on 29 Sep to ordinary traffic (7,000) on 3 Oct (KZ-02..KZ-04).
+    """
+    return float(stay_home + when_calm * (1.0 - min(max(pressure, 0.0), 1.0)))
+
+
 def fare_index(backlog_days: np.ndarray, surge: float, cap_days: float = 10.0) -> np.ndarray:
     """Fare as a multiple of the ordinary fare, rising with the backlog of unserved demand.
 

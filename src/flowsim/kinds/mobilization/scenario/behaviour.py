@@ -122,6 +122,10 @@ class ChoiceRules(Spec):
     # Utility of staying at home, one more option of the choice at setting off; None: a man
     # who decided to leave always goes somewhere his documents allow.
     stay_home: Weight | None = None
+    # Extra utility of staying once the pressure to leave has passed: added to ``stay_home`` times
+    # (1 - today's pressure, at most 1). A man still looking for a way out after the rumours of a
+    # closure ended weighs staying more (KZ-02..KZ-04). 0: staying weighs the same every day.
+    stay_home_when_calm: Weight = 0.0
 
 
 class QueueRules(Spec):
