@@ -47,10 +47,21 @@ def test_shipped_targets_load_and_cover_the_documented_figures():
 def test_border_counts_are_compared_with_totals():
     """F1/F3, F2, F4, F6 and F7 are border counts: they include ordinary travel."""
     targets = load_targets(TARGETS)
-    for target_id, column in [("F1_3", "entries_total"), ("F2", "exits_total"), ("F4", "entries_total"),
+    for target_id, column in [("F1_3", "entries_total"), ("F2", "exits_total"),
                               ("F6", "entries_total"), ("F7_exits", "exits_total"),
                               ("F7_entries", "entries_total")]:
         assert targets[target_id].column == column
+    # F4 is Upper Lars's count: the exodus processed there and the ordinary travellers through it
+    assert targets["F4"].columns == ("processed", "ordinary_entries")
+    assert targets["F4"].crossing == "ge_upper_lars"
+    assert (targets["F1_3"].low, targets["F1_3"].high) == (200_000, 300_000)
+
+
+def test_the_fsb_count_of_men_includes_the_men_among_ordinary_travellers():
+    """TOT-01 counts every man who crossed outward: the exodus plus the men among ordinary travel."""
+    target = load_targets(TARGETS)["TOT01"]
+    assert target.columns == ("processed", "ordinary_entries")
+    assert target.weights[0] == 1.0 and 0.0 < target.weights[1] < 1.0
     assert (targets["F1_3"].low, targets["F1_3"].high) == (200_000, 300_000)
 
 
@@ -391,14 +402,15 @@ def test_every_row_of_the_data_pack_is_a_target_a_series_point_or_listed_with_a_
     assert not in_targets & set(listed), "a figure is both a target and listed as not one"
 
 
-def test_the_documented_days_are_series_points_and_checks():
-    """KZ-02..KZ-04 and FI-01..FI-06: a day's count is a check target and a series point."""
+def test_the_documented_days_are_series_points_and_calibration_targets():
+    """KZ-02..KZ-04 and FI-01..FI-06: a day's count is a calibration target (the pulse's shape is
+    what the fit must reproduce) and a series point."""
     targets = load_targets(TARGETS)
     days = {"KZ-02", "KZ-03", "KZ-04", "FI-01", "FI-02", "FI-03", "FI-04", "FI-05", "FI-06"}
     assert days <= {p.source for p in targets.series}
     for day in days:
         checks = [t for t in targets if any(c.source == day for c in t.citations)]
-        assert checks and all(t.role == "check" and t.start == t.end for t in checks), day
+        assert checks and all(t.role == "calibration" and t.start == t.end for t in checks), day
 
 
 def test_finnish_days_count_finlands_posts_not_the_whole_schengen_destination():

@@ -66,8 +66,8 @@ def test_validate_the_tiny_world():
     assert len(computed) >= 20
     assert (computed["sim_p05"] <= computed["sim_median"]).all() and (computed["sim_median"] <= computed["sim_p95"]).all()
     assert frame["share_inside"].between(0, 1).all()
-    f4 = frame.set_index("id").loc["F4"]
-    assert f4["country"] == "georgia" and f4["column"] == "entries_total" and f4["start"] == "2022-09-21"
+    f1 = frame.set_index("id").loc["F1_3"]
+    assert f1["country"] == "kazakhstan" and f1["column"] == "entries_total" and f1["start"] == "2022-09-21"
 
 
 def test_a_process_pool_gives_the_same_numbers():
