@@ -202,3 +202,56 @@ def test_a_regions_ties_abroad_go_where_the_region_says():
     kazakhstan = model.destination_ids.index("kazakhstan")
     assert (model.people.tie_destination == kazakhstan).all()
     assert (model.people.state == State.ABROAD).any()
+
+
+# ---------------------------------------------------------------- re-choosing, and the calm after the rumours
+
+def seatless_world(stay_home: float | None) -> dict:
+    """Flights with a tenth of the seats wanted and an open road: men without a seat re-choose daily."""
+    world = one_road_world(people=2000, capacity=100)
+    world["crossings"][1].update(open=True, daily_capacity=100_000)
+    world["behaviour"]["queueing"].update(seat_patience_days=1, seat_rechoose_probability=1.0)
+    # the flight is the better way out when seats are free: every man tries it first
+    world["behaviour"]["choice"]["appeal"] = {"turkey": 30.0}
+    if stay_home is not None:
+        world["behaviour"]["choice"]["stay_home"] = stay_home
+    return world
+
+
+def test_a_man_without_a_seat_may_go_home_instead_of_taking_the_next_border():
+    # 002: "overbooked flights ... pushed many to ... car or foot", but not everyone: KZ-02..04
+    # show the pulse into Kazakhstan over within days
+    def gone_home_from_the_airport(stay_home: float | None) -> float:
+        result = simulate(build(seatless_world(stay_home)), seed=5)
+        rows = result.crossings[result.crossings["crossing"] == "air_istanbul"]
+        return float(rows["gave_up"].sum())
+
+    assert gone_home_from_the_airport(None) == 0           # without the option everyone drives on
+    assert gone_home_from_the_airport(29.0) > 100          # with it, many of those re-choosing go home
+
+
+def test_staying_gains_weight_as_the_pressure_passes():
+    assert rules.staying_utility(1.5, 3.0, pressure=1.0) == 1.5
+    assert rules.staying_utility(1.5, 3.0, pressure=2.5) == 1.5     # a second peak adds nothing
+    assert rules.staying_utility(1.5, 3.0, pressure=0.5) == 3.0
+    assert rules.staying_utility(1.5, 3.0, pressure=0.0) == 4.5
+    assert rules.staying_utility(1.5, 0.0, pressure=0.0) == 1.5
+
+
+def test_men_setting_off_after_the_rumours_ended_mostly_stay():
+    # the rumours' end (29 Sep): those still deliberating weigh staying more than the first night's
+    def stayed_after_the_calm(when_calm: float) -> float:
+        world = road_world(people=6000, capacity=100_000)
+        world["behaviour"]["leaving"].update(
+            panic_share=0.0, deliberation_days_max=6,
+            pressure=[{"id": "announcement", "after_days": 0, "level": 1.0},
+                      {"id": "rumours_end", "after_days": 2, "level": 0.0}])
+        world["behaviour"]["choice"].update(stay_home=-1.0, stay_home_when_calm=when_calm)
+        model = FlowModel(build(world), rng=9)
+        model.run()
+        p = model.people
+        late = p.act_day >= model.announced_day + 3
+        return float((p.stopped_reason[late] == 4).mean())
+
+    assert stayed_after_the_calm(0.0) < 0.2
+    assert stayed_after_the_calm(4.0) > stayed_after_the_calm(0.0) + 0.5

@@ -439,3 +439,20 @@ def test_a_fit_until_a_day_keeps_only_the_figures_that_end_by_it():
     assert "KZ04_entries" in late.ids and "F13_young" in late.ids  # a whole-run profile is never 'by' a day
     with pytest.raises(TargetsError, match="No calibration target"):
         targets.until(dt.date(2022, 9, 1))
+
+
+def test_column_weights_count_a_share_of_a_column():
+    """TOT01's men: everyone of the exodus plus 0.45 of the ordinary travellers, row by row."""
+    from flowsim.analysis.targets import Target, target_value
+
+    target = Target.model_validate({
+        "id": "MEN", "label": "Men out", "measures": "men", "table": "crossings",
+        "column": ["processed", "ordinary_entries"], "column_weights": [1.0, 0.45],
+        "start": "2022-09-21", "end": "2022-09-22", "statistic": "sum", "low": 1, "high": None,
+        "documented": "x", "citations": [{"source": "TOT-01", "publication": "p", "date": "2022-09-24", "quote": "q"}]})
+    crossings = pd.DataFrame({"date": ["2022-09-21", "2022-09-22", "2022-09-23"], "crossing": ["a", "b", "a"],
+                              "country": ["x", "y", "x"], "processed": [100, 200, 999],
+                              "ordinary_entries": [1000, 2000, 9999]})
+    assert target_value(target, {"crossings": crossings}) == pytest.approx(300 + 0.45 * 3000)
+    with pytest.raises(ValueError, match="one weight per column"):
+        Target.model_validate({**target.model_dump(), "column_weights": [1.0]})
