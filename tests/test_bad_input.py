@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TINY
+from helpers.paths import TINY
 from flowsim.cli import main
 
 GOOD = TINY.read_text()

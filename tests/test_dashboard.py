@@ -18,7 +18,7 @@ import ipywidgets as widgets
 import pytest
 import solara
 
-from conftest import BASELINE, ROOT, SHIPPED, TINY
+from helpers.paths import BASELINE, ROOT, SHIPPED, TINY
 from flowsim.cli import main
 from flowsim.dashboard import app
 from flowsim.dashboard.model import DashboardModel, model_params, parameter_sliders, scenario_choices

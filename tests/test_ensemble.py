@@ -209,7 +209,7 @@ def test_cli_ensemble_runs_and_reports_user_errors(tmp_path, capsys):
 def test_an_ensemble_is_validated_against_the_scenarios_targets(tmp_path):
     import pandas as pd
 
-    from conftest import TINY
+    from helpers.paths import TINY
     from flowsim.analysis.ensemble import run_ensemble
 
     run_ensemble(str(TINY), 3, seed=5, scale=20, out_dir=tmp_path, executor="serial", progress=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import build, one_road_world
+from helpers.worlds import build, one_road_world
 from flowsim.kinds.mobilization.engine import FlowModel, rules
 from flowsim.kinds.mobilization.engine.people import DOC_BITS, State, StopReason
 from flowsim.run import simulate

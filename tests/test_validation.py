@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import TINY
+from helpers.paths import TINY
 from flowsim.analysis.executors import make_executor, spawn_seeds
 from flowsim.analysis.targets import TargetSet, load_targets
 from flowsim.analysis.validation import (
