@@ -18,7 +18,7 @@ import numpy as np
 
 from flowsim.analysis.targets import TargetSet, calibration_distance, series_values, simulated_values
 from flowsim.errors import CalibrationError
-from flowsim.kinds.mobilization.scenario import Scenario
+from flowsim.scenario.spec import ScenarioSpec
 
 #: Key a model output carries when the run was skipped because the wall-time budget is spent.
 EXPIRED = "__budget_spent__"
@@ -60,7 +60,7 @@ class Prior:
         return self.value((self.lower + self.upper) / 2)
 
 
-def scenario_priors(scenario: Scenario) -> list[Prior]:
+def scenario_priors(scenario: ScenarioSpec) -> list[Prior]:
     """The priors of a scenario's ``calibration.parameters``.
 
     Raises:
@@ -96,7 +96,7 @@ class TargetModel:
     generation in progress then ends at its evaluation limit instead of overrunning the budget.
     """
 
-    def __init__(self, scenario: Scenario, targets: TargetSet, priors: list[Prior], scale: float | None,
+    def __init__(self, scenario: ScenarioSpec, targets: TargetSet, priors: list[Prior], scale: float | None,
                  seed: int, deadline: float = math.inf) -> None:
         self.scenario = scenario
         self.targets = targets

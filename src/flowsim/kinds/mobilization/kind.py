@@ -62,17 +62,17 @@ class MobilizationKind:
         return simulate_mobilization(scenario, seed=seed, scale=scale, progress=progress, agents=agents)
 
     def key_outputs(self, tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
-        from flowsim.analysis.key_outputs import key_outputs
+        from flowsim.kinds.mobilization.analysis.key_outputs import key_outputs
 
         return key_outputs(tables["daily"], tables["crossings"], tables["flows"])
 
     def output_names(self, scenario: Scenario) -> list[str]:
-        from flowsim.analysis.key_outputs import output_names
+        from flowsim.kinds.mobilization.analysis.key_outputs import output_names
 
         return output_names(scenario)
 
     def headline_outputs(self, scenario: Scenario) -> list[str]:
-        from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS
+        from flowsim.kinds.mobilization.analysis.key_outputs import HEADLINE_OUTPUTS
 
         return list(HEADLINE_OUTPUTS)
 
