@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from flowsim.analysis.ensemble import percentile_bands, run_ensemble, run_member
-from flowsim.analysis.executors import SerialExecutor, make_executor, run_tasks, spawn_seeds
+from flowsim.analysis.executors import SerialExecutor, make_executor, run_tasks
+from flowsim.run.seeds import spawn_seeds
 from flowsim.cli import ensemble as ensemble_command
 from flowsim.cli import build_parser, main
 from flowsim.errors import EnsembleError

@@ -4,7 +4,7 @@
 - :mod:`~flowsim.analysis.validation`: runs held against the targets;
 - :mod:`~flowsim.analysis.calibration`: ABC-SMC with pyABC;
 - :mod:`~flowsim.analysis.executors`: serial / process pool / Dask behind one ``concurrent.futures``
-  interface, and the seeds of many runs;
+  interface;
 - :mod:`~flowsim.analysis.ensemble`: many runs streamed to disk, percentile bands;
 - :mod:`~flowsim.analysis.compare`: what-if vs baseline with common random numbers;
 - :mod:`~flowsim.analysis.sensitivity`: Morris and Sobol' with SALib.

@@ -17,6 +17,7 @@ from flowsim.analysis.executors import make_executor
 from flowsim.analysis.posterior import Posterior, correlations, identifiability, strong_pairs
 from flowsim.analysis.targets import TargetSet
 from flowsim.scenario.spec import ScenarioSpec
+from flowsim.run.seeds import Purpose, random_stream
 
 UNINFORMATIVE_SHARE = 0.9
 """A target that at least this share of prior draws satisfies cannot inform the parameters."""
@@ -36,7 +37,7 @@ def prior_informativeness(scenario: ScenarioSpec, targets: TargetSet, priors: li
     Returns:
         One row per target: id, role, prior_share_inside, verdict.
     """
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x5052494F52]))
+    rng = random_stream(seed, Purpose.PRIOR_INFORMATIVENESS)
     model = TargetModel(scenario, targets, priors, scale, seed)
     samples = [{p.key: float(rng.uniform(p.lower, p.upper)) for p in priors} for _ in range(draws)]
     if executor is not None:

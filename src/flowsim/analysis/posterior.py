@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from flowsim.scenario.spec import ScenarioSpec
+from flowsim.run.seeds import Purpose, random_stream
 
 #: A parameter whose posterior 5 % or 95 % quantile lies this close to a prior bound
 #: (as a share of the prior range) is flagged as pressed against that bound.
@@ -47,7 +48,7 @@ class Posterior:
         table.insert(0, "weight", self.weights)
         return table
 
-    def draws(self, n: int, seed: int | np.random.SeedSequence) -> list[dict[str, float]]:
+    def draws(self, n: int, seed: int | np.random.Generator) -> list[dict[str, float]]:
         """``n`` parameter sets drawn with replacement in proportion to the particle weights."""
         rng = np.random.default_rng(seed)
         picked = rng.choice(len(self.weights), size=n, replace=True, p=self.weights)
@@ -171,6 +172,6 @@ def uncertainty_for(scenario: ScenarioSpec, runs: int, seed: int, posterior_draw
     posterior = load_posterior(scenario)
     if posterior is None:
         return Uncertainty(None, "seed noise only (the scenario has no committed posterior)")
-    sets = posterior.draws(min(draws, runs), np.random.SeedSequence([int(seed), 0x506F7374]))
+    sets = posterior.draws(min(draws, runs), random_stream(seed, Purpose.POSTERIOR_DRAWS))
     return Uncertainty(tuple(sets[i % len(sets)] for i in range(runs)),
                        f"parameter and seed uncertainty ({len(sets)} posterior draws)")

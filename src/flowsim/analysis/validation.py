@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from flowsim.analysis.executors import spawn_seeds
 from flowsim.analysis.acceptance import acceptance, band_coverage, kazakhstan_peak
 from flowsim.analysis.posterior import SEED_NOISE_ONLY, Uncertainty, uncertainty_for
 from flowsim.analysis.series import averaged_relative_difference, series_table
@@ -25,6 +24,7 @@ from flowsim.analysis.targets import Target, TargetSet, load_targets, simulated_
 from flowsim.errors import TargetsError
 from flowsim.figures.tables import read_table
 from flowsim.scenario.spec import ScenarioSpec
+from flowsim.run.seeds import Purpose, random_stream, spawn_seeds
 
 VALIDATION_COLUMNS = (
     "id", "role", "label", "source", "country", "column", "start", "end", "statistic", "low", "high",
@@ -207,7 +207,7 @@ def prior_predictive_series(scenario: ScenarioSpec, targets: TargetSet, runs: in
     from flowsim.analysis.abc_model import scenario_priors
 
     priors = scenario_priors(scenario)
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x5052]))
+    rng = random_stream(seed, Purpose.PRIOR_PREDICTIVE)
     draws = tuple({p.name: p.value(float(rng.uniform(p.lower, p.upper))) for p in priors} for _ in range(runs))
     values = run_values_table(scenario, targets, spawn_seeds(seed, runs), scale, executor,
                               uncertainty=Uncertainty(draws, f"prior predictive ({runs} prior draws)"))
