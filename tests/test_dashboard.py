@@ -222,6 +222,15 @@ def test_a_missing_scenario_file_is_explained(tmp_path):
     assert model.days_run == 0
 
 
+def test_a_network_scenario_is_refused_in_one_paragraph(tmp_path):
+    flee_case = tmp_path / "burundi.yaml"
+    assert main(["import-flee", str(ROOT / "tests" / "data" / "flee" / "burundi2015"), "--out", str(flee_case)]) == 0
+    model = DashboardModel(scenario_file=str(flee_case))
+    assert model.error == (f"{flee_case} is a network scenario (kind: network); the dashboard steps mobilization "
+                           "scenarios only so far. flowsim run, ensemble, compare and sensitivity take it.")
+    assert model.running is False
+
+
 def test_a_bad_seed_is_explained():
     model = DashboardModel(scenario_file=str(TINY), seed="seven")
     assert model.error == "The seed must be a whole number such as 7, not 'seven'."

@@ -30,6 +30,7 @@ from flowsim.kinds.mobilization.engine import FlowModel
 from flowsim.errors import FlowsimError
 from flowsim.kinds.mobilization.run.results import place_tables, places_table
 from flowsim.kinds.mobilization.scenario import Scenario, load_scenario
+from flowsim.kinds.registry import DEFAULT_KIND, kind_name_of_file
 from flowsim.scenario.catalogue import shipped_folder
 
 log = logging.getLogger("flowsim.dashboard")
@@ -136,6 +137,11 @@ def _load(path: str) -> Scenario:
             f"The scenario file '{path}' does not exist (looked in {Path.cwd()}). Give the path of a "
             "scenario YAML, e.g. scenarios/mobilization_2022.yaml, or start 'flowsim dashboard' in the "
             "folder that holds scenarios/.")
+    kind = kind_name_of_file(file)
+    if kind != DEFAULT_KIND:
+        raise FlowsimError(
+            f"{path} is a {kind} scenario (kind: {kind}); the dashboard steps {DEFAULT_KIND} scenarios only so "
+            "far. flowsim run, ensemble, compare and sensitivity take it.")
     key = (str(file.resolve()), file.stat().st_mtime)
     if key not in _LOADED:
         _LOADED[key] = load_scenario(file)
