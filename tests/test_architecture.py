@@ -183,7 +183,6 @@ def test_long_modules_say_why(module):
 #: had one interface; each is to go through the protocol (or move into kinds/mobilization/).
 #: The list may only shrink: a module added to it is a new dependency of shared code on one kind.
 STILL_NAMING_A_KIND = {
-    "flowsim.dashboard.model",
     "flowsim.cli.import_flee",  # `flowsim import-flee` writes a network scenario: it is that kind's own command
 }
 

@@ -18,6 +18,7 @@ from flowsim.kinds.protocol import CalibrateRequest, RunRequest, ValidateRequest
 if TYPE_CHECKING:
     import pandas as pd
 
+    from flowsim.kinds.mobilization.run.day_by_day import DayByDay
     from flowsim.kinds.mobilization.run.results import RunResult
     from flowsim.scenario.spec import CalibrationParameter
 
@@ -28,6 +29,7 @@ class MobilizationKind:
     name = "mobilization"
     run_tables = ("daily", "crossings", "flows", "profile", "population", "summary")
     band_keys = {"daily": ("date", "country"), "crossings": ("date", "crossing")}
+    has_dashboard = True
 
     def load(self, path: str | Path) -> Scenario:
         return load_scenario(path)
@@ -48,6 +50,11 @@ class MobilizationKind:
         from flowsim.kinds.mobilization.run.simulate import check_memory
 
         check_memory(scenario, scale)
+
+    def day_by_day(self, scenario: Scenario, *, seed: int, scale: float) -> DayByDay:
+        from flowsim.kinds.mobilization.run.day_by_day import DayByDay
+
+        return DayByDay(scenario, seed=seed, scale=scale)
 
     def default_seed(self, scenario: Scenario) -> int:
         return scenario.calendar.seed
