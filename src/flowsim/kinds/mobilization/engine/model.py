@@ -14,6 +14,7 @@ over several files would hide the order of the day.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
@@ -22,6 +23,7 @@ from flowsim.kinds.mobilization.engine import rules
 from flowsim.kinds.mobilization.engine.people import DOC_BITS, People, Person, State, document_mask
 from flowsim.kinds.mobilization.engine.places import CrossingPlace, DayLog, DestinationPlace
 from flowsim.kinds.mobilization.engine.population import build_cohorts
+from flowsim.kinds.mobilization.engine.scratch import Scratch
 from flowsim.kinds.mobilization.engine.state_sets import StateSet
 from flowsim.kinds.mobilization.scenario import AGE_BANDS, Event, Scenario
 
@@ -45,6 +47,19 @@ Upper Lars on 26-27 Sep and UL-04 about 5,500 cars on 27 Sep; 25,000 m / 5,500 =
 POPULATION_STATES = ("at_home", "queued", "in_transit", "abroad", "returned")
 _STATE_GROUP = np.array([0, 2, 1, 3, 2, 2, 4, 0])  # State -> POPULATION_STATES index
 _STATE_TO_GROUP = np.eye(5, dtype=np.int64)[_STATE_GROUP]  # (8 states × 5 groups) indicator
+
+
+@dataclass(frozen=True)
+class RouteTables:
+    """A day's utility terms of every option per (region, set of documents): row
+    ``origin * documents + documents mask``."""
+
+    utility: np.ndarray  # (rows × options) the terms that do not depend on the man
+    cost: np.ndarray  # (options) fare and living cost, to be divided by his savings
+    ties: np.ndarray  # (1 + destinations) × options: the ties' term by his ties' destination + 1
+    documents: int  # number of sets of documents (rows per region)
+    closed: np.ndarray  # (rows × options) float32: 0 open, -inf closed
+    has_option: np.ndarray  # (rows) any option open
 
 
 class PolicyEvent:
@@ -172,6 +187,8 @@ class FlowModel(mesa.Model):
         self.crossing_lonlat = np.array([(c.lon, c.lat) for c in crossings])
         self._capacity_carry = np.zeros(len(crossings))
         self._open_share_sums: tuple[np.ndarray, np.ndarray] | None = None
+        self._scratch = Scratch()
+        self._route_tables_kept: dict[tuple[int, float | None], RouteTables] = {}
 
         origins = sc.origins
         self.origin_lonlat = np.array([(o.lon, o.lat) for o in origins])
@@ -259,6 +276,7 @@ class FlowModel(mesa.Model):
         """Apply a dated policy change (called by the Mesa event list)."""
         day = (event.date - self.start).days
         targets = self._crossing_indices(event.crossings)
+        self._route_tables_kept = {}
         if event.kind == "mobilization_announced":
             self.announced_day = day
         elif event.kind == "mobilization_complete":
@@ -366,9 +384,15 @@ class FlowModel(mesa.Model):
         self._setting_out.add(np.arange(rows.start, rows.stop))
         self._state_counts[:, State.DELIBERATING] += np.bincount(origin, minlength=self.n_origins)
 
-    def _route_utility(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Utility and availability of every crossing for the people ``idx`` (rule 2)."""
-        p, beta = self.people, self.behaviour.choice
+    def _route_tables(self, stay_home: float | None) -> RouteTables:
+        """Today's terms of every option's utility that depend only on a man's region and
+        documents (rule 2), one row per (region, set of documents); staying home is appended
+        as the last option when ``stay_home`` is given. Kept for the day: the day's two
+        choices (setting off, re-choosing in a queue) read the same news, fares and rents."""
+        kept = self._route_tables_kept.get((self.day, stay_home))
+        if kept is not None:
+            return kept
+        beta = self.behaviour.choice
         # history row k holds the end of day k-1: a delay of 0 means yesterday evening's news;
         # news of queues and of draft offices travels the same way (002: "hundreds of videos")
         seen_day = max(self.day - beta.queue_information_delay_days, 0)
@@ -392,21 +416,49 @@ class FlowModel(mesa.Model):
             + beta.network * network
             + self.dest_appeal[dest][None, :]
         )
-        origin = p.origin[idx]
-        savings = p.savings_usd[idx].astype(float)[:, None]
         living = self.dest_living[dest] * self.rent_index[dest]
-        # in place, in the same order of operations as per_origin + costs / savings + ties
-        utility = per_origin[origin]
-        utility += (beta.cost_share_of_savings * fare[None, :] + beta.living_cost * living[None, :]) / savings
-        np.add(utility, beta.ties, out=utility, where=p.tie_destination[idx][:, None] == dest[None, :])
-        # who may approach which crossing depends only on his origin and documents: one
-        # gather from a table of every (origin, set of documents) instead of four passes
+        cost = beta.cost_share_of_savings * fare + beta.living_cost * living  # divided by savings
+        # who may approach which crossing depends only on his origin and documents: a table of
+        # every (origin, set of documents) instead of passes over everyone
         documents = np.arange(1 << len(DOC_BITS))[:, None]
         by_documents = (documents & self.crossing_documents[None, :]) == self.crossing_documents[None, :]
-        table = (self.crossing_open & (self.crossing_capacity > 0))[None, None, :] & by_documents[None, :, :] \
+        allowed = (self.crossing_open & (self.crossing_capacity > 0))[None, None, :] & by_documents[None, :, :] \
             & self.approach_allowed[:, None, :]
-        allowed = table.reshape(-1, table.shape[-1])[origin.astype(np.intp) * len(documents) + p.documents[idx]]
-        return utility.astype(np.float32), allowed
+        utility = np.repeat(per_origin, len(documents), axis=0)
+        allowed = allowed.reshape(-1, allowed.shape[-1])
+        tie_destination = dest
+        if stay_home is not None:
+            # staying is one more option: where every way out means days in a queue or a fare
+            # beyond his savings, a man who meant to leave stays (and does not try again)
+            utility, allowed = rules.with_staying_home(utility, allowed, stay_home)
+            cost = np.append(cost, 0.0)
+            tie_destination = np.append(dest, -2)  # -1 is a man without ties
+        tables = RouteTables(
+            utility=utility, cost=cost, documents=len(documents),
+            ties=np.where(np.arange(-1, self.n_destinations)[:, None] == tie_destination[None, :], beta.ties, 0.0),
+            closed=np.where(allowed, np.float32(0.0), np.float32(-np.inf)), has_option=allowed.any(axis=1))
+        self._route_tables_kept = {key: t for key, t in self._route_tables_kept.items() if key[0] == self.day}
+        self._route_tables_kept[(self.day, stay_home)] = tables
+        return tables
+
+    def _route_utility(self, idx: np.ndarray, stay_home: float | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Utility of every option for the people ``idx`` (rule 2), in single precision; the
+        ``closed`` penalty of each (0 open to him, -inf closed) and whether any is open.
+        The two arrays are work arrays, overwritten by the next call."""
+        p, tables = self.people, self._route_tables(stay_home)
+        key = p.origin[idx].astype(np.intp) * tables.documents + p.documents[idx]
+        savings = p.savings_usd[idx].astype(float)[:, None]
+        # in the same order of operations as per_origin + costs / savings + ties, in work
+        # arrays; the ties' term (0 off his ties' destination) is added as the sum is rounded
+        # to single precision
+        utility = tables.utility[key]
+        utility += np.divide(tables.cost[None, :], savings,
+                             out=self._scratch.array("per man", utility.shape, np.float64))
+        single = self._scratch.array("utility, single", utility.shape, np.float32)
+        np.add(utility, tables.ties[p.tie_destination[idx] + 1], out=single)
+        closed = tables.closed[key]
+        return single, closed, tables.has_option[key]
 
     def _set_off(self) -> None:
         p = self.people
@@ -414,13 +466,9 @@ class FlowModel(mesa.Model):
         idx = due[(p.state[due] == State.DELIBERATING.value) & (p.act_day[due] <= self.day)]
         if idx.size == 0:
             return
-        utility, allowed = self._route_utility(idx)
-        stay_home = self.behaviour.choice.stay_home
-        if stay_home is not None:
-            # staying is one more option: where every way out means days in a queue or a fare
-            # beyond his savings, a man who meant to leave stays (and does not try again)
-            utility, allowed = rules.with_staying_home(utility, allowed, stay_home)
-        choice = rules.choose_options(utility, allowed, self.rng)
+        utility, closed, has_option = self._route_utility(idx, self.behaviour.choice.stay_home)
+        choice = rules.choose_open_options(utility, closed, has_option, self.rng,
+                                           noise=self._scratch.array("noise", utility.shape, np.float32))
         stayed = choice == self.n_crossings
         self._set_state(idx[stayed], State.HOME_AGAIN)
         p.stopped_reason[idx[stayed]] = 4
@@ -481,7 +529,7 @@ class FlowModel(mesa.Model):
         if idx.size == 0:
             return
         p = self.people
-        utility, allowed = self._route_utility(idx)
+        utility, closed, has_option = self._route_utility(idx)
         here = p.crossing[idx]
         # moving from one border to another costs the road between them, not the road from home;
         # a man who waited for a seat on a flight is still at home
@@ -490,9 +538,11 @@ class FlowModel(mesa.Model):
         utility += (self.behaviour.choice.travel_days * (access_now - from_home)).astype(np.float32)
         # he may stay where he is even where newcomers may no longer approach
         documents_ok = (p.documents[idx] & self.crossing_documents[here]) == self.crossing_documents[here]
-        allowed[np.arange(idx.size), here] |= (self.crossing_open[here] & (self.crossing_capacity[here] > 0)
-                                               & documents_ok)
-        choice = rules.choose_options(utility, allowed, self.rng)
+        stays_open = self.crossing_open[here] & (self.crossing_capacity[here] > 0) & documents_ok
+        closed[np.flatnonzero(stays_open), here[stays_open]] = 0.0
+        has_option |= stays_open
+        choice = rules.choose_open_options(utility, closed, has_option, self.rng,
+                                           noise=self._scratch.array("noise", utility.shape, np.float32))
         nowhere = choice < 0
         self._set_state(idx[nowhere], State.HOME_AGAIN)
         p.stopped_reason[idx[nowhere]] = 2
