@@ -28,6 +28,8 @@ from flowsim.kinds.mobilization.engine.state_sets import StateSet
 from flowsim.kinds.mobilization.scenario import AGE_BANDS, Event, Scenario
 
 AGE_RANGES = {"18-28": (18, 28), "29-39": (29, 39), "40+": (40, 50)}
+AGE_LOWS = np.array([AGE_RANGES[b][0] for b in AGE_BANDS])
+AGE_HIGHS = np.array([AGE_RANGES[b][1] for b in AGE_BANDS])
 SAVINGS_SPREAD = 0.6  # sd of log savings within a wealth band
 MAX_QUEUE_DAYS_SEEN = 60.0
 NO_ROUTE_GIVE_UP_DAYS = 7
@@ -50,16 +52,26 @@ _STATE_TO_GROUP = np.eye(5, dtype=np.int64)[_STATE_GROUP]  # (8 states × 5 grou
 
 
 @dataclass(frozen=True)
+class AccessTables:
+    """Which options are open to each (region, set of documents): row ``origin * documents +
+    documents mask``; kept until an event changes the rules."""
+
+    working: np.ndarray  # (crossings) capacity > 0 when the tables were made
+    documents: int  # number of sets of documents (rows per region)
+    allowed: np.ndarray  # (rows × options) bool: open to him
+    closed: np.ndarray  # (rows × options) float32: 0 open, -inf closed
+    has_option: np.ndarray  # (rows) any option open
+    ties: np.ndarray  # (1 + destinations) × options: the ties' term by his ties' destination + 1
+
+
+@dataclass(frozen=True)
 class RouteTables:
-    """A day's utility terms of every option per (region, set of documents): row
-    ``origin * documents + documents mask``."""
+    """A day's utility terms of every option per (region, set of documents) (rows as in
+    :class:`AccessTables`)."""
 
     utility: np.ndarray  # (rows × options) the terms that do not depend on the man
     cost: np.ndarray  # (options) fare and living cost, to be divided by his savings
-    ties: np.ndarray  # (1 + destinations) × options: the ties' term by his ties' destination + 1
-    documents: int  # number of sets of documents (rows per region)
-    closed: np.ndarray  # (rows × options) float32: 0 open, -inf closed
-    has_option: np.ndarray  # (rows) any option open
+    access: AccessTables
 
 
 class PolicyEvent:
@@ -189,6 +201,7 @@ class FlowModel(mesa.Model):
         self._open_share_sums: tuple[np.ndarray, np.ndarray] | None = None
         self._scratch = Scratch()
         self._route_tables_kept: dict[tuple[int, float | None], RouteTables] = {}
+        self._access_tables_kept: dict[float | None, AccessTables] = {}
 
         origins = sc.origins
         self.origin_lonlat = np.array([(o.lon, o.lat) for o in origins])
@@ -204,6 +217,7 @@ class FlowModel(mesa.Model):
         self.approach_default = ((self.crossing_origin[None, :] < 0)
                                  | (self.crossing_origin[None, :] == np.arange(len(origins))[:, None]))
         self.approach_allowed = self.approach_default.copy()
+        self._travel_utility = self.behaviour.choice.travel_days * (self.access_days + self.crossing_travel[None, :])
         self.origin_savings = np.array([[o.savings_usd[w] for w in ("low", "mid", "high")] for o in origins])
         self.origin_visa = np.array([o.schengen_visa_share for o in origins])
         self.origin_eu_residence = np.array([o.eu_residence_share for o in origins])
@@ -277,6 +291,7 @@ class FlowModel(mesa.Model):
         day = (event.date - self.start).days
         targets = self._crossing_indices(event.crossings)
         self._route_tables_kept = {}
+        self._access_tables_kept = {}
         if event.kind == "mobilization_announced":
             self.announced_day = day
         elif event.kind == "mobilization_complete":
@@ -355,9 +370,7 @@ class FlowModel(mesa.Model):
         n = cohort.size
         origin = c.origin[cohort]
         age_band = c.age_band[cohort]
-        lows = np.array([AGE_RANGES[b][0] for b in AGE_BANDS])
-        highs = np.array([AGE_RANGES[b][1] for b in AGE_BANDS])
-        age = self.rng.integers(lows[age_band], highs[age_band] + 1)
+        age = self.rng.integers(AGE_LOWS[age_band], AGE_HIGHS[age_band] + 1)
         wealth = c.wealth_band[cohort]
         savings = self.origin_savings[origin, wealth] * np.exp(self.rng.normal(0.0, SAVINGS_SPREAD, n))
         foreign = c.foreign_passport[cohort]
@@ -392,6 +405,17 @@ class FlowModel(mesa.Model):
         kept = self._route_tables_kept.get((self.day, stay_home))
         if kept is not None:
             return kept
+        if self._route_tables_kept and next(iter(self._route_tables_kept))[0] != self.day:
+            self._route_tables_kept = {}
+        if stay_home is not None:
+            # staying is one more option: where every way out means days in a queue or a fare
+            # beyond his savings, a man who meant to leave stays (and does not try again)
+            base = self._route_tables(None)
+            utility, _ = rules.with_staying_home(base.utility, base.access.allowed, stay_home)
+            tables = RouteTables(utility=utility, cost=np.append(base.cost, 0.0),
+                                 access=self._access_tables(stay_home))
+            self._route_tables_kept[(self.day, stay_home)] = tables
+            return tables
         beta = self.behaviour.choice
         # history row k holds the end of day k-1: a delay of 0 means yesterday evening's news;
         # news of queues and of draft offices travels the same way (002: "hundreds of videos")
@@ -408,7 +432,7 @@ class FlowModel(mesa.Model):
         dest = self.crossing_dest
         network = np.log1p((self.dest_resident[dest][None, :] + self.first_entries_by_origin[:, dest]) / 1000.0)
         per_origin = (
-            beta.travel_days * (self.access_days + self.crossing_travel[None, :])
+            self._travel_utility
             + beta.queue_days * wait[None, :]
             + beta.draft_office * draft_office_seen[None, :]
             + beta.language * self.dest_russian[dest][None, :]
@@ -418,28 +442,35 @@ class FlowModel(mesa.Model):
         )
         living = self.dest_living[dest] * self.rent_index[dest]
         cost = beta.cost_share_of_savings * fare + beta.living_cost * living  # divided by savings
+        access = self._access_tables(None)
+        tables = RouteTables(utility=np.repeat(per_origin, access.documents, axis=0), cost=cost, access=access)
+        self._route_tables_kept[(self.day, None)] = tables
+        return tables
+
+    def _access_tables(self, stay_home: float | None) -> AccessTables:
+        """Which options are open to each (region, set of documents), kept until the rules change."""
+        working = self.crossing_capacity > 0
+        kept = self._access_tables_kept.get(stay_home)
+        if kept is not None and np.array_equal(kept.working, working):
+            return kept
         # who may approach which crossing depends only on his origin and documents: a table of
         # every (origin, set of documents) instead of passes over everyone
         documents = np.arange(1 << len(DOC_BITS))[:, None]
         by_documents = (documents & self.crossing_documents[None, :]) == self.crossing_documents[None, :]
-        allowed = (self.crossing_open & (self.crossing_capacity > 0))[None, None, :] & by_documents[None, :, :] \
+        allowed = (self.crossing_open & working)[None, None, :] & by_documents[None, :, :] \
             & self.approach_allowed[:, None, :]
-        utility = np.repeat(per_origin, len(documents), axis=0)
         allowed = allowed.reshape(-1, allowed.shape[-1])
-        tie_destination = dest
+        tie_destination = self.crossing_dest
         if stay_home is not None:
-            # staying is one more option: where every way out means days in a queue or a fare
-            # beyond his savings, a man who meant to leave stays (and does not try again)
-            utility, allowed = rules.with_staying_home(utility, allowed, stay_home)
-            cost = np.append(cost, 0.0)
-            tie_destination = np.append(dest, -2)  # -1 is a man without ties
-        tables = RouteTables(
-            utility=utility, cost=cost, documents=len(documents),
-            ties=np.where(np.arange(-1, self.n_destinations)[:, None] == tie_destination[None, :], beta.ties, 0.0),
-            closed=np.where(allowed, np.float32(0.0), np.float32(-np.inf)), has_option=allowed.any(axis=1))
-        self._route_tables_kept = {key: t for key, t in self._route_tables_kept.items() if key[0] == self.day}
-        self._route_tables_kept[(self.day, stay_home)] = tables
-        return tables
+            _, allowed = rules.with_staying_home(np.zeros(allowed.shape), allowed, stay_home)
+            tie_destination = np.append(tie_destination, -2)  # -1 is a man without ties
+        kept = AccessTables(
+            working=working, documents=len(documents), allowed=allowed,
+            closed=np.where(allowed, np.float32(0.0), np.float32(-np.inf)), has_option=allowed.any(axis=1),
+            ties=np.where(np.arange(-1, self.n_destinations)[:, None] == tie_destination[None, :],
+                          self.behaviour.choice.ties, 0.0))
+        self._access_tables_kept[stay_home] = kept
+        return kept
 
     def _route_utility(self, idx: np.ndarray, stay_home: float | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -447,7 +478,8 @@ class FlowModel(mesa.Model):
         ``closed`` penalty of each (0 open to him, -inf closed) and whether any is open.
         The two arrays are work arrays, overwritten by the next call."""
         p, tables = self.people, self._route_tables(stay_home)
-        key = p.origin[idx].astype(np.intp) * tables.documents + p.documents[idx]
+        access = tables.access
+        key = p.origin[idx].astype(np.intp) * access.documents + p.documents[idx]
         savings = p.savings_usd[idx].astype(float)[:, None]
         # in the same order of operations as per_origin + costs / savings + ties, in work
         # arrays; the ties' term (0 off his ties' destination) is added as the sum is rounded
@@ -456,9 +488,8 @@ class FlowModel(mesa.Model):
         utility += np.divide(tables.cost[None, :], savings,
                              out=self._scratch.array("per man", utility.shape, np.float64))
         single = self._scratch.array("utility, single", utility.shape, np.float32)
-        np.add(utility, tables.ties[p.tie_destination[idx] + 1], out=single)
-        closed = tables.closed[key]
-        return single, closed, tables.has_option[key]
+        np.add(utility, access.ties[p.tie_destination[idx] + 1], out=single)
+        return single, access.closed[key], access.has_option[key]
 
     def _set_off(self) -> None:
         p = self.people
