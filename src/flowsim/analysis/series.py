@@ -82,6 +82,7 @@ def series_table(points: list[SeriesPoint], daily: pd.DataFrame,
     daily_countries = daily["country"].to_numpy(dtype=object)
     crossing_dates = _day_strings(crossings["date"]) if crossings is not None else None
     crossing_names = crossings["crossing"].to_numpy(dtype=object) if crossings is not None else None
+    crossing_entries = crossings[["processed", "ordinary_entries"]].to_numpy() if crossings is not None else None
     rows = []
     for point in points:
         first, last = point.start.isoformat(), point.end.isoformat()
@@ -93,7 +94,8 @@ def series_table(points: list[SeriesPoint], daily: pd.DataFrame,
                            "it needs the run's crossings table")
         else:
             inside = np.isin(crossing_names, point.crossings) & (crossing_dates >= first) & (crossing_dates <= last)
-            total = float(crossings.loc[inside, ["processed", "ordinary_entries"]].to_numpy().sum())
+            # column after column, as pandas hands over a selection of two columns
+            total = float(np.asfortranarray(crossing_entries[inside]).sum())
         rows.append({"id": point.id, "country": point.country, "region": point.region, "role": point.role,
                      "column": point.column, "start": first, "end": last, "source": point.source,
                      "documented": point.daily_mean, "simulated": total / point.days})
