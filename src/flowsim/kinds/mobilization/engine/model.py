@@ -23,7 +23,6 @@ from flowsim.kinds.mobilization.engine import rules
 from flowsim.kinds.mobilization.engine.people import DOC_BITS, People, Person, State, document_mask
 from flowsim.kinds.mobilization.engine.places import CrossingPlace, DayLog, DestinationPlace
 from flowsim.kinds.mobilization.engine.population import build_cohorts
-from flowsim.kinds.mobilization.engine.scratch import Scratch
 from flowsim.kinds.mobilization.engine.state_sets import StateSet
 from flowsim.kinds.mobilization.scenario import AGE_BANDS, Event, Scenario
 
@@ -199,7 +198,6 @@ class FlowModel(mesa.Model):
         self.crossing_lonlat = np.array([(c.lon, c.lat) for c in crossings])
         self._capacity_carry = np.zeros(len(crossings))
         self._open_share_sums: tuple[np.ndarray, np.ndarray] | None = None
-        self._scratch = Scratch()
         self._route_tables_kept: dict[tuple[int, float | None], RouteTables] = {}
         self._access_tables_kept: dict[float | None, AccessTables] = {}
 
@@ -475,20 +473,16 @@ class FlowModel(mesa.Model):
     def _route_utility(self, idx: np.ndarray, stay_home: float | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Utility of every option for the people ``idx`` (rule 2), in single precision; the
-        ``closed`` penalty of each (0 open to him, -inf closed) and whether any is open.
-        The two arrays are work arrays, overwritten by the next call."""
+        ``closed`` penalty of each (0 open to him, -inf closed) and whether any is open."""
         p, tables = self.people, self._route_tables(stay_home)
         access = tables.access
         key = p.origin[idx].astype(np.intp) * access.documents + p.documents[idx]
         savings = p.savings_usd[idx].astype(float)[:, None]
-        # in the same order of operations as per_origin + costs / savings + ties, in work
-        # arrays; the ties' term (0 off his ties' destination) is added as the sum is rounded
-        # to single precision
+        # in the same order of operations as per_origin + costs / savings + ties; the ties'
+        # term (0 off his ties' destination) is added as the sum is rounded to single precision
         utility = tables.utility[key]
-        utility += np.divide(tables.cost[None, :], savings,
-                             out=self._scratch.array("per man", utility.shape, np.float64))
-        single = self._scratch.array("utility, single", utility.shape, np.float32)
-        np.add(utility, access.ties[p.tie_destination[idx] + 1], out=single)
+        utility += tables.cost[None, :] / savings
+        single = np.add(utility, access.ties[p.tie_destination[idx] + 1], out=np.empty(utility.shape, np.float32))
         return single, access.closed[key], access.has_option[key]
 
     def _set_off(self) -> None:
@@ -498,8 +492,7 @@ class FlowModel(mesa.Model):
         if idx.size == 0:
             return
         utility, closed, has_option = self._route_utility(idx, self.behaviour.choice.stay_home)
-        choice = rules.choose_open_options(utility, closed, has_option, self.rng,
-                                           noise=self._scratch.array("noise", utility.shape, np.float32))
+        choice = rules.choose_open_options(utility, closed, has_option, self.rng)
         stayed = choice == self.n_crossings
         self._set_state(idx[stayed], State.HOME_AGAIN)
         p.stopped_reason[idx[stayed]] = 4
@@ -572,8 +565,7 @@ class FlowModel(mesa.Model):
         stays_open = self.crossing_open[here] & (self.crossing_capacity[here] > 0) & documents_ok
         closed[np.flatnonzero(stays_open), here[stays_open]] = 0.0
         has_option |= stays_open
-        choice = rules.choose_open_options(utility, closed, has_option, self.rng,
-                                           noise=self._scratch.array("noise", utility.shape, np.float32))
+        choice = rules.choose_open_options(utility, closed, has_option, self.rng)
         nowhere = choice < 0
         self._set_state(idx[nowhere], State.HOME_AGAIN)
         p.stopped_reason[idx[nowhere]] = 2

@@ -137,16 +137,15 @@ def choose_options(utility: np.ndarray, allowed: np.ndarray, rng: np.random.Gene
 
 
 def choose_open_options(utility: np.ndarray, closed: np.ndarray, has_option: np.ndarray,
-                        rng: np.random.Generator, noise: np.ndarray | None = None) -> np.ndarray:
+                        rng: np.random.Generator) -> np.ndarray:
     """:func:`choose_options` with the allowed options given as a penalty: ``closed`` is 0 for
     an option open to the person and -inf for one closed to him (adding it costs a tenth of a
-    masked copy), ``has_option`` whether any is open. ``noise``, if given, is a C-contiguous
-    float32 work array of the utility's shape for the draws (the same draws either way).
+    masked copy), ``has_option`` whether any is open.
     """
     # Gumbel noise by inverse transform in single precision: the choice needs no more, and
     # it is the model's most frequent draw
     # (computed in place in the draws' own array: this is a hot loop of the baseline)
-    noisy = rng.random(utility.shape, dtype=np.float32, out=noise)
+    noisy = rng.random(utility.shape, dtype=np.float32)
     with np.errstate(divide="ignore"):
         np.log(noisy, out=noisy)
         np.negative(noisy, out=noisy)
