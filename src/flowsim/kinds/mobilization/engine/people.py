@@ -76,7 +76,6 @@ _DEFAULTS = dict.fromkeys(("crossing", "location", "first_destination", "crossed
                            "returned_day", "queued_day", "tie_destination"), -1)  # ids and days: none yet; others 0
 
 
-
 def _filled(size: int, name: str, dtype: type) -> np.ndarray:
     """A column of ``size`` rows holding its default (zeros come from calloc: no page is touched)."""
     default = _DEFAULTS.get(name, 0)
