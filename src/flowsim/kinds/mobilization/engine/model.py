@@ -14,7 +14,6 @@ over several files would hide the order of the day.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import mesa
 import numpy as np
@@ -30,8 +29,6 @@ from flowsim.kinds.mobilization.scenario.events import EVENT_KINDS
 from flowsim.kinds.mobilization.scenario.schema import THROUGHPUT_FIELDS, people_per_day
 
 AGE_RANGES = {"18-28": (18, 28), "29-39": (29, 39), "40+": (40, 50)}
-AGE_LOWS = np.array([AGE_RANGES[b][0] for b in AGE_BANDS])
-AGE_HIGHS = np.array([AGE_RANGES[b][1] for b in AGE_BANDS])
 SAVINGS_SPREAD = 0.6  # sd of log savings within a wealth band
 MAX_QUEUE_DAYS_SEEN = 60.0
 NO_ROUTE_GIVE_UP_DAYS = 7
@@ -50,29 +47,6 @@ METRES_PER_QUEUED_VEHICLE = 4.5
 Upper Lars on 26-27 Sep and UL-04 about 5,500 cars on 27 Sep; 25,000 m / 5,500 = 4.5 m."""
 _STATE_TO_GROUP = np.eye(len(POPULATION_STATES), dtype=np.int64)[
     [POPULATION_STATES.index(STATE_GROUP[s]) for s in State]]  # (states × groups) indicator
-
-
-@dataclass(frozen=True)
-class AccessTables:
-    """Which options are open to each (region, set of documents): row ``origin * documents +
-    documents mask``; kept until an event changes the rules."""
-
-    working: np.ndarray  # (crossings) capacity > 0 when the tables were made
-    documents: int  # number of sets of documents (rows per region)
-    allowed: np.ndarray  # (rows × options) bool: open to him
-    closed: np.ndarray  # (rows × options) float32: 0 open, -inf closed
-    has_option: np.ndarray  # (rows) any option open
-    ties: np.ndarray  # (1 + destinations) × options: the ties' term by his ties' destination + 1
-
-
-@dataclass(frozen=True)
-class RouteTables:
-    """A day's utility terms of every option per (region, set of documents) (rows as in
-    :class:`AccessTables`)."""
-
-    utility: np.ndarray  # (rows × options) the terms that do not depend on the man
-    cost: np.ndarray  # (options) fare and living cost, to be divided by his savings
-    access: AccessTables
 
 
 class PolicyEvent:
@@ -200,8 +174,6 @@ class FlowModel(mesa.Model):
         self.crossing_lonlat = np.array([(c.lon, c.lat) for c in crossings])
         self._capacity_carry = np.zeros(len(crossings))
         self._open_share_sums: tuple[np.ndarray, np.ndarray] | None = None
-        self._route_tables_kept: dict[tuple[int, float | None], RouteTables] = {}
-        self._access_tables_kept: dict[float | None, AccessTables] = {}
 
         origins = sc.origins
         self.origin_lonlat = np.array([(o.lon, o.lat) for o in origins])
@@ -217,7 +189,6 @@ class FlowModel(mesa.Model):
         self.approach_default = ((self.crossing_origin[None, :] < 0)
                                  | (self.crossing_origin[None, :] == np.arange(len(origins))[:, None]))
         self.approach_allowed = self.approach_default.copy()
-        self._travel_utility = self.behaviour.choice.travel_days * (self.access_days + self.crossing_travel[None, :])
         self.origin_savings = np.array([[o.savings_usd[w] for w in ("low", "mid", "high")] for o in origins])
         self.origin_visa = np.array([o.schengen_visa_share for o in origins])
         self.origin_eu_residence = np.array([o.eu_residence_share for o in origins])
@@ -287,9 +258,6 @@ class FlowModel(mesa.Model):
 
     def apply_event(self, event: Event) -> None:
         """Apply a dated policy change (called by the Mesa event list)."""
-        # a change of the rules is news for every choice from now on
-        self._route_tables_kept = {}
-        self._access_tables_kept = {}
         EVENT_KINDS[event.kind].apply(self, event, self._crossing_indices(event.crossings))
 
     def refresh_capacity(self, targets: np.ndarray) -> None:
@@ -338,7 +306,9 @@ class FlowModel(mesa.Model):
         n = cohort.size
         origin = c.origin[cohort]
         age_band = c.age_band[cohort]
-        age = self.rng.integers(AGE_LOWS[age_band], AGE_HIGHS[age_band] + 1)
+        lows = np.array([AGE_RANGES[b][0] for b in AGE_BANDS])
+        highs = np.array([AGE_RANGES[b][1] for b in AGE_BANDS])
+        age = self.rng.integers(lows[age_band], highs[age_band] + 1)
         wealth = c.wealth_band[cohort]
         savings = self.origin_savings[origin, wealth] * np.exp(self.rng.normal(0.0, SAVINGS_SPREAD, n))
         foreign = c.foreign_passport[cohort]
@@ -365,26 +335,9 @@ class FlowModel(mesa.Model):
         self._setting_out.add(np.arange(rows.start, rows.stop))
         self._state_counts[:, State.DELIBERATING] += np.bincount(origin, minlength=self.n_origins)
 
-    def _route_tables(self, stay_home: float | None) -> RouteTables:
-        """Today's terms of every option's utility that depend only on a man's region and
-        documents (rule 2), one row per (region, set of documents); staying home is appended
-        as the last option when ``stay_home`` is given. Kept for the day: the day's two
-        choices (setting off, re-choosing in a queue) read the same news, fares and rents."""
-        kept = self._route_tables_kept.get((self.day, stay_home))
-        if kept is not None:
-            return kept
-        if self._route_tables_kept and next(iter(self._route_tables_kept))[0] != self.day:
-            self._route_tables_kept = {}
-        if stay_home is not None:
-            # staying is one more option: where every way out means days in a queue or a fare
-            # beyond his savings, a man who meant to leave stays (and does not try again)
-            base = self._route_tables(None)
-            utility, _ = rules.with_staying_home(base.utility, base.access.allowed, stay_home)
-            tables = RouteTables(utility=utility, cost=np.append(base.cost, 0.0),
-                                 access=self._access_tables(stay_home))
-            self._route_tables_kept[(self.day, stay_home)] = tables
-            return tables
-        beta = self.behaviour.choice
+    def _route_utility(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Utility and availability of every crossing for the people ``idx`` (rule 2)."""
+        p, beta = self.people, self.behaviour.choice
         # history row k holds the end of day k-1: a delay of 0 means yesterday evening's news;
         # news of queues and of draft offices travels the same way (002: "hundreds of videos")
         seen_day = max(self.day - beta.queue_information_delay_days, 0)
@@ -400,7 +353,7 @@ class FlowModel(mesa.Model):
         dest = self.crossing_dest
         network = np.log1p((self.dest_resident[dest][None, :] + self.first_entries_by_origin[:, dest]) / 1000.0)
         per_origin = (
-            self._travel_utility
+            beta.travel_days * (self.access_days + self.crossing_travel[None, :])
             + beta.queue_days * wait[None, :]
             + beta.draft_office * draft_office_seen[None, :]
             + beta.language * self.dest_russian[dest][None, :]
@@ -408,52 +361,21 @@ class FlowModel(mesa.Model):
             + beta.network * network
             + self.dest_appeal[dest][None, :]
         )
+        origin = p.origin[idx]
+        savings = p.savings_usd[idx].astype(float)[:, None]
         living = self.dest_living[dest] * self.rent_index[dest]
-        cost = beta.cost_share_of_savings * fare + beta.living_cost * living  # divided by savings
-        access = self._access_tables(None)
-        tables = RouteTables(utility=np.repeat(per_origin, access.documents, axis=0), cost=cost, access=access)
-        self._route_tables_kept[(self.day, None)] = tables
-        return tables
-
-    def _access_tables(self, stay_home: float | None) -> AccessTables:
-        """Which options are open to each (region, set of documents), kept until the rules change."""
-        working = self.crossing_capacity > 0
-        kept = self._access_tables_kept.get(stay_home)
-        if kept is not None and np.array_equal(kept.working, working):
-            return kept
-        # who may approach which crossing depends only on his origin and documents: a table of
-        # every (origin, set of documents) instead of passes over everyone
+        # in place, in the same order of operations as per_origin + costs / savings + ties
+        utility = per_origin[origin]
+        utility += (beta.cost_share_of_savings * fare[None, :] + beta.living_cost * living[None, :]) / savings
+        np.add(utility, beta.ties, out=utility, where=p.tie_destination[idx][:, None] == dest[None, :])
+        # who may approach which crossing depends only on his origin and documents: one
+        # gather from a table of every (origin, set of documents) instead of four passes
         documents = np.arange(1 << len(DOC_BITS))[:, None]
         by_documents = (documents & self.crossing_documents[None, :]) == self.crossing_documents[None, :]
-        allowed = (self.crossing_open & working)[None, None, :] & by_documents[None, :, :] \
+        table = (self.crossing_open & (self.crossing_capacity > 0))[None, None, :] & by_documents[None, :, :] \
             & self.approach_allowed[:, None, :]
-        allowed = allowed.reshape(-1, allowed.shape[-1])
-        tie_destination = self.crossing_dest
-        if stay_home is not None:
-            _, allowed = rules.with_staying_home(np.zeros(allowed.shape), allowed, stay_home)
-            tie_destination = np.append(tie_destination, -2)  # -1 is a man without ties
-        kept = AccessTables(
-            working=working, documents=len(documents), allowed=allowed,
-            closed=np.where(allowed, np.float32(0.0), np.float32(-np.inf)), has_option=allowed.any(axis=1),
-            ties=np.where(np.arange(-1, self.n_destinations)[:, None] == tie_destination[None, :],
-                          self.behaviour.choice.ties, 0.0))
-        self._access_tables_kept[stay_home] = kept
-        return kept
-
-    def _route_utility(self, idx: np.ndarray, stay_home: float | None = None
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Utility of every option for the people ``idx`` (rule 2), in single precision; the
-        ``closed`` penalty of each (0 open to him, -inf closed) and whether any is open."""
-        p, tables = self.people, self._route_tables(stay_home)
-        access = tables.access
-        key = p.origin[idx].astype(np.intp) * access.documents + p.documents[idx]
-        savings = p.savings_usd[idx].astype(float)[:, None]
-        # in the same order of operations as per_origin + costs / savings + ties; the ties'
-        # term (0 off his ties' destination) is added as the sum is rounded to single precision
-        utility = tables.utility[key]
-        utility += tables.cost[None, :] / savings
-        single = np.add(utility, access.ties[p.tie_destination[idx] + 1], out=np.empty(utility.shape, np.float32))
-        return single, access.closed[key], access.has_option[key]
+        allowed = table.reshape(-1, table.shape[-1])[origin.astype(np.intp) * len(documents) + p.documents[idx]]
+        return utility.astype(np.float32), allowed
 
     def _set_off(self) -> None:
         p = self.people
@@ -461,8 +383,13 @@ class FlowModel(mesa.Model):
         idx = due[(p.state[due] == State.DELIBERATING.value) & (p.act_day[due] <= self.day)]
         if idx.size == 0:
             return
-        utility, closed, has_option = self._route_utility(idx, self.behaviour.choice.stay_home)
-        choice = rules.choose_open_options(utility, closed, has_option, self.rng)
+        utility, allowed = self._route_utility(idx)
+        stay_home = self.behaviour.choice.stay_home
+        if stay_home is not None:
+            # staying is one more option: where every way out means days in a queue or a fare
+            # beyond his savings, a man who meant to leave stays (and does not try again)
+            utility, allowed = rules.with_staying_home(utility, allowed, stay_home)
+        choice = rules.choose_options(utility, allowed, self.rng)
         stayed = choice == self.n_crossings
         self._set_state(idx[stayed], State.HOME_AGAIN)
         p.stopped_reason[idx[stayed]] = StopReason.STAYED_HOME
@@ -523,7 +450,7 @@ class FlowModel(mesa.Model):
         if idx.size == 0:
             return
         p = self.people
-        utility, closed, has_option = self._route_utility(idx)
+        utility, allowed = self._route_utility(idx)
         here = p.crossing[idx]
         # moving from one border to another costs the road between them, not the road from home;
         # a man who waited for a seat on a flight is still at home
@@ -532,10 +459,9 @@ class FlowModel(mesa.Model):
         utility += (self.behaviour.choice.travel_days * (access_now - from_home)).astype(np.float32)
         # he may stay where he is even where newcomers may no longer approach
         documents_ok = (p.documents[idx] & self.crossing_documents[here]) == self.crossing_documents[here]
-        stays_open = self.crossing_open[here] & (self.crossing_capacity[here] > 0) & documents_ok
-        closed[np.flatnonzero(stays_open), here[stays_open]] = 0.0
-        has_option |= stays_open
-        choice = rules.choose_open_options(utility, closed, has_option, self.rng)
+        allowed[np.arange(idx.size), here] |= (self.crossing_open[here] & (self.crossing_capacity[here] > 0)
+                                               & documents_ok)
+        choice = rules.choose_options(utility, allowed, self.rng)
         nowhere = choice < 0
         self._set_state(idx[nowhere], State.HOME_AGAIN)
         p.stopped_reason[idx[nowhere]] = StopReason.GAVE_UP

@@ -85,15 +85,6 @@ _FIELDS: dict[str, type] = {
     "stopped_reason": np.int8,  # a StopReason
 }
 
-_DEFAULTS = dict.fromkeys(("crossing", "location", "first_destination", "crossed_day", "arrived_day",
-                           "returned_day", "queued_day", "tie_destination"), -1)  # ids and days: none yet; others 0
-
-
-def _filled(size: int, name: str, dtype: type) -> np.ndarray:
-    """A column of ``size`` rows holding its default (zeros come from calloc: no page is touched)."""
-    default = _DEFAULTS.get(name, 0)
-    return np.full(size, default, dtype=dtype) if default else np.zeros(size, dtype=dtype)
-
 
 @dataclass(frozen=True)
 class Person:
@@ -128,7 +119,7 @@ class People:
 
     def __init__(self, capacity: int = 1024) -> None:
         self.n = 0
-        self._arrays = {name: _filled(capacity, name, dtype) for name, dtype in _FIELDS.items()}
+        self._arrays = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _FIELDS.items()}
         self._renew_views()
 
     def _renew_views(self) -> None:
@@ -143,13 +134,18 @@ class People:
         return self._arrays[name][: self.n]
 
     def add(self, **columns: np.ndarray) -> slice:
-        """Append people; columns not given start at -1 (ids and days) or 0."""
+        """Append people; columns not given start at -1 (ids) or 0."""
         count = len(next(iter(columns.values())))
         self._reserve(self.n + count)
         rows = slice(self.n, self.n + count)
-        # the rows beyond n hold their defaults already (filled when the arrays were made)
-        for name, values in columns.items():
-            self._arrays[name][rows] = values
+        for name, array in self._arrays.items():
+            if name in columns:
+                array[rows] = columns[name]
+            elif name in ("crossing", "location", "first_destination", "crossed_day", "arrived_day",
+                          "returned_day", "queued_day", "tie_destination"):
+                array[rows] = -1
+            else:
+                array[rows] = 0
         self.n += count
         self._renew_views()
         return rows
@@ -160,7 +156,7 @@ class People:
             return
         size = max(needed, int(current * 1.6) + 1024)
         for name, array in self._arrays.items():
-            grown = _filled(size, name, array.dtype)
+            grown = np.zeros(size, dtype=array.dtype)
             grown[: self.n] = array[: self.n]
             self._arrays[name] = grown
         self._renew_views()

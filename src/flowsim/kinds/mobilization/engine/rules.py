@@ -132,16 +132,6 @@ def choose_options(utility: np.ndarray, allowed: np.ndarray, rng: np.random.Gene
     Returns:
         Index of the chosen option per person, or -1.
     """
-    closed = np.where(allowed, np.float32(0.0), np.float32(-np.inf))
-    return choose_open_options(utility, closed, allowed.any(axis=1), rng)
-
-
-def choose_open_options(utility: np.ndarray, closed: np.ndarray, has_option: np.ndarray,
-                        rng: np.random.Generator) -> np.ndarray:
-    """:func:`choose_options` with the allowed options given as a penalty: ``closed`` is 0 for
-    an option open to the person and -inf for one closed to him (adding it costs a tenth of a
-    masked copy), ``has_option`` whether any is open.
-    """
     # Gumbel noise by inverse transform in single precision: the choice needs no more, and
     # it is the model's most frequent draw
     # (computed in place in the draws' own array: this is a hot loop of the baseline)
@@ -150,10 +140,10 @@ def choose_open_options(utility: np.ndarray, closed: np.ndarray, has_option: np.
         np.log(noisy, out=noisy)
         np.negative(noisy, out=noisy)
         np.log(noisy, out=noisy)
-    np.subtract(utility, noisy, out=noisy)  # never +inf: a draw of 0 gives -inf
-    noisy += closed
+    np.subtract(utility, noisy, out=noisy)
+    np.copyto(noisy, -np.inf, where=~allowed)
     choice = np.argmax(noisy, axis=1)
-    return np.where(has_option, choice, -1)
+    return np.where(allowed.any(axis=1), choice, -1)
 
 
 def seat_load_factor(wanted: np.ndarray, seats: np.ndarray) -> np.ndarray:
