@@ -17,6 +17,7 @@ beyond the ``n``-th acceptance are discarded (and not counted), the price of tha
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
@@ -29,6 +30,12 @@ from flowsim.analysis.executors import SerialExecutor, parallelism
 from flowsim.run.seeds import derived_seed
 
 _CACHE: dict[int, Callable[[], Any]] = {}
+# pyABC draws from numpy's and Python's global generators, one per process: where workers are
+# threads of one process (a Dask worker's thread pool, LocalCluster(processes=False)), two
+# proposals seeding and drawing at once would interleave their draws, and which thread ran
+# first, i.e. the machine's load, would decide the particles. A proposal holds the lock from
+# its seeding to its last draw.
+_GLOBAL_GENERATORS = threading.Lock()
 
 
 def proposal_seed(seed: int, generation: int, index: int) -> int:
@@ -38,13 +45,14 @@ def proposal_seed(seed: int, generation: int, index: int) -> int:
 
 def _propose(payload: bytes, key: int, seed: int) -> Any:
     """Worker side: pyABC's ``simulate_one`` with the global generators seeded for this proposal."""
-    simulate_one = _CACHE.get(key)
-    if simulate_one is None:
-        _CACHE.clear()  # one generation's function at a time
-        simulate_one = _CACHE[key] = cloudpickle.loads(payload)
-    np.random.seed(seed)
-    random.seed(seed)
-    return simulate_one()
+    with _GLOBAL_GENERATORS:
+        simulate_one = _CACHE.get(key)
+        if simulate_one is None:
+            _CACHE.clear()  # one generation's function at a time
+            simulate_one = _CACHE[key] = cloudpickle.loads(payload)
+        np.random.seed(seed)
+        random.seed(seed)
+        return simulate_one()
 
 
 class SeededPoolSampler(Sampler):
