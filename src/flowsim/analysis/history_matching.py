@@ -205,7 +205,8 @@ def jointly_reachable(implausible: np.ndarray, cutoff: float = CUTOFF) -> list[i
 
 def history_match(observations: Sequence[Observation], simulate_at: Simulator, dims: int, *, waves: int = 3,
                   runs_per_wave: int = 60, candidates: int = 5_000, seed: int = 0, cutoff: float = CUTOFF,
-                  discrepancy_share: float = DISCREPANCY_SHARE) -> HistoryMatch:
+                  discrepancy_share: float = DISCREPANCY_SHARE,
+                  on_wave: Callable[[int, dict[str, Emulator]], None] | None = None) -> HistoryMatch:
     """Waves of runs, an emulator per target, and the targets no parameter set reaches jointly.
 
     Args:
@@ -218,6 +219,8 @@ def history_match(observations: Sequence[Observation], simulate_at: Simulator, d
         seed: seeds the designs and the emulators' optimiser restarts.
         cutoff: implausibility above which a set is ruled out.
         discrepancy_share: model discrepancy as a share of each documented value.
+        on_wave: called with the wave's number and its emulators (fitted on every run so far)
+            once they are fitted (the emulator posterior follows its candidate posterior wave by wave).
 
     Returns:
         The runs, the waves and each target's reachability (alone and jointly).
@@ -241,6 +244,8 @@ def history_match(observations: Sequence[Observation], simulate_at: Simulator, d
             if finite.sum() >= MIN_RUNS:
                 emulators[observation.id] = Emulator(inputs[finite], table[observation.id].to_numpy()[finite],
                                                      seed=int(seed) + column)
+        if on_wave is not None:
+            on_wave(wave, emulators)
         points = _not_ruled_out(latin_hypercube(candidates, dims, rng), cuts, observations, cutoff,
                                 discrepancy_share)
         implausible, means = _implausibilities(observations, emulators, points, discrepancy_share)
