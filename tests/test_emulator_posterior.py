@@ -96,3 +96,43 @@ def test_a_posterior_too_sure_of_itself_fails_the_rank_test(fitted):
     # the data carry ten times the seed noise the emulators learned: the posterior is too narrow
     sbc = _sbc(fitted, noise_factor=10.0)
     assert (sbc.p_values < PASS_P_VALUE).any(), sbc.p_values
+
+
+def test_command_line_emulator_calibration_and_validation_of_its_posterior(tmp_path, capsys):
+    """``flowsim calibrate --method emulator --sbc 20`` on the tiny scenario with tiny waves, then
+    ``flowsim validate`` drawing its runs' parameters from the posterior it wrote."""
+    import pandas as pd
+    import yaml
+
+    from conftest import TINY, with_absolute_targets
+    from flowsim.cli import main
+
+    work = tmp_path / "scenario"
+    work.mkdir()
+    text = with_absolute_targets(TINY.read_text())
+    (work / "tiny.yaml").write_text(text.replace("calibration:\n", "calibration:\n  calibrated_file: cal/tiny.yaml\n"))
+    out = tmp_path / "out"
+    status = main(["calibrate", str(work / "tiny.yaml"), "--method", "emulator", "--waves", "2", "--runs-per-wave", "16",
+                   "--candidates", "4000", "--sbc", "20", "--particles", "300", "--history-match-runs", "0",
+                   "--check-runs", "0", "--out", str(out), "--quiet"])
+    assert status == 0, capsys.readouterr().err
+    record = yaml.safe_load((work / "cal" / "tiny.record.yaml").read_text())
+    assert record["method"] == "emulator" and "--method emulator" in record["command"]
+    assert record["simulations"] == 2 * 16 + 20
+    assert [row["wave"] for row in record["populations"]] == ["1", "2", "final"]
+    posterior = pd.read_csv(out / "posterior.csv")
+    weights = posterior["weight"].to_numpy()
+    assert weights.sum() == pytest.approx(1.0)
+    assert record["particles_effective_sample_size"] == pytest.approx(kish_ess(weights), abs=0.1)
+    assert record["effective_sample_size_holds"] == (record["effective_sample_size"] >= 200)
+    assert set(record["calibrated_values"]) <= set(posterior.columns)
+    ranks = pd.read_csv(out / "sbc_ranks.csv")
+    assert len(ranks) == 20 and ranks[list(record["calibrated_values"])].to_numpy().max() <= 99
+    assert [row["name"] for row in record["sbc"]["parameters"]] == list(record["calibrated_values"])
+    assert all(0 <= row["p_value"] <= 1 for row in record["sbc"]["parameters"])
+    assert (out / "figures" / "sbc_ranks.png").stat().st_size > 10_000
+
+    capsys.readouterr()
+    status = main(["validate", str(work / "tiny.yaml"), "--runs", "2", "--out", str(tmp_path / "validation")])
+    assert status == 0
+    assert "bands: parameter and seed uncertainty (2 posterior draws)" in capsys.readouterr().out

@@ -34,7 +34,7 @@ References:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -238,12 +238,16 @@ class EmulatorPosterior:
 def fit_emulator_posterior(observations: Sequence[Observation], simulate_at: Simulator, dims: int, *,
                            waves: int = 4, runs_per_wave: int = 150, candidates: int = 100_000,
                            wave_candidates: int = 20_000, history_candidates: int = 10_000, seed: int = 0,
-                           discrepancy_share: float = DISCREPANCY_SHARE) -> EmulatorPosterior:
+                           discrepancy_share: float = DISCREPANCY_SHARE,
+                           report: Callable[[str], None] | None = None) -> EmulatorPosterior:
     """History-matching waves, then the emulated posterior of ``observations`` by importance sampling.
 
     After each wave, ``wave_candidates`` candidates are drawn from the current proposal (wave 1:
     the prior) and weighted by the wave's emulators; the proposal of the next wave's candidates
-    is the defensive mixture around that candidate posterior. The final sample draws
+    is the defensive mixture around that candidate posterior, and the next wave runs at
+    :func:`design_from` that candidate posterior (where the emulators must be good is where the
+    posterior lies; in many dimensions what history matching leaves plausible can be a handful
+    of its tested sets, which would repeat runs). The final sample draws
     ``candidates`` from the last proposal and weights them with the last wave's emulators,
     fitted on every run.
 
@@ -256,15 +260,20 @@ def fit_emulator_posterior(observations: Sequence[Observation], simulate_at: Sim
         wave_candidates: size of each wave's candidate posterior.
         seed: seeds the runs' designs, the emulators and the candidates.
         discrepancy_share: model discrepancy as a share of each documented value.
+        report: told, in a line, each wave's runs and candidate posterior (progress).
     """
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x454D]))
     state: dict = {"proposal": Proposal(dims), "emulators": {}}
     rows: list[dict] = []
 
-    def follow(wave: int, emulators: dict[str, Emulator]) -> None:
+    def follow(wave: int, emulators: dict[str, Emulator]) -> np.ndarray:
         state["emulators"] = emulators
         rows.append(_candidate_posterior(state, wave, wave_candidates, observations, rng, discrepancy_share,
                                          runs=wave * runs_per_wave))
+        if report is not None:
+            report(f"wave {wave}: {rows[-1]['runs']} runs so far; candidate posterior's effective sample "
+                   f"{rows[-1]['effective_sample_size']:,.0f} of {wave_candidates:,}")
+        return design_from(state["candidates"].points, state["weights"], runs_per_wave, rng)
 
     history = history_match(observations, simulate_at, dims, waves=waves, runs_per_wave=runs_per_wave,
                             candidates=history_candidates, seed=seed, discrepancy_share=discrepancy_share,
@@ -289,3 +298,12 @@ def _candidate_posterior(state: dict, wave: int | str, n: int, observations: Seq
     state.update(candidates=candidates, weights=weights, proposal=Proposal.around(candidates.points, weights, rng))
     return {"wave": str(wave), "runs": runs, "candidates": n, "effective_sample_size": round(kish_ess(weights), 1),
             "largest_weight": round(float(weights.max()), 4)}
+
+
+def design_from(points: np.ndarray, weights: np.ndarray, runs: int, rng: np.random.Generator) -> np.ndarray:
+    """``runs`` distinct candidates drawn by weight without replacement: the posterior's bulk first,
+    then its surroundings, never the same parameter set twice (the same set gives the same run)."""
+    usable = np.flatnonzero(weights > 0)
+    if len(usable) <= runs:
+        return points[usable]
+    return points[rng.choice(usable, size=runs, replace=False, p=weights[usable] / weights[usable].sum())]

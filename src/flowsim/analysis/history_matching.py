@@ -206,7 +206,7 @@ def jointly_reachable(implausible: np.ndarray, cutoff: float = CUTOFF) -> list[i
 def history_match(observations: Sequence[Observation], simulate_at: Simulator, dims: int, *, waves: int = 3,
                   runs_per_wave: int = 60, candidates: int = 5_000, seed: int = 0, cutoff: float = CUTOFF,
                   discrepancy_share: float = DISCREPANCY_SHARE,
-                  on_wave: Callable[[int, dict[str, Emulator]], None] | None = None) -> HistoryMatch:
+                  on_wave: Callable[[int, dict[str, Emulator]], np.ndarray | None] | None = None) -> HistoryMatch:
     """Waves of runs, an emulator per target, and the targets no parameter set reaches jointly.
 
     Args:
@@ -220,7 +220,9 @@ def history_match(observations: Sequence[Observation], simulate_at: Simulator, d
         cutoff: implausibility above which a set is ruled out.
         discrepancy_share: model discrepancy as a share of each documented value.
         on_wave: called with the wave's number and its emulators (fitted on every run so far)
-            once they are fitted (the emulator posterior follows its candidate posterior wave by wave).
+            once they are fitted; what it returns, unless None, is the next wave's design instead of
+            draws from what is not ruled out (the emulator posterior runs where its candidate
+            posterior lies).
 
     Returns:
         The runs, the waves and each target's reachability (alone and jointly).
@@ -244,8 +246,7 @@ def history_match(observations: Sequence[Observation], simulate_at: Simulator, d
             if finite.sum() >= MIN_RUNS:
                 emulators[observation.id] = Emulator(inputs[finite], table[observation.id].to_numpy()[finite],
                                                      seed=int(seed) + column)
-        if on_wave is not None:
-            on_wave(wave, emulators)
+        proposed = on_wave(wave, emulators) if on_wave is not None else None
         points = _not_ruled_out(latin_hypercube(candidates, dims, rng), cuts, observations, cutoff,
                                 discrepancy_share)
         implausible, means = _implausibilities(observations, emulators, points, discrepancy_share)
@@ -255,8 +256,11 @@ def history_match(observations: Sequence[Observation], simulate_at: Simulator, d
                           "plausible_share_of_tested": round(float(plausible.mean()) if len(points) else 0.0, 4),
                           "targets_reachable_jointly": len(kept), "targets": len(ids)})
         cuts.append((emulators, kept))
-        if wave == waves or not plausible.any():
+        if wave == waves or (proposed is None and not plausible.any()):
             break
+        if proposed is not None:
+            design = proposed
+            continue
         chosen = rng.choice(np.flatnonzero(plausible), size=runs_per_wave, replace=plausible.sum() < runs_per_wave)
         design = points[chosen]
     # reachability alone is measured over the whole prior, with the last wave's emulators
