@@ -136,3 +136,32 @@ def test_command_line_emulator_calibration_and_validation_of_its_posterior(tmp_p
     status = main(["validate", str(work / "tiny.yaml"), "--runs", "2", "--out", str(tmp_path / "validation")])
     assert status == 0
     assert "bands: parameter and seed uncertainty (2 posterior draws)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("options", "kind", "method"), [
+    ([], "mobilization", "emulator"),
+    (["--budget", "10m"], "mobilization", "abc"),
+    (["--max-populations", "3"], "mobilization", "abc"),
+    (["--method", "abc"], "mobilization", "abc"),
+    ([], "network", "abc"),
+])
+def test_the_emulator_is_the_default_unless_an_abc_option_is_given(options, kind, method):
+    import argparse
+
+    from flowsim.cli.calibrate import add_parser, resolve_method
+
+    parser = add_parser(argparse.ArgumentParser().add_subparsers())
+    args = parser.parse_args(["x.yaml", *options])
+    assert resolve_method(args, kind) == method
+    assert args.population_size == 100 and args.min_acceptance_rate == 0.01
+
+
+def test_a_network_scenario_refuses_the_emulator():
+    import argparse
+
+    from flowsim.cli.calibrate import add_parser, resolve_method
+    from flowsim.errors import UserError
+
+    args = add_parser(argparse.ArgumentParser().add_subparsers()).parse_args(["x.yaml", "--method", "emulator"])
+    with pytest.raises(UserError, match="ABC-SMC"):
+        resolve_method(args, "network")

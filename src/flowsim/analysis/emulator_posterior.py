@@ -29,6 +29,9 @@ References:
     distributions. Technometrics 37(2):185-194. https://doi.org/10.2307/1269620
     Cappé O, Guillin A, Marin JM, Robert CP (2004). Population Monte Carlo. J Comput Graph
     Stat 13(4):907-929. https://doi.org/10.1198/106186004X12803
+    Jasra A, Stephens DA, Doucet A, Tsagaris T (2011). Inference for Lévy-driven stochastic
+    volatility models via adaptive sequential Monte Carlo. Scand J Stat 38(1):1-22.
+    https://doi.org/10.1111/j.1467-9469.2010.00723.x
 """
 
 from __future__ import annotations
@@ -51,6 +54,10 @@ PRIOR_SHARE = 0.25
 """Share of the defensive mixture's candidates drawn from the prior."""
 KERNEL_COMPONENTS = 400
 """Centres of the mixture's kernel density, resampled from the weighted candidates."""
+REFINEMENTS = 6
+"""Most candidate posteriors drawn after the last wave (same emulators) while the proposal is still tempered."""
+TEMPERED_ESS = 1_000
+"""Effective sample the tempered candidate posterior behind a proposal and a design keeps (at most a tenth)."""
 KERNEL_FLOOR = 0.01
 """Smallest standard deviation of the kernel along a parameter (share of the prior's width)."""
 
@@ -244,12 +251,16 @@ def fit_emulator_posterior(observations: Sequence[Observation], simulate_at: Sim
 
     After each wave, ``wave_candidates`` candidates are drawn from the current proposal (wave 1:
     the prior) and weighted by the wave's emulators; the proposal of the next wave's candidates
-    is the defensive mixture around that candidate posterior, and the next wave runs at
-    :func:`design_from` that candidate posterior (where the emulators must be good is where the
+    is the defensive mixture around that candidate posterior (tempered while its effective
+    sample is small: :func:`tempered_weights`), and the next wave runs at :func:`design_from`
+    that tempered candidate posterior (where the emulators must be good is where the
     posterior lies; in many dimensions what history matching leaves plausible can be a handful
     of its tested sets, which would repeat runs). The final sample draws
     ``candidates`` from the last proposal and weights them with the last wave's emulators,
-    fitted on every run.
+    fitted on every run; while that proposal is still tempered, up to :data:`REFINEMENTS`
+    candidate posteriors are drawn first, each from the proposal the one before gives (rows
+    ``refine 1``, ``refine 2`` … of ``waves``): population Monte Carlo on the emulated posterior,
+    at no cost in runs.
 
     Args:
         observations: the figures to fit (calibration role).
@@ -273,11 +284,19 @@ def fit_emulator_posterior(observations: Sequence[Observation], simulate_at: Sim
         if report is not None:
             report(f"wave {wave}: {rows[-1]['runs']} runs so far; candidate posterior's effective sample "
                    f"{rows[-1]['effective_sample_size']:,.0f} of {wave_candidates:,}")
-        return design_from(state["candidates"].points, state["weights"], runs_per_wave, rng)
+        return design_from(state["candidates"].points, state["tempered"], runs_per_wave, rng)
 
     history = history_match(observations, simulate_at, dims, waves=waves, runs_per_wave=runs_per_wave,
                             candidates=history_candidates, seed=seed, discrepancy_share=discrepancy_share,
                             on_wave=follow)
+    for step in range(1, REFINEMENTS + 1):  # no new runs: the last emulators, proposal after proposal
+        if state["power"] >= 1.0:
+            break
+        rows.append(_candidate_posterior(state, f"refine {step}", wave_candidates, observations, rng,
+                                         discrepancy_share, runs=len(history.inputs)))
+        if report is not None:
+            report(f"refinement {step}: candidate posterior's effective sample "
+                   f"{rows[-1]['effective_sample_size']:,.0f} of {wave_candidates:,}")
     final = _candidate_posterior(state, "final", candidates, observations, rng, discrepancy_share,
                                  runs=len(history.inputs))
     rows.append(final)
@@ -294,10 +313,37 @@ def _candidate_posterior(state: dict, wave: int | str, n: int, observations: Seq
     if not usable:
         raise ValueError("no fitted figure has enough finite runs for an emulator")
     candidates = Candidates.draw(state["proposal"], n, usable, state["emulators"], rng)
-    weights = normalised(candidates.log_weights(usable, discrepancy_share=discrepancy_share))
-    state.update(candidates=candidates, weights=weights, proposal=Proposal.around(candidates.points, weights, rng))
+    log_weights = candidates.log_weights(usable, discrepancy_share=discrepancy_share)
+    inside = np.isfinite(candidates.log_prior_ratio)
+    log_likelihood_ = np.where(inside, log_weights - np.where(inside, candidates.log_prior_ratio, 0.0), 0.0)
+    weights = normalised(log_weights)
+    power, tempered = tempered_weights(candidates.log_prior_ratio, log_likelihood_, min(TEMPERED_ESS, n / 10))
+    state.update(candidates=candidates, weights=weights, tempered=tempered, power=power,
+                 proposal=Proposal.around(candidates.points, tempered, rng))
     return {"wave": str(wave), "runs": runs, "candidates": n, "effective_sample_size": round(kish_ess(weights), 1),
-            "largest_weight": round(float(weights.max()), 4)}
+            "largest_weight": round(float(weights.max()), 4), "proposal_likelihood_power": round(power, 4)}
+
+
+def tempered_weights(log_prior_ratio: np.ndarray, log_likelihood_: np.ndarray,
+                     target_ess: float) -> tuple[float, np.ndarray]:
+    """Weights of prior × likelihood^power with the largest power in (0, 1] whose Kish effective sample
+    reaches ``target_ess`` (bisection; Jasra et al. 2011's adaptive tempering).
+
+    The next proposal and the next wave's runs follow these: while the emulators are rough and
+    the posterior's effective sample is a handful of candidates, they spread over the region the
+    likelihood favours instead of collapsing onto those few; once the sample is large the
+    power is 1 and they follow the posterior itself.
+    """
+    def weights_at(power: float) -> np.ndarray:
+        return normalised(log_prior_ratio + power * log_likelihood_)
+
+    if kish_ess(weights_at(1.0)) >= target_ess:
+        return 1.0, weights_at(1.0)
+    low, high = 0.0, 1.0
+    for _ in range(40):
+        middle = (low + high) / 2
+        low, high = (middle, high) if kish_ess(weights_at(middle)) >= target_ess else (low, middle)
+    return low, weights_at(low)
 
 
 def design_from(points: np.ndarray, weights: np.ndarray, runs: int, rng: np.random.Generator) -> np.ndarray:

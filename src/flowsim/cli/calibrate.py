@@ -92,12 +92,8 @@ def handle(args: argparse.Namespace) -> int:
     from flowsim.kinds.protocol import CalibrateRequest
     from flowsim.kinds.registry import kind_of_file
 
-    if args.method is None:
-        args.method = "abc" if any(getattr(args, option) is not None for option in ABC_OPTIONS) else "emulator"
-    for option, default in (("population_size", 100), ("min_acceptance_rate", 0.01)):
-        if getattr(args, option) is None:
-            setattr(args, option, default)
     kind = kind_of_file(args.scenario)
+    args.method = resolve_method(args, kind.name)
     scenario = kind.load(args.scenario)
     request = CalibrateRequest(out=args.out, seed=args.seed, scale=args.scale, workers=args.workers,
                                progress=not args.quiet, options={**vars(args), "command": command_text(args)})
@@ -105,6 +101,24 @@ def handle(args: argparse.Namespace) -> int:
     if not args.quiet and report:
         print(report)
     return 0
+
+
+def resolve_method(args: argparse.Namespace, kind: str) -> str:
+    """The method asked for, or the default: emulator for a mobilization scenario unless an ABC-only
+    option is given; the ABC-only options left out take their defaults."""
+    from flowsim.errors import UserError
+
+    if args.method == "emulator" and kind != "mobilization":
+        raise UserError(f"--method emulator calibrates mobilization scenarios; {args.scenario} is a {kind} "
+                        "scenario, which calibrates by ABC-SMC: leave --method out or give --method abc.")
+    method = args.method
+    if method is None:
+        abc_option = any(getattr(args, option) is not None for option in ABC_OPTIONS)
+        method = "abc" if abc_option or kind != "mobilization" else "emulator"
+    for option, default in (("population_size", 100), ("min_acceptance_rate", 0.01)):
+        if getattr(args, option) is None:
+            setattr(args, option, default)
+    return method
 
 
 def command_text(args: argparse.Namespace) -> str:
