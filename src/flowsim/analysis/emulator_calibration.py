@@ -85,7 +85,7 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
         simulate_at = scenario_simulator(model, priors, pool.map)
         fitted = fit_emulator_posterior(observations, simulate_at, len(priors), waves=waves,
                                         runs_per_wave=runs_per_wave, candidates=candidates, seed=seed,
-                                        report=_say if progress else None)
+                                        report=_say if progress else None, fit_map=pool.map)
         checked = _sbc(fitted, simulate_at, sbc, sbc_from, sbc_draws, seed) if sbc > 0 else None
     wall_time = time.perf_counter() - began
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5041]))

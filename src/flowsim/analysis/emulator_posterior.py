@@ -246,7 +246,7 @@ def fit_emulator_posterior(observations: Sequence[Observation], simulate_at: Sim
                            waves: int = 4, runs_per_wave: int = 150, candidates: int = 100_000,
                            wave_candidates: int = 20_000, history_candidates: int = 10_000, seed: int = 0,
                            discrepancy_share: float = DISCREPANCY_SHARE,
-                           report: Callable[[str], None] | None = None) -> EmulatorPosterior:
+                           report: Callable[[str], None] | None = None, fit_map: Callable = map) -> EmulatorPosterior:
     """History-matching waves, then the emulated posterior of ``observations`` by importance sampling.
 
     After each wave, ``wave_candidates`` candidates are drawn from the current proposal (wave 1:
@@ -272,6 +272,7 @@ def fit_emulator_posterior(observations: Sequence[Observation], simulate_at: Sim
         seed: seeds the runs' designs, the emulators and the candidates.
         discrepancy_share: model discrepancy as a share of each documented value.
         report: told, in a line, each wave's runs and candidate posterior (progress).
+        fit_map: maps the emulators' fits (an executor's ``map`` fits them in parallel).
     """
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x454D]))
     state: dict = {"proposal": Proposal(dims), "emulators": {}}
@@ -288,7 +289,7 @@ def fit_emulator_posterior(observations: Sequence[Observation], simulate_at: Sim
 
     history = history_match(observations, simulate_at, dims, waves=waves, runs_per_wave=runs_per_wave,
                             candidates=history_candidates, seed=seed, discrepancy_share=discrepancy_share,
-                            on_wave=follow)
+                            on_wave=follow, fit_map=fit_map)
     for step in range(1, REFINEMENTS + 1):  # no new runs: the last emulators, proposal after proposal
         if state["power"] >= 1.0:
             break

@@ -166,6 +166,12 @@ class HistoryMatch:
     best_prediction: dict[str, float] = field(default_factory=dict)
 
 
+def fit_emulator(job: tuple[np.ndarray, np.ndarray, int]) -> Emulator:
+    """An :class:`Emulator` of ``(inputs, outputs, seed)`` (a function of one argument, for an executor's map)."""
+    inputs, outputs, seed = job
+    return Emulator(inputs, outputs, seed=seed)
+
+
 def latin_hypercube(rows: int, dims: int, rng: np.random.Generator) -> np.ndarray:
     """A Latin hypercube sample of the unit cube (one point in each of ``rows`` strata per axis)."""
     strata = np.stack([rng.permutation(rows) for _ in range(dims)], axis=1)
@@ -206,7 +212,8 @@ def jointly_reachable(implausible: np.ndarray, cutoff: float = CUTOFF) -> list[i
 def history_match(observations: Sequence[Observation], simulate_at: Simulator, dims: int, *, waves: int = 3,
                   runs_per_wave: int = 60, candidates: int = 5_000, seed: int = 0, cutoff: float = CUTOFF,
                   discrepancy_share: float = DISCREPANCY_SHARE,
-                  on_wave: Callable[[int, dict[str, Emulator]], np.ndarray | None] | None = None) -> HistoryMatch:
+                  on_wave: Callable[[int, dict[str, Emulator]], np.ndarray | None] | None = None,
+                  fit_map: Callable = map) -> HistoryMatch:
     """Waves of runs, an emulator per target, and the targets no parameter set reaches jointly.
 
     Args:
@@ -223,6 +230,8 @@ def history_match(observations: Sequence[Observation], simulate_at: Simulator, d
             once they are fitted; what it returns, unless None, is the next wave's design instead of
             draws from what is not ruled out (the emulator posterior runs where its candidate
             posterior lies).
+        fit_map: maps :func:`fit_emulator` over the targets' training sets (an executor's ``map``
+            fits them in parallel; the result does not depend on it).
 
     Returns:
         The runs, the waves and each target's reachability (alone and jointly).
@@ -240,12 +249,12 @@ def history_match(observations: Sequence[Observation], simulate_at: Simulator, d
         outputs += simulate_at(design)
         wave_of_run += [wave] * len(design)
         table = pd.DataFrame(outputs, columns=ids).astype(float)
-        emulators = {}
+        jobs = {}
         for column, observation in enumerate(observations):
             finite = np.isfinite(table[observation.id].to_numpy())
             if finite.sum() >= MIN_RUNS:
-                emulators[observation.id] = Emulator(inputs[finite], table[observation.id].to_numpy()[finite],
-                                                     seed=int(seed) + column)
+                jobs[observation.id] = (inputs[finite], table[observation.id].to_numpy()[finite], int(seed) + column)
+        emulators = dict(zip(jobs, fit_map(fit_emulator, jobs.values()), strict=True))
         proposed = on_wave(wave, emulators) if on_wave is not None else None
         points = _not_ruled_out(latin_hypercube(candidates, dims, rng), cuts, observations, cutoff,
                                 discrepancy_share)
@@ -368,7 +377,8 @@ def scenario_history_match(scenario: Any, targets: TargetSet, *, waves: int = 3,
     observations = [Observation.of(t) for t in targets]
     with make_executor("process" if workers > 1 else "serial", workers) as pool:
         result = history_match(observations, scenario_simulator(model, priors, pool.map), len(priors),
-                               waves=waves, runs_per_wave=runs_per_wave, candidates=candidates, seed=seed)
+                               waves=waves, runs_per_wave=runs_per_wave, candidates=candidates, seed=seed,
+                               fit_map=pool.map)
     return result, discrepancy_table(result, targets)
 
 
