@@ -92,6 +92,21 @@ def test_ranks_of_the_true_values_are_uniform(fitted):
     assert sbc.uniform.all(), sbc.p_values
 
 
+def test_ranks_are_uniform_when_the_true_values_come_from_the_posterior(fitted):
+    """Posterior SBC: true values drawn from the fitted posterior, each data set's posterior
+    conditioned on the documented figures as well."""
+    rng = np.random.default_rng(12)
+    candidates = fitted.candidates
+    truths = candidates.points[rng.choice(len(fitted.weights), size=200, p=fitted.weights)]
+    simulated = np.array([[row[o.id] for o in fitted.observations] for row in toy(truths)])
+    data = add_assumed_errors(simulated, fitted.observations, rng, DISCREPANCY)
+    sbc = simulation_based_calibration(candidates, fitted.observations, truths, data, rng, draws=99,
+                                       base_log_weights=candidates.log_weights(fitted.observations,
+                                                                               discrepancy_share=DISCREPANCY),
+                                       discrepancy_share=DISCREPANCY)
+    assert sbc.uniform.all(), sbc.p_values
+
+
 def test_a_posterior_too_sure_of_itself_fails_the_rank_test(fitted):
     # the data carry ten times the seed noise the emulators learned: the posterior is too narrow
     sbc = _sbc(fitted, noise_factor=10.0)

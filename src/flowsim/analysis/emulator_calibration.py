@@ -53,7 +53,7 @@ def likelihood_observations(targets: TargetSet) -> list[Observation]:
 def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None = None, workers: int = 1,
                        scheduler: str | None = None, seed: int | None = None, waves: int = 4,
                        runs_per_wave: int = 150, candidates: int = 100_000, sbc: int = 200,
-                       sbc_from: str = "prior", sbc_draws: int = 99, particles: int = 1_000,
+                       sbc_from: str = "posterior", sbc_draws: int = 99, particles: int = 1_000,
                        point: str = "median",
                        progress: bool = False) -> tuple[CalibrationResult, SimulationBasedCalibration | None]:
     """Fit the scenario's free parameters by the emulator posterior and check it by SBC.
@@ -67,7 +67,7 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
         waves, runs_per_wave: history-matching waves and runs in each.
         candidates: size of the final importance sample.
         sbc: simulated data sets of the simulation-based calibration (0 skips it).
-        sbc_from: 'prior' (Talts et al.) or 'posterior' (posterior SBC) for the true values.
+        sbc_from: 'posterior' (posterior SBC) or 'prior' (Talts et al.) for the true values.
         sbc_draws: posterior draws per data set the true value is ranked among.
         particles: particles written to ``posterior.csv`` (resampled from the candidates).
         point: calibrated values: 'median' or 'best' (smallest distance of the emulated figures).

@@ -191,7 +191,7 @@ _DEFAULTS: dict[str, Any] = {
     "history_match_runs": 0, "history_match_waves": 2, "fit_until": None, "calibrated_file": None,
     "population_size": 100, "min_acceptance_rate": 0.01, "point": "median", "prior_draws": 100, "check_runs": 3,
     "command": "", "method": "abc", "waves": 4, "runs_per_wave": 150, "candidates": 100_000, "particles": 1_000,
-    "sbc": 200, "sbc_from": "prior",
+    "sbc": 200, "sbc_from": "posterior",
 }
 
 
