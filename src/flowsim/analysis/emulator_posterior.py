@@ -63,15 +63,22 @@ KERNEL_FLOOR = 0.01
 
 
 def emulate(observations: Sequence[Observation], emulators: Mapping[str, Emulator],
-            points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Emulated mean and variance of every figure (columns) at every point (rows)."""
-    mean = np.empty((len(points), len(observations)))
-    variance = np.empty_like(mean)
-    for k, observation in enumerate(observations):
-        emulator = emulators[observation.id]
-        for start in range(0, len(points), PREDICT_CHUNK):
-            chunk = slice(start, start + PREDICT_CHUNK)
-            mean[chunk, k], variance[chunk, k] = emulator.predict(points[chunk])
+            points: np.ndarray, mapper: Callable = map) -> tuple[np.ndarray, np.ndarray]:
+    """Emulated mean and variance of every figure (columns) at every point (rows); ``mapper`` (an
+    executor's ``map``) predicts the figures in parallel."""
+    predicted = list(mapper(predict_in_chunks, [(emulators[o.id], points) for o in observations]))
+    mean = np.column_stack([m for m, _ in predicted]) if predicted else np.empty((len(points), 0))
+    variance = np.column_stack([v for _, v in predicted]) if predicted else np.empty((len(points), 0))
+    return mean, variance
+
+
+def predict_in_chunks(job: tuple[Emulator, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """One emulator's mean and variance at the points, :data:`PREDICT_CHUNK` at a time."""
+    emulator, points = job
+    mean, variance = np.empty(len(points)), np.empty(len(points))
+    for start in range(0, len(points), PREDICT_CHUNK):
+        chunk = slice(start, start + PREDICT_CHUNK)
+        mean[chunk], variance[chunk] = emulator.predict(points[chunk])
     return mean, variance
 
 
@@ -184,14 +191,14 @@ class Candidates:
 
     @classmethod
     def draw(cls, proposal: Proposal, n: int, observations: Sequence[Observation],
-             emulators: Mapping[str, Emulator], rng: np.random.Generator) -> Candidates:
-        """``n`` candidates from ``proposal``, emulated where the prior is positive."""
+             emulators: Mapping[str, Emulator], rng: np.random.Generator, mapper: Callable = map) -> Candidates:
+        """``n`` candidates from ``proposal``, emulated (by ``mapper``) where the prior is positive."""
         points = proposal.sample(n, rng)
         log_q = proposal.log_density(points)
         inside = np.all((points >= 0.0) & (points <= 1.0), axis=1)
         mean = np.full((n, len(observations)), np.nan)
         variance = np.full_like(mean, np.nan)
-        mean[inside], variance[inside] = emulate(observations, emulators, points[inside])
+        mean[inside], variance[inside] = emulate(observations, emulators, points[inside], mapper)
         return cls(points, np.where(inside, -log_q, -np.inf), mean, variance)
 
     def log_weights(self, observations: Sequence[Observation], *, discrepancy_share: float = DISCREPANCY_SHARE,
@@ -272,10 +279,10 @@ def fit_emulator_posterior(observations: Sequence[Observation], simulate_at: Sim
         seed: seeds the runs' designs, the emulators and the candidates.
         discrepancy_share: model discrepancy as a share of each documented value.
         report: told, in a line, each wave's runs and candidate posterior (progress).
-        fit_map: maps the emulators' fits (an executor's ``map`` fits them in parallel).
+        fit_map: maps the emulators' fits and predictions (an executor's ``map`` runs them in parallel).
     """
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x454D]))
-    state: dict = {"proposal": Proposal(dims), "emulators": {}}
+    state: dict = {"proposal": Proposal(dims), "emulators": {}, "map": fit_map}
     rows: list[dict] = []
 
     def follow(wave: int, emulators: dict[str, Emulator]) -> np.ndarray:
@@ -313,7 +320,7 @@ def _candidate_posterior(state: dict, wave: int | str, n: int, observations: Seq
     usable = [o for o in observations if o.id in state["emulators"]]
     if not usable:
         raise ValueError("no fitted figure has enough finite runs for an emulator")
-    candidates = Candidates.draw(state["proposal"], n, usable, state["emulators"], rng)
+    candidates = Candidates.draw(state["proposal"], n, usable, state["emulators"], rng, state["map"])
     log_weights = candidates.log_weights(usable, discrepancy_share=discrepancy_share)
     inside = np.isfinite(candidates.log_prior_ratio)
     log_likelihood_ = np.where(inside, log_weights - np.where(inside, candidates.log_prior_ratio, 0.0), 0.0)
