@@ -38,6 +38,9 @@ from flowsim.errors import CalibrationError
 
 REQUIRED_ESS = 200
 """Kish's effective sample size the posterior should reach (issue 21)."""
+INFORMATIVE_ESS = 10
+"""Median effective sample of the SBC data sets' posteriors below which their ranks say nothing: a posterior
+of one or two candidates ranks the true value by the tie-break alone (posterior SBC) or at an end (prior SBC)."""
 
 
 def likelihood_observations(targets: TargetSet) -> list[Observation]:
@@ -182,6 +185,7 @@ def sbc_summary(checked: SimulationBasedCalibration, priors: list[Prior], sbc_fr
         "test": f"chi-square of the ranks in {checked.bins} equal bins; uniform when p >= {PASS_P_VALUE:g}",
         "all_uniform": bool(checked.uniform.all()),
         "median_effective_sample_size": round(float(np.median(checked.effective_sample_sizes)), 1),
+        "informative": bool(np.median(checked.effective_sample_sizes) >= INFORMATIVE_ESS),
         "parameters": [{"name": p.name, "p_value": round(float(pv), 4), "uniform": bool(ok)}
                        for p, pv, ok in zip(priors, checked.p_values, checked.uniform, strict=True)],
     }
@@ -222,9 +226,15 @@ def format_emulator_result(result: CalibrationResult) -> str:
                      f"effective sample per data set {sbc['median_effective_sample_size']:,.0f}; {sbc['test']}:")
         lines += [f"  {row['name']:<52} p = {row['p_value']:.3f}{'' if row['uniform'] else '  <- NOT uniform'}"
                   for row in sbc["parameters"]]
-        lines.append("  ranks uniform for every parameter: the posterior's coverage holds" if not failing else
-                     f"  ranks NOT uniform for {len(failing)} of {len(sbc['parameters'])} parameters: the "
-                     "posterior's intervals are not to be trusted there (see figures/sbc_ranks.png: a U is too "
-                     "narrow, a hump too wide, a slope biased)")
+        if not sbc["informative"]:
+            lines.append(f"  NOT INFORMATIVE: the data sets' posteriors have a median effective sample of "
+                         f"{sbc['median_effective_sample_size']:.0f} (under {INFORMATIVE_ESS}), so the ranks test the "
+                         "candidate set, not the posterior's coverage")
+        elif not failing:
+            lines.append("  ranks uniform for every parameter: the posterior's coverage holds")
+        if failing:
+            lines.append(f"  ranks NOT uniform for {len(failing)} of {len(sbc['parameters'])} parameters: the "
+                         "posterior's intervals are not to be trusted there (see figures/sbc_ranks.png: a U is too "
+                         "narrow, a hump too wide, a slope biased)")
     lines += diagnostic_lines(record)
     return "\n".join(lines)

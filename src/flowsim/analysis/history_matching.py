@@ -186,7 +186,7 @@ def _implausibilities(observations: Sequence[Observation], emulators: dict[str, 
     means = np.full((len(points), len(observations)), np.nan)
     for k, observation in enumerate(observations):
         emulator = emulators.get(observation.id)
-        if emulator is not None:
+        if emulator is not None and len(points):  # earlier waves may have ruled out every point tested
             mean, variance = emulator.predict(points)
             means[:, k] = mean
             implausible[:, k] = observation.implausibility(mean, variance, discrepancy_share)
