@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import TINY
+from helpers.paths import TINY
 from flowsim.cli import main
 
 

@@ -13,9 +13,9 @@ import time
 import pytest
 import yaml
 
-from conftest import ROOT
 from flowsim.cli import main
-from test_kill import complete, finish, snapshot, start
+from helpers.paths import ROOT
+from helpers.processes import complete, finish, snapshot, start
 
 CASE = ROOT / "tests" / "data" / "flee" / "burundi2015"
 KILLS = 3

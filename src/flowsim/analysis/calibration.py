@@ -56,7 +56,8 @@ from flowsim.errors import CalibrationError
 from flowsim.figures.posterior import pair_plot
 from flowsim.figures.style import save_figure
 from flowsim.run.writing import write_csv, write_text
-from flowsim.kinds.mobilization.scenario import Scenario
+from flowsim.kinds.registry import kind_of
+from flowsim.scenario.spec import ScenarioSpec
 
 __all__ = ["EXPIRED", "CalibrationResult", "Prior", "TargetDistance", "TargetModel", "calibrate",
            "calibrated_file_text", "check_at_scale_one", "parse_duration", "scenario_priors",
@@ -122,7 +123,7 @@ def _require_pyabc():
 
 
 def calibrate(
-    scenario: Scenario,
+    scenario: ScenarioSpec,
     targets: TargetSet,
     *,
     budget: dt.timedelta | None,
@@ -181,7 +182,7 @@ def calibrate(
         raise CalibrationError(f"point must be 'median' or 'best', got '{point}'.")
     priors = scenario_priors(scenario)
     scale = scale if scale is not None else (scenario.calibration.scale if scenario.calibration else None)
-    seed = scenario.calendar.seed if seed is None else int(seed)
+    seed = kind_of(scenario).default_seed(scenario) if seed is None else int(seed)
     logging.getLogger("ABC").setLevel(logging.INFO if progress else logging.WARNING)
     pilot = TargetModel(scenario, targets, priors, scale, seed)
     began = time.perf_counter()
@@ -297,7 +298,7 @@ def scenario_record(scenario: Scenario, seed: int, scale: float | None, workers:
         "scenario_path": str(scenario.source_path) if scenario.source_path else None,
         "scenario_hash": scenario.source_hash,
         "seed": seed,
-        "scale": scale if scale is not None else scenario.behaviour.agent_scale,
+        "scale": scale if scale is not None else kind_of(scenario).default_scale(scenario),
         "workers": None if scheduler else workers,
         "scheduler": scheduler,
     }
@@ -384,7 +385,7 @@ def _duration_text(duration: dt.timedelta) -> str:
 # --------------------------------------------------------------------------- scale-1 check and files
 
 
-def check_at_scale_one(scenario: Scenario, values: dict[str, float | int], targets: TargetSet, *, runs: int,
+def check_at_scale_one(scenario: ScenarioSpec, values: dict[str, float | int], targets: TargetSet, *, runs: int,
                        seed: int, workers: int = 1, progress: bool = False,
                        scheduler: str | None = None) -> dict[str, Any]:
     """Validate the calibrated scenario at one agent per person; a summary for the record."""
@@ -402,9 +403,6 @@ def check_at_scale_one(scenario: Scenario, values: dict[str, float | int], targe
     }
 
 
-METHOD_NAMES = {"abc": "an ABC-SMC calibration", "emulator": "an emulator-posterior calibration"}
-
-
 def calibrated_file_text(values: dict[str, float | int], *, command: str, scenario: str, record_name: str,
                          when: dt.datetime, method: str = "abc") -> str:
     """The calibrated parameter file: a header comment, then ``parameters:`` dotted path -> value."""
@@ -412,7 +410,8 @@ def calibrated_file_text(values: dict[str, float | int], *, command: str, scenar
         f"# Calibrated parameters of scenario '{scenario}'. GENERATED FILE - do not edit by hand.\n"
         f"# Written by: {command}\n"
         f"# On: {when.isoformat(timespec='seconds')}\n"
-        f"# Values are posterior point estimates of {METHOD_NAMES[method]}; the scenario loader applies them\n"
+        f"# Values are posterior point estimates of {'an ABC-SMC' if method == 'abc' else 'an emulator-posterior'} "
+        f"calibration; the scenario loader applies them\n"
         f"# as overrides. Priors, budget, populations and fit: {record_name}\n"
     )
     body = yaml.safe_dump({"parameters": {k: _plain(v) for k, v in values.items()}}, sort_keys=False)
