@@ -11,7 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import make_flee_case, with_absolute_targets
+from flowsim.analysis import executors
 from flowsim.analysis.ensemble import percentile_bands, run_ensemble, run_member
+from flowsim.kinds.network.scenario.flee_import import import_flee
 from flowsim.analysis.executors import SerialExecutor, make_executor, run_tasks, spawn_seeds
 from flowsim.cli import ensemble as ensemble_command
 from flowsim.cli import build_parser, main
@@ -269,13 +272,33 @@ def test_a_worker_killed_twice_stops_in_one_paragraph_and_resume_finishes(tmp_pa
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
 
 
-def test_an_unreachable_scheduler_touches_no_output_folder(tmp_path, capsys):
+def test_an_unreachable_scheduler_touches_no_output_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", "1s")  # nobody listens: no need to wait 10 s
     out = tmp_path / "never"
     status = main(["ensemble", str(TINY), "--runs", "2", "--scale", "200", "--scheduler", "tcp://127.0.0.1:1",
                    "--out", str(out)])
     err = capsys.readouterr().err
     assert status == 2 and "Dask scheduler" in err and "Traceback" not in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("kind", ["mobilization", "network"])
+def test_an_unreachable_scheduler_stops_a_calibration_before_it_writes_anything(kind, tmp_path, capsys, monkeypatch):
+    """History matching (mobilization) runs locally before the fit: the scheduler is checked first."""
+    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", "1s")  # nobody listens: no need to wait 10 s
+    if kind == "network":
+        scenario = import_flee(make_flee_case(tmp_path / "case"), tmp_path / "network.yaml")
+        options = []
+    else:
+        scenario = tmp_path / "tiny.yaml"
+        scenario.write_text(with_absolute_targets(TINY.read_text()))
+        options = ["--history-match-runs", "4", "--history-match-waves", "1", "--prior-draws", "0"]
+    before = sorted(tmp_path.rglob("*"))
+    status = main(["calibrate", str(scenario), "--max-populations", "1", "--population-size", "4", *options,
+                   "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path / "never")])
+    err = capsys.readouterr().err
+    assert status == 2 and "Dask scheduler" in err and "Traceback" not in err, err
+    assert sorted(tmp_path.rglob("*")) == before, "no folder created, no file written"
 
 
 def test_pool_workers_end_when_the_command_is_killed(tmp_path):

@@ -30,6 +30,7 @@ import numpy as np
 from flowsim.errors import EnsembleError
 
 EXECUTOR_KINDS = ("serial", "process", "dask")
+SCHEDULER_TIMEOUT = "10s"  # how long a command waits for the Dask scheduler it is given
 
 
 def spawn_seeds(seed: int, runs: int) -> list[int]:
@@ -191,13 +192,27 @@ def make_executor(kind: str = "process", workers: int | None = None,
                 executor.shutdown(wait=True)
 
 
+def check_scheduler(scheduler: str | None) -> None:
+    """Connect to the Dask scheduler at ``scheduler`` (if one is given) and let go.
+
+    For a command whose first step runs locally and writes files (history matching before a
+    calibration): the scheduler is checked before any output folder is created or changed.
+
+    Raises:
+        EnsembleError: nobody answers at ``scheduler``.
+    """
+    if scheduler:
+        with _dask_client(1, scheduler):
+            pass
+
+
 @contextlib.contextmanager
 def _dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     if scheduler:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
         except (OSError, TimeoutError) as err:
             raise EnsembleError(
                 f"Could not connect to the Dask scheduler at {scheduler}: {err}. Start one with "
