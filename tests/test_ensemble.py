@@ -254,6 +254,41 @@ def test_a_killed_worker_is_replaced_and_its_run_retried(tmp_path):
     assert (tmp_path / "e" / "daily_bands.csv").read_bytes() == (serial.out_dir / "daily_bands.csv").read_bytes()
 
 
+KILLED_WORKER_SCRIPT = """
+import os, sys
+from tqdm import tqdm
+from flowsim.analysis.executors import ProcessPool, run_tasks
+
+def task(marker):
+    tqdm(total=1, disable=True).close()  # a run's (hidden) progress bar, as flowsim.run makes
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(137)  # as the out-of-memory killer would
+    return 1
+
+if __name__ == "__main__":
+    pool = ProcessPool(1)
+    print(sum(outcome.value for outcome in run_tasks(pool, task, [("only", (sys.argv[1],))])))
+    pool.shutdown()
+"""
+
+
+def test_a_killed_worker_leaks_no_semaphore(tmp_path):
+    """A worker's progress bars lock with a thread lock: a worker killed mid-run leaves nothing for
+    Python's resource tracker to warn about ("leaked semaphore objects") when the command ends."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "kill_a_worker.py"
+    script.write_text(KILLED_WORKER_SCRIPT)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "died")], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")})
+    assert done.returncode == 0 and done.stdout.strip() == "1", done.stderr
+    assert (tmp_path / "died").exists(), "the first attempt killed its worker"
+    assert "leaked semaphore" not in done.stderr, done.stderr
+
+
 def test_a_worker_killed_twice_stops_in_one_paragraph_and_resume_finishes(tmp_path, capsys):
     import functools
 

@@ -90,7 +90,7 @@ class ProcessPool(Executor):
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context,
-                                   initializer=_end_with_parent, initargs=(os.getpid(),))
+                                   initializer=_start_worker, initargs=(os.getpid(),))
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         return self._pool.submit(fn, *args, **kwargs)
@@ -105,8 +105,19 @@ class ProcessPool(Executor):
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+def _start_worker(parent: int) -> None:
+    """Pool worker start-up: end with the parent; progress bars lock with a thread lock."""
+    _end_with_parent(parent)
+    # tqdm's default lock is a multiprocessing semaphore, made at a worker's first (disabled)
+    # bar; a worker killed by the OOM killer cannot release it, and Python then warns of
+    # "leaked semaphore objects" at exit. A worker's bars are never drawn: a thread lock does.
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
+
+
 def _end_with_parent(parent: int) -> None:
-    """Pool worker start-up: end the worker once the process that opened the pool is gone.
+    """End the worker once the process that opened the pool is gone.
 
     A command killed with SIGKILL cannot shut its pool down, and forkserver workers are not its
     children: without this they would wait for work for ever.
