@@ -112,3 +112,18 @@ def test_every_kind_refuses_bad_calibration_parameters_in_one_paragraph(kind, mu
     assert f"key '{key}'" in err, err
     line = next(i for i, row in enumerate(text.splitlines(), 1) if on_line.format(own=own) in row)
     assert f"{path}, line {line}, " in err, err
+
+
+def test_a_network_run_too_big_for_memory_is_refused_before_anything_is_built(tmp_path, capsys):
+    """Ten billion people in a case's series (the most a count may hold) at one person per agent: check
+    and run say how much memory it would take and the smallest scale that fits; no folder is written."""
+    case = make_flee_case(tmp_path / "case", {"source_data/refugees.csv": "2020-01-01,0\n2020-01-05,10000000000\n"})
+    scenario = import_flee(case, tmp_path / "network.yaml")
+    for command in (["check", str(scenario)], ["run", str(scenario), "--out", str(tmp_path / "out")]):
+        code = main(command)
+        err = capsys.readouterr().err
+        assert code == 2 and "Traceback" not in err and err.count("\n") == 1, err
+        assert re.search(r"at 1 people per agent would need about [\d,.]+ GB of memory \([\d,]+ agents", err), err
+        least = int(re.search(r"Use --scale ([\d,]+) or more", err).group(1).replace(",", ""))
+        assert least > 1
+    assert not (tmp_path / "out").exists()

@@ -35,15 +35,22 @@ class NetworkKind:
         return load_network_scenario(path)
 
     def describe(self, scenario: NetworkScenario) -> str:
+        from flowsim.kinds.network.run.results import check_memory
+
         case = scenario.network_case
+        agents = check_memory(scenario)
         return (f"network scenario '{scenario.name}' (rules: {scenario.rules}), case {scenario.case_dir}: "
                 f"{len(case.locations)} locations, {len(case.camp_names)} camps, {len(case.routes)} routes, "
-                f"{len(case.closures)} closures, from {case.start_date} for {scenario.days} days.")
+                f"{len(case.closures)} closures, from {case.start_date} for {scenario.days} days; a run at "
+                f"{scenario.scale:,} people per agent makes {agents:,} agents.")
 
     def check_run(self, scenario: NetworkScenario, scale: float | None) -> None:
+        from flowsim.kinds.network.run.results import check_memory
+
         if scale is not None and (scale < 1 or scale != int(scale)):
             raise UserError(f"--scale {scale:g}: a network scenario runs a whole number of people per agent "
                             "(1 or more, as Flee's hasten).")
+        check_memory(scenario, None if scale is None else int(scale))
 
     def default_seed(self, scenario: NetworkScenario) -> int:
         return scenario.calendar.seed
