@@ -93,10 +93,13 @@ class NetworkKind:
         from flowsim.kinds.network.run.results import write_network_tables
         from flowsim.run.simulate import simulate
 
+        from flowsim.run.writing import record_finished
+
         result = simulate(scenario, seed=request.seed, scale=request.scale)
-        write_network_tables(result, request.out)
+        write_network_tables(result, request.out, figures_follow=request.figures)
         if request.figures:
-            self.plot_folder(request.out)
+            written = self.plot_folder(request.out) or []
+            record_finished(request.out, figures=[p for p in written if p.suffix == ".png"], report=True)
         return _score_text(result, request.out)
 
     def validate_command(self, scenario: NetworkScenario, request: ValidateRequest) -> tuple[str, int]:

@@ -128,14 +128,21 @@ def daily_table(run: NetworkRun) -> pd.DataFrame:
     )
 
 
-def write_network_tables(result: NetworkResult, out: Path) -> list[Path]:
-    """Write camps.csv, daily.csv and meta.json (and flee_score.json if the result has a score), atomically."""
+def write_network_tables(result: NetworkResult, out: Path, *, figures_follow: bool = False) -> list[Path]:
+    """Write camps.csv, daily.csv and meta.json (and flee_score.json if the result has a score), atomically.
+
+    ``meta.json`` says what the folder holds, as a mobilization run's manifest does: ``status`` is
+    ``complete``, or with ``figures_follow`` ``figures pending`` until
+    :func:`flowsim.run.writing.record_finished` notes the figure and the report.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    meta = {**result.meta, "status": "figures pending" if figures_follow else "complete",
+            "finished": {"tables": True, "figures": [], "report": False}}
     written = [
         write_csv(result.camps, out / "camps.csv"),
         write_csv(result.daily, out / "daily.csv"),
-        write_json(result.meta, out / "meta.json"),
+        write_json(meta, out / "meta.json"),
     ]
     if result.score:
         written.append(write_json(result.score, out / "flee_score.json"))
