@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import BASELINE, SHIPPED, TINY, build, one_road_world
+from helpers.paths import BASELINE, SHIPPED, TINY
+from helpers.worlds import build, one_road_world
 
 from flowsim.kinds.mobilization.engine.model import FlowModel
 from flowsim.kinds.mobilization.engine.people import State

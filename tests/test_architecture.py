@@ -183,10 +183,6 @@ def test_long_modules_say_why(module):
 #: had one interface; each is to go through the protocol (or move into kinds/mobilization/).
 #: The list may only shrink: a module added to it is a new dependency of shared code on one kind.
 STILL_NAMING_A_KIND = {
-    "flowsim.analysis.abc_model", "flowsim.analysis.calibration",
-    "flowsim.analysis.diagnostics", "flowsim.analysis.key_outputs",
-    "flowsim.analysis.posterior", "flowsim.analysis.validation",
-    "flowsim.dashboard.model", "flowsim.run.writing",
     "flowsim.cli.import_flee",  # `flowsim import-flee` writes a network scenario: it is that kind's own command
 }
 

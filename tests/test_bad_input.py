@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TINY
+from helpers.paths import TINY
 from flowsim.cli import main
 
 GOOD = TINY.read_text()
@@ -54,6 +54,17 @@ CASES = {
     "event_missing_its_crossing": (
         GOOD.replace("kind: draft_office, label: Draft office at Upper Lars, crossing: ge_upper_lars,", "kind: draft_office, label: Draft office at Upper Lars,"),
         "Draft office at Upper Lars", r"needs the key 'crossing'"),
+    "set_capacity_without_a_throughput": (
+        GOOD.replace("kind: draft_office, label: Draft office at Upper Lars, crossing: ge_upper_lars, turn_back_share: 0.1",
+                     "kind: set_capacity, label: Draft office at Upper Lars, crossing: ge_upper_lars"),
+        "Draft office at Upper Lars", r"'set_capacity' needs daily_capacity, vehicles_per_day, pedestrians_per_day or seats_per_day"),
+    # a man's registrations and visits are one 64-bit mask each: no more destinations than its bits
+    "more_destinations_than_a_mask_has_bits": (
+        GOOD.replace("crossings:\n", "".join(
+            f"  - {{id: d{i}, name: D{i}, lon: 0, lat: 0, russian_spoken: 0, living_cost_usd_month: 1, housing_stock: 1, "
+            "russians_resident: 0, safety: 1, entry_documents: [foreign_passport], ordinary_daily_entries: 0, "
+            "ordinary_daily_exits: 0, onward_propensity: 0}\n" for i in range(62)) + "crossings:\n", 1),
+        "destinations:", r"key 'destinations': at most 64 entries are allowed; found 65"),
 }
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TINY, make_flee_case
+from helpers.flee_case import make_flee_case
+from helpers.paths import TINY
 from flowsim.cli import main
 from flowsim.kinds.network.scenario.flee_import import import_flee
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import yaml
-from conftest import BASELINE
+from helpers.paths import BASELINE
 
 from flowsim.analysis.executors import make_executor
 from flowsim.analysis.posterior import load_posterior

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import TINY, with_absolute_targets
+from helpers.paths import TINY, with_absolute_targets
 from flowsim.analysis.calibration import (
     EXPIRED,
     Prior,

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import TINY
+from helpers.paths import TINY
 from flowsim.analysis.calibration import calibrate
 from flowsim.analysis.validation import scenario_targets
 from flowsim.kinds.mobilization.scenario import load_scenario

@@ -6,7 +6,7 @@ import filecmp
 
 import pytest
 
-from conftest import ROOT
+from helpers.paths import ROOT
 from flowsim.cli import main
 from flowsim.kinds.mobilization.scenario import load_scenario
 from flowsim.scenario.catalogue import copy_scenario, scenario_path, shipped_folder, shipped_scenarios

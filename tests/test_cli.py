@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from conftest import TINY
+from helpers.paths import TINY
 from flowsim.cli import main
 from flowsim.kinds.mobilization.run.results import CROSSING_COLUMNS, DAILY_COLUMNS
 

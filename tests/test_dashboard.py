@@ -18,7 +18,7 @@ import ipywidgets as widgets
 import pytest
 import solara
 
-from conftest import BASELINE, ROOT, SHIPPED, TINY
+from helpers.paths import BASELINE, ROOT, SHIPPED, TINY
 from flowsim.cli import main
 from flowsim.dashboard import app
 from flowsim.dashboard.model import DashboardModel, model_params, parameter_sliders, scenario_choices
@@ -220,6 +220,15 @@ def test_a_missing_scenario_file_is_explained(tmp_path):
     assert "does not exist" in model.error and model.running is False
     model.step()
     assert model.days_run == 0
+
+
+def test_a_network_scenario_is_refused_in_one_paragraph(tmp_path):
+    flee_case = tmp_path / "burundi.yaml"
+    assert main(["import-flee", str(ROOT / "tests" / "data" / "flee" / "burundi2015"), "--out", str(flee_case)]) == 0
+    model = DashboardModel(scenario_file=str(flee_case))
+    assert model.error == (f"{flee_case} is a network scenario (kind: network); the dashboard steps mobilization "
+                           "scenarios only so far. flowsim run, ensemble, compare and sensitivity take it.")
+    assert model.running is False
 
 
 def test_a_bad_seed_is_explained():

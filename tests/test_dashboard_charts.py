@@ -12,7 +12,7 @@ import io
 
 import numpy as np
 import pytest
-from conftest import BASELINE, ROOT
+from helpers.paths import BASELINE, ROOT
 from PIL import Image
 
 from flowsim.dashboard import app

@@ -7,28 +7,10 @@ renamed column or a file only a clone has fails here rather than in a reader's h
 
 from __future__ import annotations
 
-import re
-
 import matplotlib
 import pytest
 
-from conftest import ROOT
-
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
-
-
-def python_blocks() -> list[tuple[str, str]]:
-    """(page and number, code) of every fenced python block."""
-    blocks = []
-    for page in PAGES:
-        for number, match in enumerate(BLOCK.finditer(page.read_text(encoding="utf-8")), 1):
-            blocks.append((f"{page.relative_to(ROOT)}#{number}", match.group(1)))
-    return blocks
-
-
-BLOCKS = python_blocks()
-
+from helpers.doc_examples import BLOCKS
 
 def test_the_documentation_has_python_examples():
     assert any(name.startswith("docs/api.md") for name, _ in BLOCKS)

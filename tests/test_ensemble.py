@@ -11,11 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import make_flee_case, with_absolute_targets
+from helpers.flee_case import make_flee_case
+from helpers.paths import with_absolute_targets
 from flowsim.analysis import executors
 from flowsim.analysis.ensemble import percentile_bands, run_ensemble, run_member
+from flowsim.analysis.executors import SerialExecutor, make_executor, run_tasks
 from flowsim.kinds.network.scenario.flee_import import import_flee
-from flowsim.analysis.executors import SerialExecutor, make_executor, run_tasks, spawn_seeds
+from flowsim.run.seeds import spawn_seeds
 from flowsim.cli import ensemble as ensemble_command
 from flowsim.cli import build_parser, main
 from flowsim.errors import EnsembleError
@@ -212,7 +214,7 @@ def test_cli_ensemble_runs_and_reports_user_errors(tmp_path, capsys):
 def test_an_ensemble_is_validated_against_the_scenarios_targets(tmp_path):
     import pandas as pd
 
-    from conftest import TINY
+    from helpers.paths import TINY
     from flowsim.analysis.ensemble import run_ensemble
 
     run_ensemble(str(TINY), 3, seed=5, scale=20, out_dir=tmp_path, executor="serial", progress=False)

@@ -15,7 +15,7 @@ from flowsim.kinds.network.scenario.schema import load_network_scenario
 from flowsim.kinds.network.analysis.validation import scored_run, validation_runs
 from flowsim.kinds.network.figures.camps import write_network_figures
 from flowsim.kinds.network.run.results import write_network_tables
-from conftest import FLEE_CASE_FILES, make_flee_case
+from helpers.flee_case import FLEE_CASE_FILES, make_flee_case
 
 DATA = Path(__file__).parent / "data" / "flee"
 

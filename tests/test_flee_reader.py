@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import FLEE_CASE_FILES, make_flee_case
+from helpers.flee_case import FLEE_CASE_FILES, make_flee_case
 from flowsim.errors import ScenarioError
 from flowsim.kinds.network.scenario.flee_import import import_flee
 from flowsim.kinds.network.scenario.flee_reader import FleeFormatError, location_kind, read_case

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import TINY
+from helpers.paths import TINY
 from flowsim.cli import main
 
 
@@ -57,7 +57,7 @@ def test_a_folder_left_while_drawing_says_so_and_plot_completes_it(tmp_path, cap
 
 
 def test_a_network_run_folder_says_whether_it_is_complete_and_plot_completes_it(tmp_path):
-    from conftest import make_flee_case
+    from helpers.flee_case import make_flee_case
     from flowsim.kinds.network.run.results import write_network_tables
     from flowsim.kinds.network.scenario.flee_import import import_flee
     from flowsim.kinds.network.scenario.schema import load_network_scenario

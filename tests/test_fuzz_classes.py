@@ -7,40 +7,16 @@ mutants is ``tests/test_fuzz.py``.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
-import signal
 from pathlib import Path
 
 import pytest
 
-from conftest import BASELINE, TINY, with_absolute_targets
+from helpers.deadlines import HANG_SECONDS, deadline
+from helpers.paths import BASELINE, TINY, with_absolute_targets
 from flowsim.cli import main
 
 GOOD = TINY.read_text()
-HANG_SECONDS = 300  # a guard against hangs only: how fast check answers is measured by `make fuzz`
-
-
-@contextlib.contextmanager
-def deadline(seconds: float):
-    """Fail (instead of hanging the test run) if the block takes longer than ``seconds``.
-
-    Only a guard against a hang (an endless loop, a quadratic blow-up): it is set far above
-    what a loaded machine needs, so no test passes or fails on the machine's speed.
-    """
-    def expire(signum, frame):
-        raise TimeoutError(f"no answer within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def refused(path: Path, capsys, *, line: int | None = None, names: Path | None = None) -> str:
     with deadline(HANG_SECONDS):
         code = main(["check", str(path)])

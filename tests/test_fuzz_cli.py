@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, TINY
+from helpers.paths import ROOT, TINY
 from flowsim.cli import main
 
 UNPRIVILEGED = (["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--"]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import fuzz_kinds
 import fuzzing
-from test_fuzz_classes import HANG_SECONDS, deadline
+from helpers.deadlines import HANG_SECONDS, deadline
 
 QUICK = settings(max_examples=120, deadline=None, derandomize=True, database=None,
                  suppress_health_check=list(HealthCheck))

@@ -14,9 +14,10 @@ import time
 import pytest
 import yaml
 
-from conftest import ROOT
 from flowsim.cli import main
-from test_kill import complete, finish, killed_midway_resumes_to_identical_bands, snapshot, start
+from helpers.paths import ROOT
+from helpers.processes import complete, finish, snapshot, start
+from test_kill import killed_midway_resumes_to_identical_bands
 
 CASE = ROOT / "tests" / "data" / "flee" / "burundi2015"
 KILLS = 3

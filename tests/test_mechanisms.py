@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import build, one_road_world
+from helpers.worlds import build, one_road_world
 from flowsim.kinds.mobilization.engine import FlowModel, rules
-from flowsim.kinds.mobilization.engine.people import DOC_BITS, State
+from flowsim.kinds.mobilization.engine.people import DOC_BITS, State, StopReason
 from flowsim.run import simulate
 
 
@@ -181,7 +181,7 @@ def test_where_every_way_out_is_a_long_queue_more_men_stay_at_home():
         world["behaviour"]["choice"]["stay_home"] = 1.0
         model = FlowModel(build(world), rng=8)
         model.run()
-        return float((model.people.stopped_reason == 4).mean())
+        return float((model.people.stopped_reason == StopReason.STAYED_HOME).mean())
 
     assert stayed(100) > stayed(100_000) + 0.1
 

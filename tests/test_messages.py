@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from conftest import ROOT
+from helpers.paths import ROOT
 from flowsim.cli import main
 
 

@@ -8,7 +8,7 @@ import tomllib
 import yaml
 
 import flowsim
-from conftest import ROOT
+from helpers.paths import ROOT
 
 
 def test_the_version_has_one_source():

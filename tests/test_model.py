@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import BASELINE, SHIPPED, TINY, build, one_road_world
+from helpers.paths import BASELINE, SHIPPED, TINY
+from helpers.worlds import build, one_road_world
 from flowsim.kinds.mobilization.engine import FlowModel
 from flowsim.kinds.mobilization.engine.places import CrossingPlace, DestinationPlace
 from flowsim.run import simulate, write_run

@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from test_plotting import make_run
+
+from helpers.run_folders import make_run
 
 from flowsim.figures import report as report_module
 from flowsim.figures.run_figures import plot_run

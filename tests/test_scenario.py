@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BASELINE, TINY, with_absolute_targets
+from helpers.paths import BASELINE, TINY, with_absolute_targets
 from flowsim.kinds.mobilization.scenario import ScenarioError, load_scenario
 
 

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from conftest import ROOT
+from helpers.paths import ROOT
 
 nbformat = pytest.importorskip(
     "nbformat", reason="nbformat is not installed, so the tutorial notebook cannot be run: "

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TINY, with_absolute_targets
+from helpers.paths import TINY, with_absolute_targets
 
 from flowsim.analysis.compare import run_comparison
 from flowsim.analysis.ensemble import run_ensemble

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import TINY
-from flowsim.analysis.executors import make_executor, spawn_seeds
+from helpers.paths import TINY
+from flowsim.analysis.executors import make_executor
+from flowsim.run.seeds import spawn_seeds
 from flowsim.analysis.targets import TargetSet, load_targets
 from flowsim.analysis.validation import (
     VALIDATION_COLUMNS,

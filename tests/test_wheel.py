@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from test_docs_code import BLOCKS
+from helpers.doc_examples import BLOCKS
+from helpers.paths import ROOT
 
 SOURCES = ("pyproject.toml", "README.md", "LICENSE", "src")
 

@@ -4,12 +4,11 @@
 - :mod:`~flowsim.analysis.validation`: runs held against the targets;
 - :mod:`~flowsim.analysis.calibration`: ABC-SMC with pyABC;
 - :mod:`~flowsim.analysis.executors`: serial / process pool / Dask behind one ``concurrent.futures``
-  interface, and the seeds of many runs;
+  interface;
 - :mod:`~flowsim.analysis.ensemble`: many runs streamed to disk, percentile bands;
-- :mod:`~flowsim.analysis.key_outputs`: the headline numbers of one run;
 - :mod:`~flowsim.analysis.compare`: what-if vs baseline with common random numbers;
 - :mod:`~flowsim.analysis.sensitivity`: Morris and Sobol' with SALib.
 
-Analysis functions take a :class:`~flowsim.kinds.mobilization.scenario.Scenario` (or a path), run it through
+Analysis functions take a scenario of any kind (or a path), run it through
 :mod:`flowsim.run`, and may draw their own charts with :mod:`flowsim.figures`.
 """

@@ -8,17 +8,15 @@ targets plus the weighted series term.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import time
 from dataclasses import dataclass
 
-import numpy as np
-
 from flowsim.analysis.targets import TargetSet, calibration_distance, series_values, simulated_values
 from flowsim.errors import CalibrationError
-from flowsim.kinds.mobilization.scenario import Scenario
+from flowsim.scenario.spec import ScenarioSpec
+from flowsim.run.seeds import derived_seed, parameter_digest
 
 #: Key a model output carries when the run was skipped because the wall-time budget is spent.
 EXPIRED = "__budget_spent__"
@@ -60,7 +58,7 @@ class Prior:
         return self.value((self.lower + self.upper) / 2)
 
 
-def scenario_priors(scenario: Scenario) -> list[Prior]:
+def scenario_priors(scenario: ScenarioSpec) -> list[Prior]:
     """The priors of a scenario's ``calibration.parameters``.
 
     Raises:
@@ -96,7 +94,7 @@ class TargetModel:
     generation in progress then ends at its evaluation limit instead of overrunning the budget.
     """
 
-    def __init__(self, scenario: Scenario, targets: TargetSet, priors: list[Prior], scale: float | None,
+    def __init__(self, scenario: ScenarioSpec, targets: TargetSet, priors: list[Prior], scale: float | None,
                  seed: int, deadline: float = math.inf) -> None:
         self.scenario = scenario
         self.targets = targets
@@ -110,9 +108,7 @@ class TargetModel:
         return {p.name: p.value(parameters[p.key]) for p in self.priors}
 
     def run_seed(self, parameters: dict[str, float]) -> int:
-        text = ",".join(f"{float(parameters[p.key]).hex()}" for p in self.priors)
-        digest = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-        return int(np.random.SeedSequence([self.seed, digest]).generate_state(1)[0])
+        return derived_seed(self.seed, parameter_digest(parameters[p.key] for p in self.priors))
 
     def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
         from flowsim.run.simulate import simulate  # Mesa and the model load on first run

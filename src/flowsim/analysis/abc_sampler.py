@@ -26,13 +26,14 @@ import numpy as np
 from pyabc.sampler import Sampler
 
 from flowsim.analysis.executors import SerialExecutor, parallelism
+from flowsim.run.seeds import derived_seed
 
 _CACHE: dict[int, Callable[[], Any]] = {}
 
 
 def proposal_seed(seed: int, generation: int, index: int) -> int:
     """The 32-bit seed of proposal ``index`` of generation ``generation`` (pyABC's t: -1 calibrates, -2 is the parent)."""
-    return int(np.random.SeedSequence([int(seed), int(generation) + 2, int(index)]).generate_state(1)[0])
+    return derived_seed(seed, int(generation) + 2, index)
 
 
 def _propose(payload: bytes, key: int, seed: int) -> Any:

@@ -56,7 +56,8 @@ from flowsim.errors import CalibrationError
 from flowsim.figures.posterior import pair_plot
 from flowsim.figures.style import save_figure
 from flowsim.run.writing import write_csv, write_text
-from flowsim.kinds.mobilization.scenario import Scenario
+from flowsim.kinds.registry import kind_of
+from flowsim.scenario.spec import ScenarioSpec
 
 __all__ = ["EXPIRED", "CalibrationResult", "Prior", "TargetDistance", "TargetModel", "calibrate",
            "calibrated_file_text", "check_at_scale_one", "parse_duration", "scenario_priors",
@@ -122,7 +123,7 @@ def _require_pyabc():
 
 
 def calibrate(
-    scenario: Scenario,
+    scenario: ScenarioSpec,
     targets: TargetSet,
     *,
     budget: dt.timedelta | None,
@@ -181,7 +182,7 @@ def calibrate(
         raise CalibrationError(f"point must be 'median' or 'best', got '{point}'.")
     priors = scenario_priors(scenario)
     scale = scale if scale is not None else (scenario.calibration.scale if scenario.calibration else None)
-    seed = scenario.calendar.seed if seed is None else int(seed)
+    seed = kind_of(scenario).default_seed(scenario) if seed is None else int(seed)
     logging.getLogger("ABC").setLevel(logging.INFO if progress else logging.WARNING)
     pilot = TargetModel(scenario, targets, priors, scale, seed)
     began = time.perf_counter()
@@ -249,7 +250,7 @@ def calibrate(
         "scenario_path": str(scenario.source_path) if scenario.source_path else None,
         "scenario_hash": scenario.source_hash,
         "seed": seed,
-        "scale": scale if scale is not None else scenario.behaviour.agent_scale,
+        "scale": scale if scale is not None else kind_of(scenario).default_scale(scenario),
         "workers": None if scheduler else workers,
         "scheduler": scheduler,
         "population_size": population_size,
@@ -369,7 +370,7 @@ def _duration_text(duration: dt.timedelta) -> str:
 # --------------------------------------------------------------------------- scale-1 check and files
 
 
-def check_at_scale_one(scenario: Scenario, values: dict[str, float | int], targets: TargetSet, *, runs: int,
+def check_at_scale_one(scenario: ScenarioSpec, values: dict[str, float | int], targets: TargetSet, *, runs: int,
                        seed: int, workers: int = 1, progress: bool = False,
                        scheduler: str | None = None) -> dict[str, Any]:
     """Validate the calibrated scenario at one agent per person; a summary for the record."""

@@ -16,13 +16,14 @@ from flowsim.analysis.abc_model import Prior, TargetModel
 from flowsim.analysis.executors import make_executor
 from flowsim.analysis.posterior import Posterior, correlations, identifiability, strong_pairs
 from flowsim.analysis.targets import TargetSet
-from flowsim.kinds.mobilization.scenario import Scenario
+from flowsim.scenario.spec import ScenarioSpec
+from flowsim.run.seeds import Purpose, random_stream
 
 UNINFORMATIVE_SHARE = 0.9
 """A target that at least this share of prior draws satisfies cannot inform the parameters."""
 
 
-def prior_informativeness(scenario: Scenario, targets: TargetSet, priors: list[Prior], *, draws: int,
+def prior_informativeness(scenario: ScenarioSpec, targets: TargetSet, priors: list[Prior], *, draws: int,
                           scale: float | None, seed: int, workers: int = 1,
                           executor: Executor | None = None) -> pd.DataFrame:
     """How often runs drawn from the priors land inside each target's interval.
@@ -36,7 +37,7 @@ def prior_informativeness(scenario: Scenario, targets: TargetSet, priors: list[P
     Returns:
         One row per target: id, role, prior_share_inside, verdict.
     """
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x5052494F52]))
+    rng = random_stream(seed, Purpose.PRIOR_INFORMATIVENESS)
     model = TargetModel(scenario, targets, priors, scale, seed)
     samples = [{p.key: float(rng.uniform(p.lower, p.upper)) for p in priors} for _ in range(draws)]
     if executor is not None:
@@ -55,7 +56,7 @@ def prior_informativeness(scenario: Scenario, targets: TargetSet, priors: list[P
     return pd.DataFrame(rows)
 
 
-def posterior_diagnostics(posterior: pd.DataFrame, scenario: Scenario) -> dict[str, Any]:
+def posterior_diagnostics(posterior: pd.DataFrame, scenario: ScenarioSpec) -> dict[str, Any]:
     """Identifiability of a posterior, for the record: prior vs posterior width, ridges, bounds."""
     names = [p.name for p in scenario.calibration.parameters] if scenario.calibration else []
     particles = Posterior.from_frame(posterior, names)
@@ -71,7 +72,7 @@ def posterior_diagnostics(posterior: pd.DataFrame, scenario: Scenario) -> dict[s
 _FIGURE = re.compile(r"\b(?:[A-Z]{2,3}-N?\d+|F\d{1,2})\b")
 
 
-def value_provenance(scenario: Scenario) -> dict[str, list[str]]:
+def value_provenance(scenario: ScenarioSpec) -> dict[str, list[str]]:
     """Which scenario values are calibrated, which come from documented figures, which are assumed.
 
     Read from the scenario file's comments: a value whose comment says "assumption" is

@@ -38,7 +38,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from flowsim import __version__
-from flowsim.analysis.executors import WorkersLost, open_executor, run_tasks, spawn_seeds
+from flowsim.analysis.executors import WorkersLost, open_executor, run_tasks
+from flowsim.run.seeds import spawn_seeds
 from flowsim.analysis.posterior import Uncertainty, uncertainty_for
 from flowsim.analysis.targets import load_targets
 from flowsim.analysis.validation import validation_from_run_folders, write_validation

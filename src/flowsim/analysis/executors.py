@@ -25,21 +25,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from flowsim.errors import EnsembleError
 
 EXECUTOR_KINDS = ("serial", "process", "dask")
 SCHEDULER_TIMEOUT = "10s"  # how long a command waits for the Dask scheduler it is given
-
-
-def spawn_seeds(seed: int, runs: int) -> list[int]:
-    """Independent integer seeds for ``runs`` runs, children of one master seed.
-
-    Child ``i`` is the same whatever ``runs`` is, so ensembles can be extended.
-    """
-    children = np.random.SeedSequence(int(seed)).spawn(int(runs))
-    return [int(child.generate_state(1)[0]) for child in children]
 
 
 class SerialExecutor(Executor):

@@ -53,6 +53,7 @@ import pandas as pd
 from flowsim.analysis.abc_model import Prior
 from flowsim.analysis.targets import Target, TargetSet
 from flowsim.errors import CalibrationError
+from flowsim.run.seeds import Purpose, random_stream
 
 CUTOFF = 3.0
 """Implausibility above which a parameter set is ruled out for a target (three-sigma rule)."""
@@ -222,7 +223,7 @@ def history_match(observations: Sequence[Observation], simulate_at: Simulator, d
     Returns:
         The runs, the waves and each target's reachability (alone and jointly).
     """
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x484D]))
+    rng = random_stream(seed, Purpose.HISTORY_MATCHING)
     ids = [o.id for o in observations]
     inputs = np.empty((0, dims))
     outputs: list[dict[str, float]] = []

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from flowsim.kinds.mobilization.scenario import Scenario
+from flowsim.scenario.spec import ScenarioSpec
+from flowsim.run.seeds import Purpose, random_stream
 
 #: A parameter whose posterior 5 % or 95 % quantile lies this close to a prior bound
 #: (as a share of the prior range) is flagged as pressed against that bound.
@@ -47,7 +48,7 @@ class Posterior:
         table.insert(0, "weight", self.weights)
         return table
 
-    def draws(self, n: int, seed: int | np.random.SeedSequence) -> list[dict[str, float]]:
+    def draws(self, n: int, seed: int | np.random.Generator) -> list[dict[str, float]]:
         """``n`` parameter sets drawn with replacement in proportion to the particle weights."""
         rng = np.random.default_rng(seed)
         picked = rng.choice(len(self.weights), size=n, replace=True, p=self.weights)
@@ -63,7 +64,7 @@ class Posterior:
         return out
 
 
-def posterior_path(scenario: Scenario) -> Path | None:
+def posterior_path(scenario: ScenarioSpec) -> Path | None:
     """Where the scenario's committed posterior lives: beside its calibrated file."""
     calibrated = scenario.calibrated_path
     if calibrated is None:
@@ -71,7 +72,7 @@ def posterior_path(scenario: Scenario) -> Path | None:
     return calibrated.with_name(calibrated.stem + ".posterior.csv")
 
 
-def load_posterior(scenario: Scenario) -> Posterior | None:
+def load_posterior(scenario: ScenarioSpec) -> Posterior | None:
     """The scenario's committed posterior, or None when it has none.
 
     Only the parameters the scenario still calibrates are kept, so a posterior written
@@ -87,7 +88,7 @@ def load_posterior(scenario: Scenario) -> Posterior | None:
     return Posterior.from_frame(frame, names)
 
 
-def identifiability(posterior: Posterior, scenario: Scenario) -> pd.DataFrame:
+def identifiability(posterior: Posterior, scenario: ScenarioSpec) -> pd.DataFrame:
     """Prior against posterior for every parameter.
 
     Columns: parameter, prior_low, prior_high, scale, q05, median, q95, width_ratio (the
@@ -151,7 +152,7 @@ class Uncertainty:
 SEED_NOISE_ONLY = Uncertainty(None, "seed noise only")
 
 
-def uncertainty_for(scenario: Scenario, runs: int, seed: int, posterior_draws: int | None) -> Uncertainty:
+def uncertainty_for(scenario: ScenarioSpec, runs: int, seed: int, posterior_draws: int | None) -> Uncertainty:
     """Parameter sets for ``runs`` runs: ``posterior_draws`` draws from the committed posterior.
 
     Run ``i`` takes draw ``i mod posterior_draws``, so with as many draws as runs every run
@@ -171,6 +172,6 @@ def uncertainty_for(scenario: Scenario, runs: int, seed: int, posterior_draws: i
     posterior = load_posterior(scenario)
     if posterior is None:
         return Uncertainty(None, "seed noise only (the scenario has no committed posterior)")
-    sets = posterior.draws(min(draws, runs), np.random.SeedSequence([int(seed), 0x506F7374]))
+    sets = posterior.draws(min(draws, runs), random_stream(seed, Purpose.POSTERIOR_DRAWS))
     return Uncertainty(tuple(sets[i % len(sets)] for i in range(runs)),
                        f"parameter and seed uncertainty ({len(sets)} posterior draws)")

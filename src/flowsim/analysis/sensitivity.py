@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from flowsim.analysis.executors import open_executor, run_tasks, spawn_seeds
+from flowsim.analysis.executors import open_executor, run_tasks
+from flowsim.run.seeds import spawn_seeds
 from flowsim.analysis.ensemble import as_any_scenario
 from flowsim.errors import EnsembleError
 from flowsim.run.writing import check_out_folder, default_out, write_csv, write_text

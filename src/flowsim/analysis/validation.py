@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from flowsim.analysis.executors import spawn_seeds
 from flowsim.analysis.acceptance import acceptance, band_coverage, kazakhstan_peak
 from flowsim.analysis.posterior import SEED_NOISE_ONLY, Uncertainty, uncertainty_for
 from flowsim.analysis.series import averaged_relative_difference, series_table
 from flowsim.analysis.targets import Target, TargetSet, load_targets, simulated_values
 from flowsim.errors import TargetsError
 from flowsim.figures.tables import read_table
-from flowsim.kinds.mobilization.scenario import Scenario
+from flowsim.scenario.spec import ScenarioSpec
+from flowsim.run.seeds import Purpose, random_stream, spawn_seeds
 
 VALIDATION_COLUMNS = (
     "id", "role", "label", "source", "country", "column", "start", "end", "statistic", "low", "high",
@@ -32,25 +32,26 @@ VALIDATION_COLUMNS = (
 )
 
 
-def scenario_targets(scenario: Scenario) -> TargetSet:
+def scenario_targets(scenario: ScenarioSpec) -> TargetSet:
     """The targets file a scenario declares under ``targets:``.
 
     Raises:
         TargetsError: the scenario declares no targets, or the file is bad.
     """
-    if scenario.targets_path is None:
+    targets_path = getattr(scenario, "targets_path", None)  # a kind whose scenarios name a targets file
+    if targets_path is None:
         raise TargetsError(
             f"Scenario '{scenario.name}' ({scenario.source_path or 'built in memory'}) declares no "
             "targets file: add 'targets: <path to targets YAML>' to it, relative to the scenario file."
         )
-    return load_targets(scenario.targets_path)
+    return load_targets(targets_path)
 
 
 FIGURE_COUNTRIES = ("kazakhstan", "georgia", "schengen")
 """Countries whose daily border counts :func:`validate` keeps for the documented-vs-simulated figure."""
 
 
-def run_target_values(scenario: Scenario, seed: int, scale: float | None, targets: TargetSet,
+def run_target_values(scenario: ScenarioSpec, seed: int, scale: float | None, targets: TargetSet,
                       parameters: dict[str, float] | None = None) -> dict[str, object]:
     """Simulate once: every target's value, the series points and the figure's daily counts.
 
@@ -70,7 +71,7 @@ def run_target_values(scenario: Scenario, seed: int, scale: float | None, target
 
 
 def run_values_table(
-    scenario: Scenario,
+    scenario: ScenarioSpec,
     targets: TargetSet,
     seeds: list[int],
     scale: float | None,
@@ -149,7 +150,7 @@ def _column_text(target: Target) -> str:
 
 
 def validate(
-    scenario: Scenario,
+    scenario: ScenarioSpec,
     runs: int,
     seed: int,
     scale: float | None,
@@ -199,14 +200,14 @@ def validate(
     return frame
 
 
-def prior_predictive_series(scenario: Scenario, targets: TargetSet, runs: int, seed: int, scale: float | None,
+def prior_predictive_series(scenario: ScenarioSpec, targets: TargetSet, runs: int, seed: int, scale: float | None,
                             executor: Executor | None = None) -> pd.DataFrame:
     """Series points of ``runs`` runs whose free parameters are drawn from the calibration's
     priors (uniform on each prior's sampling scale): the prior predictive, a naive forecast."""
     from flowsim.analysis.abc_model import scenario_priors
 
     priors = scenario_priors(scenario)
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x5052]))
+    rng = random_stream(seed, Purpose.PRIOR_PREDICTIVE)
     draws = tuple({p.name: p.value(float(rng.uniform(p.lower, p.upper))) for p in priors} for _ in range(runs))
     values = run_values_table(scenario, targets, spawn_seeds(seed, runs), scale, executor,
                               uncertainty=Uncertainty(draws, f"prior predictive ({runs} prior draws)"))

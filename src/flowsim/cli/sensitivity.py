@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS
 from flowsim.analysis.sensitivity import METHODS
 from flowsim.cli.options import SCENARIO_HELP, add_execution_options, scenario_file, whole_number
 
@@ -23,9 +22,10 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--replicates", type=whole_number(1, 1000), default=2,
                         help="runs per parameter set, same seeds at every set (default 2)")
     parser.add_argument("--outputs", nargs="+", default=None, metavar="NAME",
-                        help=f"key outputs (default: the kind's headline outputs; mobilization: "
-                             f"{' '.join(HEADLINE_OUTPUTS)}, also wave_entries_<country>, peak_queue_<country>; "
-                             "network: in_camps_last_day spawned_total, also last_day_<camp>, peak_<camp>)")
+                        help="key outputs (default: the kind's headline outputs; mobilization: the entries "
+                             "into Kazakhstan and Georgia 21 Sep-4 Oct, total_leavers, Kazakhstan's net daily "
+                             "20-31 Oct, also wave_entries_<country>, peak_queue_<country>; network: "
+                             "in_camps_last_day spawned_total, also last_day_<camp>, peak_<camp>)")
     parser.add_argument("--levels", type=whole_number(2, 100), default=4, help="Morris grid levels (default 4)")
     add_execution_options(parser, scale_help="the scenario's calibration.scale")
     parser.set_defaults(handler=handle)

@@ -32,6 +32,7 @@ from mesa.visualization.utils import update_counter
 
 from flowsim.dashboard import panels
 from flowsim.dashboard.model import BASELINE_FILE, DashboardModel, model_params, scenario_choices
+from flowsim.run.seeds import random_stream
 
 PLAY_INTERVAL_MS = 150
 
@@ -230,7 +231,7 @@ def PersonPanel(model: DashboardModel) -> None:
 
     def pick_random() -> None:
         if people:
-            rng = np.random.default_rng([model.seed, model.days_run, picks])
+            rng = random_stream(model.seed, model.days_run, picks)
             model.follow(int(rng.integers(people)))
             set_picks(picks + 1)
 

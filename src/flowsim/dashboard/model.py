@@ -3,15 +3,16 @@
 Mesa's ``SolaraViz`` builds the model again on Reset as ``type(model)(**parameters)``, so
 :class:`DashboardModel` takes keyword arguments only: the scenario file, the seed, the agent
 scale, whether to run the baseline alongside, and the scenario's calibrated parameters by
-their dotted path. From them it builds one :class:`~flowsim.kinds.mobilization.engine.FlowModel` (and a second
-one for the baseline) and steps them together, one day per step.
+their dotted path. From them the scenario's kind builds one run stepped day by day
+(:meth:`~flowsim.kinds.protocol.ScenarioKind.day_by_day`, and a second one for the baseline), and
+the model steps them together, one day per step.
 
 A scenario that cannot be used does not raise: the model keeps the one-paragraph message in
 :attr:`DashboardModel.error`, logs it once to the ``flowsim.dashboard`` logger (the command
 line prints it), stands still, and the page shows the same paragraph.
 
-The tables the panels draw come from each run's day log (every place's figures per day,
-:class:`flowsim.kinds.mobilization.engine.places.DayLog`), built at most once per day (:meth:`DashboardModel.tables`).
+The tables the panels draw are the run's own (:meth:`~flowsim.kinds.protocol.DayByDayRun.tables`),
+built at most once per day (:meth:`DashboardModel.tables`).
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from flowsim.kinds.mobilization.engine import FlowModel
 from flowsim.errors import FlowsimError
-from flowsim.kinds.mobilization.run.results import place_tables, places_table
-from flowsim.kinds.mobilization.scenario import Scenario, load_scenario
+from flowsim.kinds.protocol import DayByDayRun
+from flowsim.kinds.registry import all_kinds, kind_of, kind_of_file
+from flowsim.scenario.spec import ScenarioSpec
 from flowsim.scenario.catalogue import shipped_folder
 
 log = logging.getLogger("flowsim.dashboard")
@@ -46,8 +47,6 @@ BASELINE_FILE = str(_scenarios_folder() / BASELINE_NAME)
 """The shipped baseline: relative to the folder ``flowsim dashboard`` runs in (a clone), else in the package."""
 SCALES = (1, 2, 5, 10, 20, 50, 100)
 """Agent scales offered in the page (people per agent)."""
-POPULATION_STATES = ("at_home", "queued", "in_transit", "abroad", "returned")
-"""Columns of :meth:`FlowModel.population_by_origin`, in its order."""
 
 
 # --------------------------------------------------------------------------- scenarios and parameters
@@ -78,7 +77,7 @@ def _label(dotted: str) -> str:
     return " · ".join(p.replace("_", " ") for p in parts[-2:])
 
 
-def parameter_sliders(scenario: Scenario) -> dict[str, dict[str, Any]]:
+def parameter_sliders(scenario: ScenarioSpec) -> dict[str, dict[str, Any]]:
     """One Mesa slider per calibrated parameter: its calibration range, starting at its value.
 
     Whole-number settings get an integer slider; the others a float slider of 100 steps.
@@ -110,8 +109,8 @@ def model_params(scenario_file: str, choices: list[str]) -> dict[str, Any]:
     except FlowsimError:
         scenario = None
     sliders = parameter_sliders(scenario) if scenario is not None else {}
-    seed = scenario.calendar.seed if scenario is not None else 0
-    scale = scenario.behaviour.agent_scale if scenario is not None else 1
+    seed = kind_of(scenario).default_seed(scenario) if scenario is not None else 0
+    scale = kind_of(scenario).default_scale(scenario) if scenario is not None else 1
     scales = sorted({*SCALES, int(scale) if float(scale).is_integer() else scale})
     return {
         "scenario_file": {"type": "Select", "label": "Scenario", "value": scenario_file, "values": choices},
@@ -125,10 +124,10 @@ def model_params(scenario_file: str, choices: list[str]) -> dict[str, Any]:
     }
 
 
-_LOADED: dict[tuple[str, float], Scenario] = {}
+_LOADED: dict[tuple[str, float], ScenarioSpec] = {}
 
 
-def _load(path: str) -> Scenario:
+def _load(path: str) -> ScenarioSpec:
     """Load a scenario (a :class:`FlowsimError` if it cannot be), reusing the last load of an unchanged file."""
     file = Path(path)
     if not file.is_file():
@@ -136,9 +135,15 @@ def _load(path: str) -> Scenario:
             f"The scenario file '{path}' does not exist (looked in {Path.cwd()}). Give the path of a "
             "scenario YAML, e.g. scenarios/mobilization_2022.yaml, or start 'flowsim dashboard' in the "
             "folder that holds scenarios/.")
+    kind = kind_of_file(file)
+    if not kind.has_dashboard:
+        stepped = " or ".join(k.name for k in all_kinds() if k.has_dashboard)
+        raise FlowsimError(
+            f"{path} is a {kind.name} scenario (kind: {kind.name}); the dashboard steps {stepped} scenarios only so "
+            "far. flowsim run, ensemble, compare and sensitivity take it.")
     key = (str(file.resolve()), file.stat().st_mtime)
     if key not in _LOADED:
-        _LOADED[key] = load_scenario(file)
+        _LOADED[key] = kind.load(file)
     return _LOADED[key]
 
 
@@ -228,25 +233,25 @@ class DashboardModel(mesa.Model):
         self.parameters = {k: v for k, v in parameters.items() if k not in defaults or v != defaults[k]}
         self.error: str | None = None
         self.notes: list[str] = []
-        self.flow: FlowModel | None = None
-        self.baseline: FlowModel | None = None
+        self.flow: DayByDayRun | None = None
+        self.baseline: DayByDayRun | None = None
         self.followed: int | None = None
         self.trajectory: list[tuple[str, str, str]] = []
-        self._population: dict[str, list[np.ndarray]] = {"scenario": [], "baseline": []}
         self._tables: dict[str, tuple[int, DayTables]] = {}
         self.scale = float(scale) if scale is not None else 1.0
         try:
             if seed_error is not None:
                 raise seed_error
             scenario_ = self._with_parameters(self.scenario_file)
-            self.seed = scenario_.calendar.seed if self.seed is None else self.seed
-            self.scale = float(scale) if scale is not None else float(scenario_.behaviour.agent_scale)
+            kind = kind_of(scenario_)
+            self.seed = kind.default_seed(scenario_) if self.seed is None else self.seed
+            self.scale = float(scale) if scale is not None else float(kind.default_scale(scenario_))
             if self.scale <= 0:
                 raise FlowsimError(f"The agent scale must be more than 0 people per agent, not {scale}.")
-            self.flow = FlowModel(scenario_, rng=np.random.default_rng(self.seed), scale=self.scale)
+            self.flow = kind.day_by_day(scenario_, seed=self.seed, scale=self.scale)
             if self.compare_with_baseline and not self._same_file(self.scenario_file, self.baseline_file):
-                self.baseline = FlowModel(self._with_parameters(self.baseline_file),
-                                          rng=np.random.default_rng(self.seed), scale=self.scale)
+                baseline = self._with_parameters(self.baseline_file)
+                self.baseline = kind_of(baseline).day_by_day(baseline, seed=self.seed, scale=self.scale)
         except FlowsimError as err:
             self.error = err.message
             self.flow = self.baseline = None
@@ -268,7 +273,7 @@ class DashboardModel(mesa.Model):
     def _same_file(a: str, b: str) -> bool:
         return Path(a).resolve() == Path(b).resolve()
 
-    def _with_parameters(self, path: str) -> Scenario:
+    def _with_parameters(self, path: str) -> ScenarioSpec:
         """The scenario at ``path`` with the parameters this model was given that it has."""
         scenario = _load(path)
         known, unknown = {}, []
@@ -303,10 +308,9 @@ class DashboardModel(mesa.Model):
         if self.flow is None or not self.flow.running:
             self.running = False
             return
-        for key, run in (("scenario", self.flow), ("baseline", self.baseline)):
+        for run in (self.flow, self.baseline):
             if run is not None and run.running:
                 run.step()
-                self._population[key].append(run.population_by_origin().sum(axis=0) * run.scale)
         self._follow()
         self.running = self.flow.running
 
@@ -333,40 +337,14 @@ class DashboardModel(mesa.Model):
             return None
         cached = self._tables.get(which)
         if cached is None or cached[0] != run.day:
-            cached = (run.day, self._build_tables(run, self._population[which]))
+            cached = (run.day, DayTables(**run.tables()))
             self._tables[which] = cached
         return cached[1]
 
-    @staticmethod
-    def _build_tables(run: FlowModel, population: list[np.ndarray]) -> DayTables:
-        daily, crossings = place_tables(run, by_id=False)
-        dates = [(run.start + dt.timedelta(days=d)).isoformat() for d in range(len(population))]
-        pop = pd.DataFrame(np.rint(np.array(population)).astype(np.int64), columns=list(POPULATION_STATES))
-        pop.insert(0, "date", dates)
-        p = run.people
-        crossed = p.first_destination >= 0
-        pairs = np.bincount(p.origin[crossed].astype(np.int64) * len(run.destination_ids)
-                            + p.first_destination[crossed], minlength=len(run.origin_ids) * len(run.destination_ids))
-        flows = pd.DataFrame({
-            "origin": np.repeat(run.origin_ids, len(run.destination_ids)),
-            "first_destination": np.tile(run.destination_ids, len(run.origin_ids)),
-            "count": np.rint(pairs * run.scale).astype(np.int64),
-        })
-        return DayTables(daily=daily, crossings=crossings, population=pop, flows=flows[flows["count"] > 0])
-
     def places(self) -> pd.DataFrame | None:
-        """Where the scenario's origins, destinations and crossings are (``places.csv``)."""
-        return None if self.flow is None else places_table(self.flow)
+        """Where the scenario's places are (``places.csv``)."""
+        return None if self.flow is None else self.flow.places()
 
     def events(self) -> list[dict[str, Any]]:
         """The scenario's dated events: date, label, kind and the country they concern (or None)."""
-        if self.flow is None:
-            return []
-        sc = self.flow.config
-        country_of = {c.id: c.destination for c in sc.crossings}
-        out = []
-        for e in sorted(sc.events, key=lambda e: e.date):
-            countries = {country_of.get(c) for c in e.crossings if c != "all"} - {None}
-            country = e.destination or (countries.pop() if len(countries) == 1 else None)
-            out.append({"date": pd.Timestamp(e.date), "label": e.label, "kind": e.kind, "country": country})
-        return out
+        return [] if self.flow is None else self.flow.events()

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import pandas as pd
 
     from flowsim.scenario.spec import CalibrationParameter, ScenarioSpec
@@ -65,6 +67,30 @@ class CalibrateRequest:
     options: Mapping[str, Any] | None = None  # budget, population size, fit period, calibrated file, ...
 
 
+class DayByDayRun(Protocol):
+    """One run stepped a day at a time (the dashboard), and what its panels draw up to today."""
+
+    day: int  # the last day run (-1 before the first)
+    days: int
+    running: bool
+    scale: float
+    config: ScenarioSpec
+
+    @property
+    def today(self) -> dt.date: ...
+
+    def step(self) -> None: ...
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables up to today (the kind's panels know their names)."""
+
+    def places(self) -> pd.DataFrame:
+        """Where the scenario's places are."""
+
+    def events(self) -> list[dict[str, Any]]:
+        """The dated events: date, label, kind and the place they concern (or None)."""
+
+
 class ScenarioKind(Protocol):
     """One kind of scenario: how it is read, run, tabulated, scored and drawn."""
 
@@ -74,6 +100,8 @@ class ScenarioKind(Protocol):
     """The tables of one run (``<name>.csv``), as ensemble members write them."""
     band_keys: Mapping[str, tuple[str, ...]]
     """Tables whose numeric columns get percentile bands over runs, and the columns naming a row."""
+    has_dashboard: bool
+    """Whether :meth:`day_by_day` runs this kind's scenarios (``flowsim dashboard``)."""
 
     def load(self, path: str | Path) -> ScenarioSpec:
         """The scenario in a YAML file (a ScenarioError names file, line and key)."""
@@ -114,6 +142,10 @@ class ScenarioKind(Protocol):
 
     def calibrate_command(self, scenario: ScenarioSpec, request: CalibrateRequest) -> str:
         """``flowsim calibrate``: the printed report."""
+
+    def day_by_day(self, scenario: ScenarioSpec, *, seed: int, scale: float) -> DayByDayRun:
+        """The kind's model built from (scenario, seed, scale), to be stepped one day at a time
+        (only where :attr:`has_dashboard`)."""
 
     def plot_folder(self, folder: Path, *, report: bool = True) -> list[Path] | None:
         """Draw the figures (and report) of a run folder of this kind; None: not this kind's folder."""

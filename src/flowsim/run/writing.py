@@ -30,15 +30,15 @@ from flowsim.errors import OutputError, UserError
 if TYPE_CHECKING:  # for annotations only: figures and reports use this module without the model
     import pandas as pd
 
-    from flowsim.kinds.mobilization.run.results import RunResult
-    from flowsim.kinds.mobilization.scenario import Scenario
+    from flowsim.kinds.protocol import RunOutput
+    from flowsim.scenario.spec import ScenarioSpec
 
 TEMPORARY_SUFFIX = ".tmp"
 NAME_MAX = 255  # bytes in one file name (ext4, xfs, btrfs, tmpfs)
 PATH_MAX = 4000  # bytes in a whole path (Linux: 4096, with room for the files inside)
 
 
-def default_out(scenario: Scenario, *parts: str) -> Path:
+def default_out(scenario: ScenarioSpec, *parts: str) -> Path:
     """Where a command writes unless told otherwise: ``outputs/<scenario name>/<parts>``."""
     return Path("outputs") / scenario.name / Path(*parts) if parts else Path("outputs") / scenario.name
 
@@ -176,7 +176,7 @@ def _json_writer(data: dict) -> Callable[[Path], None]:
     return lambda tmp: tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
-def write_run(result: RunResult, out_dir: Path, *, extra_meta: dict | None = None,
+def write_run(result: RunOutput, out_dir: Path, *, extra_meta: dict | None = None,
               extra_tables: dict[str, pd.DataFrame] | None = None, figures_follow: bool = False) -> list[Path]:
     """Write every table of a run and then its manifest, all put in place together at the end.
 
@@ -192,8 +192,9 @@ def write_run(result: RunResult, out_dir: Path, *, extra_meta: dict | None = Non
     tables = {**result.tables(), **(extra_tables or {})}
     files: dict[Path, Callable[[Path], None]] = {out_dir / f"{name}.csv": _csv_writer(frame)
                                                  for name, frame in tables.items()}
-    if result.agents is not None:
-        files[out_dir / "agents.parquet"] = lambda tmp: result.agents.to_parquet(tmp, index=False)
+    agents = getattr(result, "agents", None)  # one row per person, when the run kept them
+    if agents is not None:
+        files[out_dir / "agents.parquet"] = lambda tmp: agents.to_parquet(tmp, index=False)
     manifest = {**result.meta, **(extra_meta or {}), "files": sorted(p.name for p in files),
                 "rows": {f"{name}.csv": len(frame) for name, frame in tables.items()},
                 "status": "figures pending" if figures_follow else "complete",

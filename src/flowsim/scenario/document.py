@@ -109,6 +109,8 @@ def explain(err: ValidationError, located: Located, data: dict, model: type[Base
         text = "this required key is missing."
     elif kind == "literal_error":
         text = f"'{first.get('input')}' is not allowed; {first['msg'][0].lower()}{first['msg'][1:]}."
+    elif kind == "too_long" and isinstance(first.get("ctx", {}).get("actual_length"), int):
+        text = f"at most {first['ctx']['max_length']:,} entries are allowed; found {first['ctx']['actual_length']:,}."
     elif first["type"] == "value_error":
         text = message if message.endswith(".") else message + "."
     else:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -119,6 +119,9 @@ class ScenarioSpec(Spec):
     """The kind this scenario class belongs to (``flowsim.kinds.registry`` maps it to its implementation)."""
     _source_path: Path | None = PrivateAttr(default=None)
     _source_hash: str = PrivateAttr(default="")
+    if TYPE_CHECKING:  # every kind's scenario has these fields, each in its own place of its schema
+        name: str
+        calibration: Any  # the kind's calibration section (parameters, scale, calibrated_file) or None
 
     @property
     def source_path(self) -> Path | None:

@@ -18,6 +18,7 @@ from flowsim.kinds.protocol import CalibrateRequest, RunRequest, ValidateRequest
 if TYPE_CHECKING:
     import pandas as pd
 
+    from flowsim.kinds.mobilization.run.day_by_day import DayByDay
     from flowsim.kinds.mobilization.run.results import RunResult
     from flowsim.scenario.spec import CalibrationParameter
 
@@ -28,6 +29,7 @@ class MobilizationKind:
     name = "mobilization"
     run_tables = ("daily", "crossings", "flows", "profile", "population", "summary")
     band_keys = {"daily": ("date", "country"), "crossings": ("date", "crossing")}
+    has_dashboard = True
 
     def load(self, path: str | Path) -> Scenario:
         return load_scenario(path)
@@ -49,6 +51,11 @@ class MobilizationKind:
 
         check_memory(scenario, scale)
 
+    def day_by_day(self, scenario: Scenario, *, seed: int, scale: float) -> DayByDay:
+        from flowsim.kinds.mobilization.run.day_by_day import DayByDay
+
+        return DayByDay(scenario, seed=seed, scale=scale)
+
     def default_seed(self, scenario: Scenario) -> int:
         return scenario.calendar.seed
 
@@ -62,17 +69,17 @@ class MobilizationKind:
         return simulate_mobilization(scenario, seed=seed, scale=scale, progress=progress, agents=agents)
 
     def key_outputs(self, tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
-        from flowsim.analysis.key_outputs import key_outputs
+        from flowsim.kinds.mobilization.analysis.key_outputs import key_outputs
 
         return key_outputs(tables["daily"], tables["crossings"], tables["flows"])
 
     def output_names(self, scenario: Scenario) -> list[str]:
-        from flowsim.analysis.key_outputs import output_names
+        from flowsim.kinds.mobilization.analysis.key_outputs import output_names
 
         return output_names(scenario)
 
     def headline_outputs(self, scenario: Scenario) -> list[str]:
-        from flowsim.analysis.key_outputs import HEADLINE_OUTPUTS
+        from flowsim.kinds.mobilization.analysis.key_outputs import HEADLINE_OUTPUTS
 
         return list(HEADLINE_OUTPUTS)
 

@@ -30,6 +30,11 @@ class NetworkKind:
     name = "network"
     run_tables = ("camps", "daily")
     band_keys = {"camps": ("date", "camp"), "daily": ("date",)}
+    has_dashboard = False  # the dashboard's panels draw the mobilization model's places and people
+
+    def day_by_day(self, scenario: NetworkScenario, *, seed: int, scale: float) -> Any:
+        raise UserError("the dashboard steps no network scenario yet (its panels draw the mobilization "
+                        "model's places and people); flowsim run, ensemble, compare and sensitivity take it.")
 
     def load(self, path: str | Path) -> NetworkScenario:
         return load_network_scenario(path)

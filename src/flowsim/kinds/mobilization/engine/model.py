@@ -19,11 +19,14 @@ import mesa
 import numpy as np
 
 from flowsim.kinds.mobilization.engine import rules
-from flowsim.kinds.mobilization.engine.people import DOC_BITS, People, Person, State, document_mask
+from flowsim.kinds.mobilization.engine.people import (
+    DOC_BITS, POPULATION_STATES, STATE_GROUP, People, Person, State, StopReason, document_mask)
 from flowsim.kinds.mobilization.engine.places import CrossingPlace, DayLog, DestinationPlace
 from flowsim.kinds.mobilization.engine.population import build_cohorts
 from flowsim.kinds.mobilization.engine.state_sets import StateSet
 from flowsim.kinds.mobilization.scenario import AGE_BANDS, Event, Scenario
+from flowsim.kinds.mobilization.scenario.events import EVENT_KINDS
+from flowsim.kinds.mobilization.scenario.schema import THROUGHPUT_FIELDS, people_per_day
 
 AGE_RANGES = {"18-28": (18, 28), "29-39": (29, 39), "40+": (40, 50)}
 SAVINGS_SPREAD = 0.6  # sd of log savings within a wealth band
@@ -42,9 +45,8 @@ CROSSING_COUNTERS = (
 METRES_PER_QUEUED_VEHICLE = 4.5
 """Queue length per vehicle in a single-lane jam: UL-02 reports a queue of more than 25 km at
 Upper Lars on 26-27 Sep and UL-04 about 5,500 cars on 27 Sep; 25,000 m / 5,500 = 4.5 m."""
-POPULATION_STATES = ("at_home", "queued", "in_transit", "abroad", "returned")
-_STATE_GROUP = np.array([0, 2, 1, 3, 2, 2, 4, 0])  # State -> POPULATION_STATES index
-_STATE_TO_GROUP = np.eye(5, dtype=np.int64)[_STATE_GROUP]  # (8 states × 5 groups) indicator
+_STATE_TO_GROUP = np.eye(len(POPULATION_STATES), dtype=np.int64)[
+    [POPULATION_STATES.index(STATE_GROUP[s]) for s in State]]  # (states × groups) indicator
 
 
 class PolicyEvent:
@@ -151,7 +153,7 @@ class FlowModel(mesa.Model):
             "daily_capacity", "vehicles_per_day", "people_per_vehicle", "pedestrians_per_day", "seats_per_day")}
         staffing = np.array([d.border_capacity_factor for d in dests])
         self.crossing_staffing = np.where(self.crossing_air, 1.0, staffing[self.crossing_dest])
-        self.crossing_capacity = np.array([c.capacity_people for c in crossings], dtype=float) * self.crossing_staffing
+        self.crossing_capacity = people_per_day(*(self.crossing_throughput[f] for f in THROUGHPUT_FIELDS)) * self.crossing_staffing
         # reinforcement of the land posts behind a queue (officers, lanes, 24-hour working)
         self.crossing_surge = np.ones(len(crossings))
         surge_max = np.array([d.border_surge_factor for d in dests])
@@ -241,7 +243,6 @@ class FlowModel(mesa.Model):
         self._move_on_or_return()
         self._update_rents()
         self._end_day()
-        self._table_numbers.clear()
         self.day_log.record(self)
         if self.day + 1 >= self.days:
             self.running = False
@@ -257,45 +258,13 @@ class FlowModel(mesa.Model):
 
     def apply_event(self, event: Event) -> None:
         """Apply a dated policy change (called by the Mesa event list)."""
-        day = (event.date - self.start).days
-        targets = self._crossing_indices(event.crossings)
-        if event.kind == "mobilization_announced":
-            self.announced_day = day
-        elif event.kind == "mobilization_complete":
-            self.complete = True
-        elif event.kind == "close_crossing":
-            self.crossing_open[targets] = False
-        elif event.kind == "open_crossing":
-            self.crossing_open[targets] = True
-        elif event.kind == "set_capacity":
-            for field in ("daily_capacity", "vehicles_per_day", "pedestrians_per_day", "seats_per_day"):
-                if getattr(event, field) is not None:
-                    self.crossing_throughput[field][targets] = getattr(event, field)
-            self._refresh_capacity(targets)
-        elif event.kind == "restrict_approach":
-            allowed = np.isin(np.arange(self.n_origins), [self.origin_ids.index(o) for o in event.origins])
-            self.approach_allowed[:, targets] = allowed[:, None]
-        elif event.kind == "lift_restriction":
-            self.approach_allowed[:, targets] = self.approach_default[:, targets]
-        elif event.kind == "draft_office":
-            self.crossing_turn_back[targets] = event.turn_back_share
-        elif event.kind == "remove_draft_office":
-            self.crossing_turn_back[targets] = 0.0
-        elif event.kind == "set_documents":
-            self.crossing_documents[targets] = document_mask(event.documents)
-        elif event.kind == "ordinary_traffic":
-            self.dest_ordinary_factor[self.destination_ids.index(event.destination)] = event.factor
-        elif event.kind == "set_safety":
-            self.dest_safety[self.destination_ids.index(event.destination)] = event.safety
+        EVENT_KINDS[event.kind].apply(self, event, self._crossing_indices(event.crossings))
 
-    def _refresh_capacity(self, targets: np.ndarray) -> None:
+    def refresh_capacity(self, targets: np.ndarray) -> None:
         """People per day from the throughput as the post works (seats, vehicles, pedestrians)."""
-        t = self.crossing_throughput
-        seats, vehicles, ppv, walkers, daily = (t[f][targets] for f in (
-            "seats_per_day", "vehicles_per_day", "people_per_vehicle", "pedestrians_per_day", "daily_capacity"))
-        by_road = np.maximum(vehicles, 0) * np.maximum(ppv, 0) + np.maximum(walkers, 0)
-        self.crossing_capacity[targets] = self.crossing_staffing[targets] * self.crossing_surge[targets] * np.where(
-            seats >= 0, seats, np.where((vehicles >= 0) | (walkers >= 0), by_road, np.maximum(daily, 0)))
+        given = (self.crossing_throughput[f][targets] for f in THROUGHPUT_FIELDS)
+        self.crossing_capacity[targets] = (self.crossing_staffing[targets] * self.crossing_surge[targets]
+                                           * people_per_day(*given))
         self.crossing_pedestrian_share = self._pedestrian_share()
 
     def _pedestrian_share(self) -> np.ndarray:
@@ -423,14 +392,14 @@ class FlowModel(mesa.Model):
         choice = rules.choose_options(utility, allowed, self.rng)
         stayed = choice == self.n_crossings
         self._set_state(idx[stayed], State.HOME_AGAIN)
-        p.stopped_reason[idx[stayed]] = 4
+        p.stopped_reason[idx[stayed]] = StopReason.STAYED_HOME
         idx, choice = idx[~stayed], choice[~stayed]
         stuck = choice < 0
         # nowhere to go today (every way closed to his documents): he tries again tomorrow,
         # and gives up after a week of trying
         hopeless = idx[stuck & (self.day - p.decided_day[idx] >= NO_ROUTE_GIVE_UP_DAYS)]
         self._set_state(hopeless, State.HOME_AGAIN)
-        p.stopped_reason[hopeless] = 3
+        p.stopped_reason[hopeless] = StopReason.NO_ROUTE
         p.act_day[idx[stuck]] = self.day + 1
         go, crossing = idx[~stuck], choice[~stuck]
         p.crossing[go] = crossing
@@ -470,7 +439,7 @@ class FlowModel(mesa.Model):
         give_up = restless[rules.daily_event(restless.size, rules_.give_up_probability, self.rng)]
         self.crossing_today["gave_up"] += self._people(np.bincount(p.crossing[give_up], minlength=self.n_crossings))
         self._set_state(give_up, State.HOME_AGAIN)
-        p.stopped_reason[give_up] = 2
+        p.stopped_reason[give_up] = StopReason.GAVE_UP
         still = np.setdiff1d(restless, give_up, assume_unique=True)
         switch_probability = np.where(self.crossing_air[p.crossing[still]], rules_.seat_rechoose_probability,
                                       rules_.switch_probability)
@@ -495,7 +464,7 @@ class FlowModel(mesa.Model):
         choice = rules.choose_options(utility, allowed, self.rng)
         nowhere = choice < 0
         self._set_state(idx[nowhere], State.HOME_AGAIN)
-        p.stopped_reason[idx[nowhere]] = 2
+        p.stopped_reason[idx[nowhere]] = StopReason.GAVE_UP
         self.crossing_today["gave_up"] += self._people(np.bincount(here[nowhere], minlength=self.n_crossings))
         moved = ~nowhere & (choice != here)
         movers = idx[moved]
@@ -545,7 +514,7 @@ class FlowModel(mesa.Model):
         turned = rules.daily_event(served.size, self.crossing_turn_back[crossing], self.rng)
         back, crossed = served[turned], served[~turned]
         self._set_state(back, State.HOME_AGAIN)
-        p.stopped_reason[back] = 1
+        p.stopped_reason[back] = StopReason.TURNED_BACK
         today["turned_back"] += self._people(np.bincount(crossing[turned], minlength=self.n_crossings))
         today["processed"] += self._people(np.bincount(crossing[~turned], minlength=self.n_crossings))
         today["crossed_agents"] += np.bincount(crossing[~turned], minlength=self.n_crossings)
@@ -714,7 +683,7 @@ class FlowModel(mesa.Model):
                                                    self.crossing_surge_days)
         reinforced = np.flatnonzero(self.crossing_surge_max > 1.0)
         if reinforced.size:
-            self._refresh_capacity(reinforced)
+            self.refresh_capacity(reinforced)
         self.population_log[self.day] = self.population_by_origin()
         self.agent_days += self.people.n
 
@@ -753,12 +722,12 @@ class FlowModel(mesa.Model):
         if idx.size == 0:
             return
         origin = p.origin[idx].astype(np.intp)
-        self._state_counts -= np.bincount(origin * 8 + p.state[idx], minlength=self.n_origins * 8).reshape(-1, 8)
+        self._state_counts -= np.bincount(origin * len(State) + p.state[idx], minlength=self.n_origins * len(State)).reshape(-1, len(State))
         self._state_counts[:, state] += np.bincount(origin, minlength=self.n_origins)
         p.state[idx] = state
 
     def population_by_origin(self) -> np.ndarray:
-        """(origins × 5) agents at home, queued, in transit, abroad, returned."""
+        """(origins × POPULATION_STATES) agents at home, queued, in transit, abroad, returned."""
         table = self._state_counts @ _STATE_TO_GROUP
         table[:, 0] += np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
                                    minlength=self.n_origins).astype(np.int64)
@@ -767,8 +736,8 @@ class FlowModel(mesa.Model):
     def recount_population_by_origin(self) -> np.ndarray:
         """:meth:`population_by_origin` counted person by person (for tests of the kept counts)."""
         p = self.people
-        counts = np.bincount(p.origin.astype(np.int64) * 8 + p.state, minlength=self.n_origins * 8)
-        table = counts.reshape(self.n_origins, 8) @ _STATE_TO_GROUP
+        counts = np.bincount(p.origin.astype(np.int64) * len(State) + p.state, minlength=self.n_origins * len(State))
+        table = counts.reshape(self.n_origins, len(State)) @ _STATE_TO_GROUP
         table[:, 0] += np.bincount(self.cohorts.origin, weights=self.cohorts.at_home,
                                    minlength=self.n_origins).astype(np.int64)
         return table

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from flowsim.kinds.mobilization.scenario import AGE_BANDS, DOCUMENTS, OCCUPATIONS, WEALTH_BANDS
+from flowsim.kinds.mobilization.scenario import AGE_BANDS, OCCUPATIONS, WEALTH_BANDS
+from flowsim.kinds.mobilization.scenario.behaviour import DESTINATION_SET, DOC_BITS, document_mask  # noqa: F401  (re-exported)
 
 
 class State(IntEnum):
@@ -33,15 +34,27 @@ class State(IntEnum):
     HOME_AGAIN = 7  # back home without having crossed (gave up, turned back)
 
 
-DOC_BITS = {name: 1 << i for i, name in enumerate(DOCUMENTS)}
+class StopReason(IntEnum):
+    """Why a man who meant to leave is home again without having crossed (the ``stopped`` column)."""
+
+    NONE = 0  # he did not stop (or has not yet)
+    TURNED_BACK = 1  # a draft office at the border sent him back
+    GAVE_UP = 2  # he gave up in a queue, or found no other crossing to switch to
+    NO_ROUTE = 3  # every way out stayed closed to his documents for a week
+    STAYED_HOME = 4  # every way out looked worse than staying
 
 
-def document_mask(documents: list[str]) -> int:
-    """Bit mask of a list of document names."""
-    mask = 0
-    for name in documents:
-        mask |= DOC_BITS[name]
-    return mask
+STOP_REASONS = tuple("" if r is StopReason.NONE else r.name.lower() for r in StopReason)
+"""The names of the ``stopped`` column, in the order of the codes."""
+
+POPULATION_STATES = ("at_home", "queued", "in_transit", "abroad", "returned")
+"""The groups of the daily population table: everyone is in exactly one each day."""
+STATE_GROUP = {
+    State.DELIBERATING: "at_home", State.TO_BORDER: "in_transit", State.QUEUED: "queued",
+    State.ABROAD: "abroad", State.TRAVELLING: "in_transit", State.GOING_HOME: "in_transit",
+    State.RETURNED: "returned", State.HOME_AGAIN: "at_home",
+}
+"""The population group of each state of a man who decided to leave."""
 
 
 _FIELDS: dict[str, type] = {
@@ -65,11 +78,11 @@ _FIELDS: dict[str, type] = {
     "crossed_day": np.int16,
     "arrived_day": np.int16,
     "registered": np.bool_,  # registered in the country he is in now
-    "registered_in": np.uint64,  # bit d set: registered in destination d (once per country)
-    "visited": np.uint64,  # bit d set: has been in destination d (he does not move back to it)
+    "registered_in": DESTINATION_SET,  # bit d set: registered in destination d (once per country)
+    "visited": DESTINATION_SET,  # bit d set: has been in destination d (he does not move back to it)
     "returned_day": np.int16,
     "transit": np.bool_,  # came only to pass through his first country (moves on within days)
-    "stopped_reason": np.int8,  # 0 none, 1 turned back, 2 gave up in a queue, 3 found no route, 4 stayed home (every way out looked worse)
+    "stopped_reason": np.int8,  # a StopReason
 }
 
 

@@ -17,7 +17,7 @@ from flowsim.kinds.mobilization.engine.model import (
     POPULATION_STATES,
     FlowModel,
 )
-from flowsim.kinds.mobilization.engine.people import DOC_BITS, State
+from flowsim.kinds.mobilization.engine.people import DOC_BITS, STOP_REASONS, State
 from flowsim.kinds.mobilization.scenario import AGE_BANDS, OCCUPATIONS, WEALTH_BANDS
 
 DAILY_COLUMNS = [
@@ -210,9 +210,9 @@ def profile_table(model: FlowModel) -> pd.DataFrame:
 
 def population_table(model: FlowModel) -> pd.DataFrame:
     """Per day and origin: people at home, queued, in transit, abroad, returned, and their total."""
-    log = model.population_log[:model.day_log.days]  # days × origins × 5
+    log = model.population_log[:model.day_log.days]  # days × origins × POPULATION_STATES
     days, origins, _ = log.shape
-    frame = pd.DataFrame(model._people(log.reshape(days * origins, 5)), columns=list(POPULATION_STATES))
+    frame = pd.DataFrame(model._people(log.reshape(days * origins, len(POPULATION_STATES))), columns=list(POPULATION_STATES))
     frame.insert(0, "origin", np.tile(model.origin_ids, days))
     frame.insert(0, "date", np.repeat([(model.start + dt.timedelta(days=d)).isoformat() for d in range(days)],
                                       origins))
@@ -304,6 +304,5 @@ def agents_table(model: FlowModel) -> pd.DataFrame:
         "moves": p.moves.copy(),
         "arrived_on": dates(p.arrived_day),
         "returned_on": dates(p.returned_day),
-        "stopped": pd.Categorical.from_codes(p.stopped_reason.astype(np.int64),
-                                             categories=["", "turned_back", "gave_up", "no_route", "stayed_home"]),
+        "stopped": pd.Categorical.from_codes(p.stopped_reason.astype(np.int64), categories=list(STOP_REASONS)),
     })

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import Field
 
 from flowsim.scenario.spec import (  # noqa: F401  (re-exported)
@@ -21,6 +22,24 @@ OCCUPATIONS = ("it", "arts", "medical", "other_skilled", "low_skilled")
 WEALTH_BANDS = ("low", "mid", "high")
 DOCUMENTS = ("internal_passport", "foreign_passport", "schengen_visa", "eu_residence", "law_of_return")
 MODES = ("road", "rail", "foot", "air", "sea")
+
+DOC_BITS = {name: 1 << i for i, name in enumerate(DOCUMENTS)}
+"""One bit per document: a man's papers, and what a border or a country asks for, are bit masks."""
+
+
+def document_mask(documents: list[str]) -> int:
+    """Bit mask of a list of document names."""
+    mask = 0
+    for name in documents:
+        mask |= DOC_BITS[name]
+    return mask
+
+
+DESTINATION_SET = np.uint64
+"""A set of destinations as one bit per destination: the engine keeps, for every man abroad, where
+he has been and where he registered as such a mask (bit ``d``: destination ``d``)."""
+MAX_DESTINATIONS = np.iinfo(DESTINATION_SET).bits
+"""A scenario holds at most as many destinations as a :data:`DESTINATION_SET` has bits (64)."""
 
 AgeBand = Literal["18-28", "29-39", "40+"]
 Occupation = Literal["it", "arts", "medical", "other_skilled", "low_skilled"]
@@ -38,7 +57,7 @@ MAX_FACTOR = 1_000.0  # multipliers, propensities, the factor of an ordinary_tra
 MAX_WEIGHT = 1_000.0  # |logit weight|, |appeal|
 MAX_NUMBER = 1e9  # any other non-negative number (days, costs, savings)
 MAX_DAYS = 3_650.0  # decay times, patience, travel days
-MAX_LIST = {"origins": 500, "destinations": 200, "crossings": 1000, "onward_links": 5000, "events": 2000,
+MAX_LIST = {"origins": 500, "destinations": MAX_DESTINATIONS, "crossings": 1000, "onward_links": 5000, "events": 2000,
             "documents": 8, "event_crossings": 1000,
             "pressure_knots": 100}
 

@@ -22,7 +22,6 @@ doi:10.1098/rsif.2008.0172
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ import pandas as pd
 import yaml
 
 from flowsim.analysis.executors import make_executor, resolve_kind
+from flowsim.run.seeds import derived_seed, derived_seeds, parameter_digest, random_stream
 from flowsim.kinds.network.analysis.flee_score import ard
 from flowsim.kinds.network.engine.model import NetworkModel
 from flowsim.kinds.network.scenario.schema import NetworkScenario
@@ -113,16 +113,14 @@ def calibrate_network(
     def to_values(particle: dict) -> dict[str, float]:
         return {p.name: (10 ** float(particle[k]) if p.scale == "log" else float(particle[k])) for k, p in zip(keys, parameters)}
 
-    root = scenario.calendar.seed if seed is None else seed
-    seeds = np.random.SeedSequence(root)
-
-    root = int(seeds.generate_state(1)[0])
+    given = scenario.calendar.seed if seed is None else seed
+    root = derived_seed(given)  # of the proposals' runs and of pyABC's own draws
+    crn = derived_seeds(given, count=candidate_seeds)  # the same seeds for every candidate's runs
 
     def model(particle: dict) -> dict:
         # the run's seed follows from the particle, so a particle gives the same run in any worker
-        text = ",".join(float(particle[k]).hex() for k in keys)
-        digest = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-        return {"ard": fit_distance(base, to_values(particle), np.random.default_rng([int(root), digest]))}
+        digest = parameter_digest(particle[k] for k in keys)
+        return {"ard": fit_distance(base, to_values(particle), random_stream(root, digest))}
 
     def distance(x: dict, x0: dict) -> float:
         return abs(x["ard"] - x0["ard"])
@@ -153,7 +151,6 @@ def calibrate_network(
     closest = sorted(history.get_population().particles, key=lambda particle: particle.distance)[:3]
     for rank, particle in enumerate(closest):
         candidates[f"particle {rank + 1} closest to the data"] = to_values(dict(particle.parameter))
-    crn = [int(x) for x in seeds.generate_state(candidate_seeds)]  # the same seeds for every candidate
     mean_ard = {label: float(np.mean([fit_distance(base, point, s) for s in crn])) for label, point in candidates.items()}
     chosen = min(mean_ard, key=mean_ard.get)
     return NetworkCalibration(

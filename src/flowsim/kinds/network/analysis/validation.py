@@ -1,7 +1,7 @@
 """Network scenarios held against their observed camp series: one run or many, with the forecast split.
 
 ``scored_run`` is one run with its ``flee_score``; ``validation_runs`` runs a scenario several
-times (child seeds from :func:`~flowsim.analysis.executors.spawn_seeds`, serially, on a process
+times (child seeds from :func:`~flowsim.run.seeds.spawn_seeds`, serially, on a process
 pool or on a Dask cluster) and summarises them: the camp series as the mean with a 5–95% band, and the ARD (plain,
 rescaled, and on the fit and forecast periods when the scenario has ``fit_until``) as the mean
 and sd over runs, plus the ARD of the mean series.
@@ -13,7 +13,8 @@ import time
 
 import numpy as np
 
-from flowsim.analysis.executors import make_executor, resolve_kind, spawn_seeds
+from flowsim.analysis.executors import make_executor, resolve_kind
+from flowsim.run.seeds import spawn_seeds
 from flowsim.kinds.network.analysis.flee_score import score_camps
 from flowsim.kinds.network.engine.model import NetworkModel
 from flowsim.kinds.network.run.results import NetworkResult, camps_table, daily_table, fit_until, simulate_network
