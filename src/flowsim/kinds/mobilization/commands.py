@@ -117,6 +117,7 @@ def _forecast(args: SimpleNamespace, request: ValidateRequest, scenario: Scenari
 def calibrate(scenario: Scenario, request: CalibrateRequest) -> str:
     """History matching, then the emulator posterior (with its SBC) or ABC-SMC against the targets; returns the report."""
     from flowsim.analysis.calibration import calibrate, check_at_scale_one, format_result, write_calibration
+    from flowsim.analysis.executors import check_scheduler
     from flowsim.analysis.validation import scenario_targets
     from flowsim.run.writing import check_out_folder, default_out
 
@@ -134,6 +135,7 @@ def calibrate(scenario: Scenario, request: CalibrateRequest) -> str:
     check_out_folder(Path(calibrated_file).parent, option="calibrated file folder")
     lines = []
     if args.history_match_runs > 0 or args.history_match_only:
+        check_scheduler(getattr(args, "scheduler", None))  # before history matching writes into the folder
         lines.append(_history_match(args, request, scenario, targets, Path(out)))
     if args.history_match_only:
         return "\n".join(lines)
