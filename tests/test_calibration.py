@@ -204,7 +204,7 @@ def test_command_line_calibration(tmp_path, capsys):
     work.mkdir()
     text = with_absolute_targets(TINY.read_text())
     (work / "tiny.yaml").write_text(text.replace("calibration:\n", "calibration:\n  calibrated_file: cal/tiny.yaml\n"))
-    status = main(["calibrate", str(work / "tiny.yaml"), "--budget", "3m", "--population-size", "15",
+    status = main(["calibrate", str(work / "tiny.yaml"), "--population-size", "15",
                    "--max-populations", "2", "--check-runs", "1", "--prior-draws", "6",
                    "--history-match-runs", "8", "--history-match-waves", "1",
                    "--out", str(tmp_path / "out"), "--quiet"])

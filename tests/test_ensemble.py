@@ -11,8 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.flee_case import make_flee_case
+from helpers.paths import with_absolute_targets
+from flowsim.analysis import executors
 from flowsim.analysis.ensemble import percentile_bands, run_ensemble, run_member
 from flowsim.analysis.executors import SerialExecutor, make_executor, run_tasks
+from flowsim.kinds.network.scenario.flee_import import import_flee
 from flowsim.run.seeds import spawn_seeds
 from flowsim.cli import ensemble as ensemble_command
 from flowsim.cli import build_parser, main
@@ -252,6 +256,41 @@ def test_a_killed_worker_is_replaced_and_its_run_retried(tmp_path):
     assert (tmp_path / "e" / "daily_bands.csv").read_bytes() == (serial.out_dir / "daily_bands.csv").read_bytes()
 
 
+KILLED_WORKER_SCRIPT = """
+import os, sys
+from tqdm import tqdm
+from flowsim.analysis.executors import ProcessPool, run_tasks
+
+def task(marker):
+    tqdm(total=1, disable=True).close()  # a run's (hidden) progress bar, as flowsim.run makes
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(137)  # as the out-of-memory killer would
+    return 1
+
+if __name__ == "__main__":
+    pool = ProcessPool(1)
+    print(sum(outcome.value for outcome in run_tasks(pool, task, [("only", (sys.argv[1],))])))
+    pool.shutdown()
+"""
+
+
+def test_a_killed_worker_leaks_no_semaphore(tmp_path):
+    """A worker's progress bars lock with a thread lock: a worker killed mid-run leaves nothing for
+    Python's resource tracker to warn about ("leaked semaphore objects") when the command ends."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "kill_a_worker.py"
+    script.write_text(KILLED_WORKER_SCRIPT)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "died")], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")})
+    assert done.returncode == 0 and done.stdout.strip() == "1", done.stderr
+    assert (tmp_path / "died").exists(), "the first attempt killed its worker"
+    assert "leaked semaphore" not in done.stderr, done.stderr
+
+
 def test_a_worker_killed_twice_stops_in_one_paragraph_and_resume_finishes(tmp_path, capsys):
     import functools
 
@@ -270,13 +309,33 @@ def test_a_worker_killed_twice_stops_in_one_paragraph_and_resume_finishes(tmp_pa
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
 
 
-def test_an_unreachable_scheduler_touches_no_output_folder(tmp_path, capsys):
+def test_an_unreachable_scheduler_touches_no_output_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", "1s")  # nobody listens: no need to wait 10 s
     out = tmp_path / "never"
     status = main(["ensemble", str(TINY), "--runs", "2", "--scale", "200", "--scheduler", "tcp://127.0.0.1:1",
                    "--out", str(out)])
     err = capsys.readouterr().err
     assert status == 2 and "Dask scheduler" in err and "Traceback" not in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("kind", ["mobilization", "network"])
+def test_an_unreachable_scheduler_stops_a_calibration_before_it_writes_anything(kind, tmp_path, capsys, monkeypatch):
+    """History matching (mobilization) runs locally before the fit: the scheduler is checked first."""
+    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", "1s")  # nobody listens: no need to wait 10 s
+    if kind == "network":
+        scenario = import_flee(make_flee_case(tmp_path / "case"), tmp_path / "network.yaml")
+        options = []
+    else:
+        scenario = tmp_path / "tiny.yaml"
+        scenario.write_text(with_absolute_targets(TINY.read_text()))
+        options = ["--history-match-runs", "4", "--history-match-waves", "1", "--prior-draws", "0"]
+    before = sorted(tmp_path.rglob("*"))
+    status = main(["calibrate", str(scenario), "--max-populations", "1", "--population-size", "4", *options,
+                   "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path / "never")])
+    err = capsys.readouterr().err
+    assert status == 2 and "Dask scheduler" in err and "Traceback" not in err, err
+    assert sorted(tmp_path.rglob("*")) == before, "no folder created, no file written"
 
 
 def test_pool_workers_end_when_the_command_is_killed(tmp_path):

@@ -72,7 +72,7 @@ def test_calibration_from_poor_starting_rules_finds_a_better_fit_and_says_which_
                     .replace("days: 396", "days: 150") + "fit_until: 2015-08-31\n")
     scenario = load_network_scenario(path)
     assert scenario.get_value("flee.move_rules.default_movechance") == 0.05
-    result = calibrate_network(scenario, budget=dt.timedelta(minutes=2), out_dir=tmp_path / "cal", population_size=12,
+    result = calibrate_network(scenario, budget=None, out_dir=tmp_path / "cal", population_size=12,
                                max_populations=2, scale=200, seed=4, candidate_seeds=3)
     assert result.fit_ard < result.start_ard - 0.05
     assert result.values["flee.move_rules.default_movechance"] > 0.05

@@ -248,6 +248,10 @@ def test_importer_writes_a_scenario_that_loads(tmp_path):
         ({"input_csv/registration_corrections.csv": "C,2020-01-03\n"}, ["registration_corrections.csv, line 1", "no data point on 2020-01-03"]),
         ({"input_csv/registration_corrections.csv": "Camp,2020-01-05\n"}, ["registration_corrections.csv, line 1, column 1 (camp)", "'Camp' has no series"]),
         ({"input_csv/locations.csv": "#only a header\n"}, ["has no locations"]),
+        ({"source_data/c.csv": "2020-01-01,0\n2020-01-05,10000000001\n"},
+         ["c.csv, line 2, column 2 (count)", "more people than live on Earth", "At most 10,000,000,000"]),
+        ({"input_csv/locations.csv": FLEE_CASE_FILES["input_csv/locations.csv"].replace("1000", "-99999999999999999999")},
+         ["locations.csv, line 2, column population", "more people than live on Earth"]),
         ({"input_csv/routes.csv": None}, ["has no routes.csv"]),
     ],
 )

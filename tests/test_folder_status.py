@@ -54,3 +54,24 @@ def test_a_folder_left_while_drawing_says_so_and_plot_completes_it(tmp_path, cap
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["finished"]["report"]
     assert (out / "report.html").is_file() and len(manifest["finished"]["figures"]) >= 6
+
+
+def test_a_network_run_folder_says_whether_it_is_complete_and_plot_completes_it(tmp_path):
+    from helpers.flee_case import make_flee_case
+    from flowsim.kinds.network.run.results import write_network_tables
+    from flowsim.kinds.network.scenario.flee_import import import_flee
+    from flowsim.kinds.network.scenario.schema import load_network_scenario
+    from flowsim.run.simulate import simulate
+
+    scenario = import_flee(make_flee_case(tmp_path / "case"), tmp_path / "network.yaml")
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--out", str(out), "--quiet"]) == 0
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["status"] == "complete" and meta["finished"] == {"tables": True, "figures": ["camps.png"],
+                                                                 "report": True}
+    # what a run killed after its tables and before its figure leaves
+    write_network_tables(simulate(load_network_scenario(scenario), seed=0), out, figures_follow=True)
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["status"] == "figures pending" and meta["finished"]["report"] is False
+    assert main(["plot", str(out)]) == 0
+    assert json.loads((out / "meta.json").read_text())["status"] == "complete"

@@ -56,3 +56,16 @@ def test_accepted_mutants_run_and_conserve_people(workspace, tmp_path_factory, k
     with deadline(HANG_SECONDS):
         problems = fuzzing.run_mutant(workspace, mutant, tmp_path_factory.mktemp("run"))
     assert not problems, (mutant.kind, mutant.detail, problems)
+
+
+def test_campaign_seed_2745_a_post_of_one_vehicle_a_day_queues_no_negative_vehicles(workspace, tmp_path):
+    """``make fuzz`` seed 2745: a road post of 1 vehicle a day and 200 pedestrians (its staffing cut)
+    had more walkers than places, a pedestrian share above 1 and negative queue_vehicles and queue_km."""
+    import fuzz_campaign
+
+    _, mutant = fuzz_campaign.draw(workspace, 2745)
+    assert mutant.detail == "crossings.1.vehicles_per_day = True"
+    name = next(iter(mutant.files))
+    mutant.files[name] = mutant.files[name].replace(b"vehicles_per_day: true", b"vehicles_per_day: 1")
+    assert fuzzing.check_mutant(workspace, mutant).accepted
+    assert fuzzing.run_mutant(workspace, mutant, tmp_path / "run") == []

@@ -1,6 +1,7 @@
 """Kill-safety of network scenarios (imported Flee cases): ``validate`` and ``calibrate`` killed with
 SIGKILL at random moments leave every file old-and-whole or new-and-whole, and a rerun finishes
-with the tables an uninterrupted run writes (issue 22).
+with the tables an uninterrupted run writes; an ``ensemble`` killed midway resumes to the bands of
+an uninterrupted one (issue 22).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import yaml
 from flowsim.cli import main
 from helpers.paths import ROOT
 from helpers.processes import complete, finish, snapshot, start
+from test_kill import killed_midway_resumes_to_identical_bands
 
 CASE = ROOT / "tests" / "data" / "flee" / "burundi2015"
 KILLS = 3
@@ -50,6 +52,12 @@ def whole_or_known(now: dict[str, bytes], *known: dict[str, bytes]) -> list[str]
         elif not complete(name, data):
             bad.append(name)
     return bad
+
+
+def test_a_killed_network_ensemble_resumes_to_identical_bands(scenario, tmp_path):
+    killed_midway_resumes_to_identical_bands(
+        ["ensemble", scenario, "--runs", "6", "--executor", "serial", "--scale", "100", "--seed", "4"], tmp_path,
+        ("daily_bands.csv", "camps_bands.csv", "outputs_bands.csv", "run_outputs.csv"))
 
 
 def test_a_killed_network_validation_leaves_whole_files_and_reruns_to_the_same_tables(scenario, tmp_path):

@@ -230,29 +230,11 @@ def calibrate(
 
     posterior = _posterior(history, priors, targets)
     populations = _populations(history)
-    summary = {
-        p.name: {
-            "median": _plain(weighted_quantile(posterior[p.name], posterior["weight"], 0.5), p.integer),
-            "p05": _plain(weighted_quantile(posterior[p.name], posterior["weight"], 0.05), p.integer),
-            "p95": _plain(weighted_quantile(posterior[p.name], posterior["weight"], 0.95), p.integer),
-            "mean": float(np.average(posterior[p.name], weights=posterior["weight"])),
-        }
-        for p in priors
-    }
-    if point == "median":
-        values = {p.name: summary[p.name]["median"] for p in priors}
-    else:
-        best = posterior.sort_values(["distance", "weight"], ascending=[True, False]).iloc[0]
-        values = {p.name: _plain(best[p.name], p.integer) for p in priors}
+    summary, values = posterior_summary(posterior, priors, point)
     last = populations.iloc[-1]
     record = {
-        "scenario": scenario.name,
-        "scenario_path": str(scenario.source_path) if scenario.source_path else None,
-        "scenario_hash": scenario.source_hash,
-        "seed": seed,
-        "scale": scale if scale is not None else kind_of(scenario).default_scale(scenario),
-        "workers": None if scheduler else workers,
-        "scheduler": scheduler,
+        "method": "abc",
+        **scenario_record(scenario, seed, scale, workers, scheduler),
         "population_size": population_size,
         "point_estimate": "posterior weighted median" if point == "median" else "best accepted particle",
         "budget": {
@@ -287,6 +269,39 @@ def calibrate(
         }
     record["provenance"] = value_provenance(scenario)
     return CalibrationResult(posterior, populations, priors, values, summary, record)
+
+
+def posterior_summary(posterior: pd.DataFrame, priors: list[Prior],
+                      point: str = "median") -> tuple[dict[str, dict[str, float]], dict[str, float | int]]:
+    """Per parameter the weighted median, 5 % and 95 % quantiles and mean of the particles, and the
+    calibrated values: the medians, or with ``point='best'`` the particle with the smallest distance."""
+    summary = {
+        p.name: {
+            "median": _plain(weighted_quantile(posterior[p.name], posterior["weight"], 0.5), p.integer),
+            "p05": _plain(weighted_quantile(posterior[p.name], posterior["weight"], 0.05), p.integer),
+            "p95": _plain(weighted_quantile(posterior[p.name], posterior["weight"], 0.95), p.integer),
+            "mean": float(np.average(posterior[p.name], weights=posterior["weight"])),
+        }
+        for p in priors
+    }
+    if point == "median":
+        return summary, {p.name: summary[p.name]["median"] for p in priors}
+    best = posterior.sort_values(["distance", "weight"], ascending=[True, False]).iloc[0]
+    return summary, {p.name: _plain(best[p.name], p.integer) for p in priors}
+
+
+def scenario_record(scenario: Scenario, seed: int, scale: float | None, workers: int,
+                    scheduler: str | None) -> dict[str, Any]:
+    """The opening of a calibration record: which scenario (path and hash), seed, scale and workers."""
+    return {
+        "scenario": scenario.name,
+        "scenario_path": str(scenario.source_path) if scenario.source_path else None,
+        "scenario_hash": scenario.source_hash,
+        "seed": seed,
+        "scale": scale if scale is not None else kind_of(scenario).default_scale(scenario),
+        "workers": None if scheduler else workers,
+        "scheduler": scheduler,
+    }
 
 
 def _perturbation_kernel(priors: list[Prior]):
@@ -389,13 +404,14 @@ def check_at_scale_one(scenario: ScenarioSpec, values: dict[str, float | int], t
 
 
 def calibrated_file_text(values: dict[str, float | int], *, command: str, scenario: str, record_name: str,
-                         when: dt.datetime) -> str:
+                         when: dt.datetime, method: str = "abc") -> str:
     """The calibrated parameter file: a header comment, then ``parameters:`` dotted path -> value."""
     header = (
         f"# Calibrated parameters of scenario '{scenario}'. GENERATED FILE - do not edit by hand.\n"
         f"# Written by: {command}\n"
         f"# On: {when.isoformat(timespec='seconds')}\n"
-        f"# Values are posterior point estimates of an ABC-SMC calibration; the scenario loader applies them\n"
+        f"# Values are posterior point estimates of {'an ABC-SMC' if method == 'abc' else 'an emulator-posterior'} "
+        f"calibration; the scenario loader applies them\n"
         f"# as overrides. Priors, budget, populations and fit: {record_name}\n"
     )
     body = yaml.safe_dump({"parameters": {k: _plain(v) for k, v in values.items()}}, sort_keys=False)
@@ -414,14 +430,16 @@ def write_calibration(result: CalibrationResult, *, out_dir: Path, calibrated_fi
     record_file = calibrated_file.with_name(calibrated_file.stem + ".record.yaml")
     posterior = write_csv(result.posterior, out_dir / "posterior.csv")
     text = calibrated_file_text(result.point, command=command, scenario=result.record.get("scenario", "?"),
-                                record_name=record_file.name, when=when)
+                                record_name=record_file.name, when=when, method=result.record.get("method", "abc"))
     calibrated = write_text(text, calibrated_file)
     record = {
         **result.record,
         "command": command,
         "date": when.isoformat(timespec="seconds"),
-        "files": {"posterior": str(posterior), "calibrated": str(calibrated), "database": str(out_dir / "abc.db")},
+        "files": {"posterior": str(posterior), "calibrated": str(calibrated)},
     }
+    if result.record.get("method", "abc") == "abc":
+        record["files"]["database"] = str(out_dir / "abc.db")
     particles = result.posterior[["weight", *[p.name for p in result.priors]]]
     committed = write_csv(particles, calibrated_file.with_name(calibrated_file.stem + ".posterior.csv"))
     figure = pair_plot(particles, result.priors, f"Calibration posterior of '{result.record.get('scenario')}'")
@@ -441,11 +459,7 @@ def format_result(result: CalibrationResult) -> str:
              f"{len(result.populations)} populations, final threshold {record['final_epsilon']:.3g}, "
              f"effective sample {record.get('effective_sample_size', float('nan')):.0f} of {len(result.posterior)}; "
              f"stopped: {record['stopped_because']}.",
-             f"{'parameter':<48} {'prior':>21} {'median':>11} {'5-95 %':>23}"]
-    for prior in result.priors:
-        s = result.summary[prior.name]
-        lines.append(f"{prior.name:<48} {f'[{prior.low:.4g}, {prior.high:.4g}]':>21} {s['median']:>11.4g} "
-                     f"{f'[{s['p05']:.4g}, {s['p95']:.4g}]':>23}")
+             *parameter_lines(result)]
     ess = [f"{row['effective_sample_size']:.0f}" for row in record.get("populations", [])
            if "effective_sample_size" in row]
     if ess:
@@ -456,7 +470,23 @@ def format_result(result: CalibrationResult) -> str:
         for row in info["targets"]:
             flag = "" if row["verdict"] == "informative" else f"  <- {row['verdict']}"
             lines.append(f"  {row['id']:<11} {row['role']:<11} {row['prior_share_inside']:>6.0%}{flag}")
-    lines.append("\nidentifiability (posterior 5-95 % width / prior width):")
+    lines += diagnostic_lines(record)
+    return "\n".join(lines)
+
+
+def parameter_lines(result: CalibrationResult) -> list[str]:
+    """Each parameter's prior, posterior median and 5-95 % interval, as terminal lines."""
+    lines = [f"{'parameter':<48} {'prior':>21} {'median':>11} {'5-95 %':>23}"]
+    for prior in result.priors:
+        s = result.summary[prior.name]
+        lines.append(f"{prior.name:<48} {f'[{prior.low:.4g}, {prior.high:.4g}]':>21} {s['median']:>11.4g} "
+                     f"{f'[{s['p05']:.4g}, {s['p95']:.4g}]':>23}")
+    return lines
+
+
+def diagnostic_lines(record: dict[str, Any]) -> list[str]:
+    """Identifiability, correlated pairs and the check at scale 1 of a record, as terminal lines."""
+    lines = ["\nidentifiability (posterior 5-95 % width / prior width):"]
     for row in record.get("identifiability", []):
         bound = f"  <- pressed against its {row['at_bound']} bound" if row["at_bound"] else ""
         lines.append(f"  {row['parameter']:<52} {row['width_ratio']:>5.2f}{bound}")
@@ -466,4 +496,4 @@ def format_result(result: CalibrationResult) -> str:
     if check and check.get("runs"):
         lines.append(f"at scale 1 ({check['runs']} runs): {check['targets_inside']} targets hold"
                      + (f"; outside: {', '.join(check['failing'])}" if check["failing"] else ""))
-    return "\n".join(lines)
+    return lines

@@ -28,6 +28,7 @@ from typing import Any
 from flowsim.errors import EnsembleError
 
 EXECUTOR_KINDS = ("serial", "process", "dask")
+SCHEDULER_TIMEOUT = "10s"  # how long a command waits for the Dask scheduler it is given
 
 
 class SerialExecutor(Executor):
@@ -78,7 +79,7 @@ class ProcessPool(Executor):
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context,
-                                   initializer=_end_with_parent, initargs=(os.getpid(),))
+                                   initializer=_start_worker, initargs=(os.getpid(),))
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         return self._pool.submit(fn, *args, **kwargs)
@@ -93,8 +94,19 @@ class ProcessPool(Executor):
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+def _start_worker(parent: int) -> None:
+    """Pool worker start-up: end with the parent; progress bars lock with a thread lock."""
+    _end_with_parent(parent)
+    # tqdm's default lock is a multiprocessing semaphore, made at a worker's first (disabled)
+    # bar; a worker killed by the OOM killer cannot release it, and Python then warns of
+    # "leaked semaphore objects" at exit. A worker's bars are never drawn: a thread lock does.
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
+
+
 def _end_with_parent(parent: int) -> None:
-    """Pool worker start-up: end the worker once the process that opened the pool is gone.
+    """End the worker once the process that opened the pool is gone.
 
     A command killed with SIGKILL cannot shut its pool down, and forkserver workers are not its
     children: without this they would wait for work for ever.
@@ -180,13 +192,27 @@ def make_executor(kind: str = "process", workers: int | None = None,
                 executor.shutdown(wait=True)
 
 
+def check_scheduler(scheduler: str | None) -> None:
+    """Connect to the Dask scheduler at ``scheduler`` (if one is given) and let go.
+
+    For a command whose first step runs locally and writes files (history matching before a
+    calibration): the scheduler is checked before any output folder is created or changed.
+
+    Raises:
+        EnsembleError: nobody answers at ``scheduler``.
+    """
+    if scheduler:
+        with _dask_client(1, scheduler):
+            pass
+
+
 @contextlib.contextmanager
 def _dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     if scheduler:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
         except (OSError, TimeoutError) as err:
             raise EnsembleError(
                 f"Could not connect to the Dask scheduler at {scheduler}: {err}. Start one with "

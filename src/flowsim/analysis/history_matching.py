@@ -167,6 +167,12 @@ class HistoryMatch:
     best_prediction: dict[str, float] = field(default_factory=dict)
 
 
+def fit_emulator(job: tuple[np.ndarray, np.ndarray, int]) -> Emulator:
+    """An :class:`Emulator` of ``(inputs, outputs, seed)`` (a function of one argument, for an executor's map)."""
+    inputs, outputs, seed = job
+    return Emulator(inputs, outputs, seed=seed)
+
+
 def latin_hypercube(rows: int, dims: int, rng: np.random.Generator) -> np.ndarray:
     """A Latin hypercube sample of the unit cube (one point in each of ``rows`` strata per axis)."""
     strata = np.stack([rng.permutation(rows) for _ in range(dims)], axis=1)
@@ -181,7 +187,7 @@ def _implausibilities(observations: Sequence[Observation], emulators: dict[str, 
     means = np.full((len(points), len(observations)), np.nan)
     for k, observation in enumerate(observations):
         emulator = emulators.get(observation.id)
-        if emulator is not None and len(points):  # an earlier wave may have ruled out every point
+        if emulator is not None and len(points):  # earlier waves may have ruled out every point tested
             mean, variance = emulator.predict(points)
             means[:, k] = mean
             implausible[:, k] = observation.implausibility(mean, variance, discrepancy_share)
@@ -206,7 +212,9 @@ def jointly_reachable(implausible: np.ndarray, cutoff: float = CUTOFF) -> list[i
 
 def history_match(observations: Sequence[Observation], simulate_at: Simulator, dims: int, *, waves: int = 3,
                   runs_per_wave: int = 60, candidates: int = 5_000, seed: int = 0, cutoff: float = CUTOFF,
-                  discrepancy_share: float = DISCREPANCY_SHARE) -> HistoryMatch:
+                  discrepancy_share: float = DISCREPANCY_SHARE,
+                  on_wave: Callable[[int, dict[str, Emulator]], np.ndarray | None] | None = None,
+                  fit_map: Callable = map) -> HistoryMatch:
     """Waves of runs, an emulator per target, and the targets no parameter set reaches jointly.
 
     Args:
@@ -219,6 +227,12 @@ def history_match(observations: Sequence[Observation], simulate_at: Simulator, d
         seed: seeds the designs and the emulators' optimiser restarts.
         cutoff: implausibility above which a set is ruled out.
         discrepancy_share: model discrepancy as a share of each documented value.
+        on_wave: called with the wave's number and its emulators (fitted on every run so far)
+            once they are fitted; what it returns, unless None, is the next wave's design instead of
+            draws from what is not ruled out (the emulator posterior runs where its candidate
+            posterior lies).
+        fit_map: maps :func:`fit_emulator` over the targets' training sets (an executor's ``map``
+            fits them in parallel; the result does not depend on it).
 
     Returns:
         The runs, the waves and each target's reachability (alone and jointly).
@@ -236,12 +250,13 @@ def history_match(observations: Sequence[Observation], simulate_at: Simulator, d
         outputs += simulate_at(design)
         wave_of_run += [wave] * len(design)
         table = pd.DataFrame(outputs, columns=ids).astype(float)
-        emulators = {}
+        jobs = {}
         for column, observation in enumerate(observations):
             finite = np.isfinite(table[observation.id].to_numpy())
             if finite.sum() >= MIN_RUNS:
-                emulators[observation.id] = Emulator(inputs[finite], table[observation.id].to_numpy()[finite],
-                                                     seed=int(seed) + column)
+                jobs[observation.id] = (inputs[finite], table[observation.id].to_numpy()[finite], int(seed) + column)
+        emulators = dict(zip(jobs, fit_map(fit_emulator, jobs.values()), strict=True))
+        proposed = on_wave(wave, emulators) if on_wave is not None else None
         points = _not_ruled_out(latin_hypercube(candidates, dims, rng), cuts, observations, cutoff,
                                 discrepancy_share)
         implausible, means = _implausibilities(observations, emulators, points, discrepancy_share)
@@ -251,8 +266,11 @@ def history_match(observations: Sequence[Observation], simulate_at: Simulator, d
                           "plausible_share_of_tested": round(float(plausible.mean()) if len(points) else 0.0, 4),
                           "targets_reachable_jointly": len(kept), "targets": len(ids)})
         cuts.append((emulators, kept))
-        if wave == waves or not plausible.any():
+        if wave == waves or (proposed is None and not plausible.any()):
             break
+        if proposed is not None:
+            design = proposed
+            continue
         chosen = rng.choice(np.flatnonzero(plausible), size=runs_per_wave, replace=plausible.sum() < runs_per_wave)
         design = points[chosen]
     # reachability alone is measured over the whole prior, with the last wave's emulators
@@ -360,7 +378,8 @@ def scenario_history_match(scenario: Any, targets: TargetSet, *, waves: int = 3,
     observations = [Observation.of(t) for t in targets]
     with make_executor("process" if workers > 1 else "serial", workers) as pool:
         result = history_match(observations, scenario_simulator(model, priors, pool.map), len(priors),
-                               waves=waves, runs_per_wave=runs_per_wave, candidates=candidates, seed=seed)
+                               waves=waves, runs_per_wave=runs_per_wave, candidates=candidates, seed=seed,
+                               fit_map=pool.map)
     return result, discrepancy_table(result, targets)
 
 

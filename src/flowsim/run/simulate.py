@@ -11,12 +11,21 @@ a kind first runs, not with this module.
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 from flowsim.errors import UserError
 from flowsim.kinds.protocol import RunOutput
 from flowsim.kinds.registry import kind_of
 from flowsim.scenario.spec import AGENT_SCALE_MAX, AGENT_SCALE_MIN, SEED_MAX
+
+
+def memory_limit_bytes() -> int:
+    """The most memory a run may need: half the machine's physical memory (8 GiB where it cannot be read)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (OSError, ValueError, AttributeError):
+        return 8 * 2**30
 
 
 def check_run_options(scale: float | None, seed: int | None) -> None:

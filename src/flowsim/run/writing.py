@@ -206,9 +206,12 @@ def write_run(result: RunOutput, out_dir: Path, *, extra_meta: dict | None = Non
 def record_finished(out_dir: Path, *, figures: list[Path], report: bool) -> None:
     """Note in a run folder's manifest that its figures (and report) are drawn: status ``complete``.
 
-    A folder without a manifest (an ensemble's, or one from an older flowsim) is left alone.
+    The manifest is ``manifest.json`` (``meta.json`` in a network run's folder). A folder without
+    one (an ensemble's, or one from an older flowsim) is left alone.
     """
     path = Path(out_dir) / "manifest.json"
+    if not path.exists() and (Path(out_dir) / "meta.json").exists():
+        path = Path(out_dir) / "meta.json"
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from flowsim.errors import ScenarioError
 from flowsim.scenario.document import Located, get_path, set_path
@@ -24,6 +24,7 @@ SEED_MAX = 2**63 - 1
 AGENT_SCALE_MIN, AGENT_SCALE_MAX = 0.001, 10_000_000.0  # people per agent
 MAX_TEXT = 10_000
 MAX_BOUND = 1e9  # a calibration range's ends
+MAX_PARAMETERS = 100  # free parameters of one calibration
 
 Text = Annotated[str, Field(max_length=MAX_TEXT)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -61,6 +62,49 @@ class CalibrationParameter(Spec):
         if self.scale == "log" and self.low <= 0:
             raise ValueError(f"parameter '{self.name}': a log-scale range must be positive, got low {self.low:g}")
         return self
+
+
+def _each_named_once(parameters: list[CalibrationParameter]) -> list[CalibrationParameter]:
+    names = [p.name for p in parameters]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"each parameter is named once; repeated: {', '.join(repeated)}")
+    return parameters
+
+
+CalibrationParameters = Annotated[list[CalibrationParameter], Field(max_length=MAX_PARAMETERS),
+                                  AfterValidator(_each_named_once)]
+"""A calibration's free parameters (every kind's ``calibration.parameters``): at most 100, each named once."""
+
+
+def _described(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "not set"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return repr(value)[:40]
+
+
+def calibration_parameter_problem(scenario: ScenarioSpec,
+                                  parameters: list[CalibrationParameter]) -> tuple[tuple, str] | None:
+    """(key path, what is wrong) for the first parameter that names no number of the scenario, or None.
+
+    Every kind checks its ``calibration.parameters`` with this, after the scenario is validated:
+    a name must be a dotted path to a number (a calibration proposes numbers for it).
+    """
+    dumped = scenario.model_dump(by_alias=True)
+    for i, parameter in enumerate(parameters):
+        try:
+            value = get_path(dumped, parameter.name.split("."))
+        except KeyError as err:
+            return ("calibration", "parameters", i, "name"), f"'{parameter.name}' does not name a value ({err.args[0]})."
+        if not is_finite_number(value):
+            return ("calibration", "parameters", i, "name"), (
+                f"'{parameter.name}' is not a number (it is {_described(value)}); a calibration parameter "
+                "names a number of the scenario.")
+    return None
 
 
 def is_finite_number(value: Any) -> bool:

@@ -115,13 +115,15 @@ def _forecast(args: SimpleNamespace, request: ValidateRequest, scenario: Scenari
 
 
 def calibrate(scenario: Scenario, request: CalibrateRequest) -> str:
-    """History matching, then ABC-SMC against the targets; returns the report."""
+    """History matching, then the emulator posterior (with its SBC) or ABC-SMC against the targets; returns the report."""
     from flowsim.analysis.calibration import calibrate, check_at_scale_one, format_result, write_calibration
+    from flowsim.analysis.executors import check_scheduler
     from flowsim.analysis.validation import scenario_targets
     from flowsim.run.writing import check_out_folder, default_out
 
     args = _options(request.options)
-    if args.budget is None and not (args.max_populations or args.max_simulations or args.history_match_only):
+    if args.method == "abc" and args.budget is None and not (args.max_populations or args.max_simulations
+                                                             or args.history_match_only):
         raise UserError("--budget is required unless --max-populations or --max-simulations is given: the wall "
                         "time the calibration may take, e.g. --budget 30m.")
     targets = scenario_targets(scenario)
@@ -133,16 +135,30 @@ def calibrate(scenario: Scenario, request: CalibrateRequest) -> str:
     check_out_folder(Path(calibrated_file).parent, option="calibrated file folder")
     lines = []
     if args.history_match_runs > 0 or args.history_match_only:
+        check_scheduler(getattr(args, "scheduler", None))  # before history matching writes into the folder
         lines.append(_history_match(args, request, scenario, targets, Path(out)))
     if args.history_match_only:
         return "\n".join(lines)
-    result = calibrate(
-        scenario, targets, budget=args.budget, out_dir=out, scale=request.scale, workers=request.workers,
-        scheduler=getattr(args, "scheduler", None), population_size=args.population_size, seed=request.seed,
-        min_acceptance_rate=args.min_acceptance_rate,
-        max_simulations=args.max_simulations, max_populations=args.max_populations, point=args.point,
-        progress=request.progress, prior_draws=args.prior_draws,
-    )
+    if args.method == "emulator":
+        from flowsim.analysis.emulator_calibration import emulator_calibrate, format_emulator_result, write_sbc
+
+        result, checked = emulator_calibrate(
+            scenario, targets, scale=request.scale, workers=request.workers, scheduler=getattr(args, "scheduler", None),
+            seed=request.seed, waves=args.waves, runs_per_wave=args.runs_per_wave, candidates=args.candidates,
+            sbc=args.sbc, sbc_from=args.sbc_from, particles=args.particles, point=args.point,
+            progress=request.progress)
+        extra = (write_sbc(checked, result.priors, Path(out), f"Simulation-based calibration of '{scenario.name}': "
+                           f"{len(checked.ranks)} data sets") if checked is not None else {})
+        report = format_emulator_result
+    else:
+        result = calibrate(
+            scenario, targets, budget=args.budget, out_dir=out, scale=request.scale, workers=request.workers,
+            scheduler=getattr(args, "scheduler", None), population_size=args.population_size, seed=request.seed,
+            min_acceptance_rate=args.min_acceptance_rate,
+            max_simulations=args.max_simulations, max_populations=args.max_populations, point=args.point,
+            progress=request.progress, prior_draws=args.prior_draws,
+        )
+        extra, report = {}, format_result
     if args.check_runs > 0:
         result.record["validation_at_scale_1"] = check_at_scale_one(
             scenario, result.point, targets, runs=args.check_runs, seed=result.record["seed"],
@@ -152,8 +168,8 @@ def calibrate(scenario: Scenario, request: CalibrateRequest) -> str:
     if args.fit_until is not None:
         result.record["fit_until"] = args.fit_until.isoformat()
         result.record["fitted_targets"] = targets.ids
-    files = write_calibration(result, out_dir=out, calibrated_file=calibrated_file, command=args.command)
-    lines.append(format_result(result))
+    files = {**write_calibration(result, out_dir=out, calibrated_file=calibrated_file, command=args.command), **extra}
+    lines.append(report(result))
     lines += [f"{what:>10}: {path}" for what, path in files.items()]
     return "\n".join(lines)
 
@@ -176,7 +192,8 @@ _DEFAULTS: dict[str, Any] = {
     "budget": None, "max_populations": None, "max_simulations": None, "history_match_only": False,
     "history_match_runs": 0, "history_match_waves": 2, "fit_until": None, "calibrated_file": None,
     "population_size": 100, "min_acceptance_rate": 0.01, "point": "median", "prior_draws": 100, "check_runs": 3,
-    "command": "",
+    "command": "", "method": "abc", "waves": 4, "runs_per_wave": 150, "candidates": 100_000, "particles": 1_000,
+    "sbc": 200, "sbc_from": "posterior",
 }
 
 

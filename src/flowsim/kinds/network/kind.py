@@ -40,15 +40,22 @@ class NetworkKind:
         return load_network_scenario(path)
 
     def describe(self, scenario: NetworkScenario) -> str:
+        from flowsim.kinds.network.run.results import check_memory
+
         case = scenario.network_case
+        agents = check_memory(scenario)
         return (f"network scenario '{scenario.name}' (rules: {scenario.rules}), case {scenario.case_dir}: "
                 f"{len(case.locations)} locations, {len(case.camp_names)} camps, {len(case.routes)} routes, "
-                f"{len(case.closures)} closures, from {case.start_date} for {scenario.days} days.")
+                f"{len(case.closures)} closures, from {case.start_date} for {scenario.days} days; a run at "
+                f"{scenario.scale:,} people per agent makes {agents:,} agents.")
 
     def check_run(self, scenario: NetworkScenario, scale: float | None) -> None:
+        from flowsim.kinds.network.run.results import check_memory
+
         if scale is not None and (scale < 1 or scale != int(scale)):
             raise UserError(f"--scale {scale:g}: a network scenario runs a whole number of people per agent "
                             "(1 or more, as Flee's hasten).")
+        check_memory(scenario, None if scale is None else int(scale))
 
     def default_seed(self, scenario: NetworkScenario) -> int:
         return scenario.calendar.seed
@@ -91,10 +98,13 @@ class NetworkKind:
         from flowsim.kinds.network.run.results import write_network_tables
         from flowsim.run.simulate import simulate
 
+        from flowsim.run.writing import record_finished
+
         result = simulate(scenario, seed=request.seed, scale=request.scale)
-        write_network_tables(result, request.out)
+        write_network_tables(result, request.out, figures_follow=request.figures)
         if request.figures:
-            self.plot_folder(request.out)
+            written = self.plot_folder(request.out) or []
+            record_finished(request.out, figures=[p for p in written if p.suffix == ".png"], report=True)
         return _score_text(result, request.out)
 
     def validate_command(self, scenario: NetworkScenario, request: ValidateRequest) -> tuple[str, int]:

@@ -269,8 +269,9 @@ class FlowModel(mesa.Model):
 
     def _pedestrian_share(self) -> np.ndarray:
         walkers = np.maximum(self.crossing_throughput["pedestrians_per_day"], 0)
-        return np.divide(walkers, self.crossing_capacity, out=np.zeros_like(walkers),
-                         where=self.crossing_capacity > 0)
+        # a share: more walkers than the post lets through (its staffing cut) are all of it, not more
+        return np.minimum(np.divide(walkers, self.crossing_capacity, out=np.zeros_like(walkers),
+                                    where=self.crossing_capacity > 0), 1.0)
 
     def _crossing_indices(self, names: list[str]) -> np.ndarray:
         if "all" in names:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from flowsim import __version__
 from flowsim.errors import UserError
+from flowsim.run.simulate import memory_limit_bytes
 
 if TYPE_CHECKING:
     from flowsim.kinds.mobilization.run.results import RunResult
@@ -26,14 +27,6 @@ if TYPE_CHECKING:
 BYTES_PER_AGENT = 150
 BYTES_PER_COHORT = 64
 BYTES_PER_PLACE_DAY = 600  # daily histories and the DataCollector's records
-
-
-def memory_limit_bytes() -> int:
-    """Half the machine's physical memory (8 GiB where it cannot be read)."""
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
-    except (OSError, ValueError, AttributeError):
-        return 8 * 2**30
 
 
 def estimate_memory_bytes(scenario: Scenario, scale: float | None = None) -> float:

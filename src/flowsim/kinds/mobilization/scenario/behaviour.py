@@ -58,7 +58,7 @@ MAX_WEIGHT = 1_000.0  # |logit weight|, |appeal|
 MAX_NUMBER = 1e9  # any other non-negative number (days, costs, savings)
 MAX_DAYS = 3_650.0  # decay times, patience, travel days
 MAX_LIST = {"origins": 500, "destinations": MAX_DESTINATIONS, "crossings": 1000, "onward_links": 5000, "events": 2000,
-            "parameters": 100, "documents": 8, "event_crossings": 1000,
+            "documents": 8, "event_crossings": 1000,
             "pressure_knots": 100}
 
 NonNegative = Annotated[float, Field(ge=0.0, le=MAX_NUMBER)]

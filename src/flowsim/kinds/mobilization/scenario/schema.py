@@ -14,20 +14,25 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError
 
 from flowsim.errors import ScenarioError
 from flowsim.scenario.document import (
     Located,
     dotted_key,
     explain,
-    get_path,
     index_path,
     line_text,
     strip_lines,
 )
 
-from flowsim.scenario.spec import CalibrationParameter, ScenarioSpec, is_finite_number  # noqa: F401  (re-exported)
+from flowsim.scenario.spec import (  # noqa: F401  (CalibrationParameter, is_finite_number: re-exported)
+    CalibrationParameter,
+    CalibrationParameters,
+    ScenarioSpec,
+    calibration_parameter_problem,
+    is_finite_number,
+)
 from flowsim.kinds.mobilization.scenario.behaviour import (  # noqa: F401  (re-exported: the schema's public names)
     AGE_BANDS,
     OCCUPATIONS,
@@ -212,17 +217,9 @@ class Event(_Spec):
 
 
 class CalibrationSpec(_Spec):
-    parameters: Annotated[list[CalibrationParameter], Field(max_length=MAX_LIST["parameters"])]
+    parameters: CalibrationParameters
     calibrated_file: str | None = None
     scale: Scale = 1.0
-
-    @model_validator(mode="after")
-    def _names_once(self) -> CalibrationSpec:
-        names = [p.name for p in self.parameters]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"each parameter is named once; repeated: {', '.join(repeated)}")
-        return self
 
 
 class Scenario(ScenarioSpec):
@@ -395,17 +392,7 @@ def check_consistency(sc: Scenario) -> tuple[tuple, str] | None:
             return ("events", i, "destination"), (
                 f"'{event.destination}' is not a destination; allowed: {', '.join(sorted(destinations))}.")
     if sc.calibration:
-        dumped = sc.model_dump(by_alias=True)
-        for i, param in enumerate(sc.calibration.parameters):
-            try:
-                value = get_path(dumped, param.name.split("."))
-            except KeyError as err:
-                return ("calibration", "parameters", i, "name"), f"'{param.name}' does not name a value ({err.args[0]})."
-            if not isinstance(value, (int, float)) or isinstance(value, bool):
-                return ("calibration", "parameters", i, "name"), f"'{param.name}' is not a number."
-            if not param.low < param.high or (param.scale == "log" and param.low <= 0):
-                return ("calibration", "parameters", i, "low"), (
-                    "needs low < high (and low > 0 for a log-scale parameter).")
+        return calibration_parameter_problem(sc, sc.calibration.parameters)
     return None
 
 

@@ -125,16 +125,15 @@ def calibrate_network(
     def distance(x: dict, x0: dict) -> float:
         return abs(x["ard"] - x0["ard"])
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     from flowsim.analysis.abc_kernel import PopulationSpreadTransition
     from flowsim.analysis.abc_sampler import SeededPoolSampler, proposal_seed
 
     np.random.seed(proposal_seed(int(root), -2, 0))  # anything pyABC draws outside a proposal
     floor = {k: (KERNEL_FLOOR * _prior_width(p)) ** 2 for k, p in zip(keys, parameters)}
     db = out_dir / "abc.db"
-    if db.exists():
-        db.unlink()
     with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
+        out_dir.mkdir(parents=True, exist_ok=True)  # the pool first: nothing is touched if it cannot start
+        db.unlink(missing_ok=True)
         abc = pyabc.ABCSMC(model, pyabc.Distribution(**priors), distance, population_size=population_size,
                            sampler=SeededPoolSampler(int(root), pool), transitions=PopulationSpreadTransition(floor))
         abc.new(f"sqlite:///{db}", {"ard": 0.0})

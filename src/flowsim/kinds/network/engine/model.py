@@ -62,6 +62,31 @@ class NetworkRun:
     scale: int
 
 
+def planned_arrivals(scenario: NetworkScenario, camp_names: list[str], days: int,
+                     scale: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the camps' observed series (days, camps), people spawned each day), in agents at ``scale``."""
+    case, spawn_rules = scenario.network_case, scenario.flee.spawn_rules
+    observed = (np.stack([case.camp_series[name].daily(days, scale) for name in camp_names], axis=1)
+                if camp_names else np.zeros((days, 0), dtype=np.int64))
+    total = observed.sum(axis=1) if spawn_rules.spawn_from == "camps" else case.total.daily(days, scale)
+    return observed, fr.daily_new_people(total, spawn_rules.insert_day0)
+
+
+def people_in_camps_on_day0(scenario: NetworkScenario, observed: np.ndarray) -> np.ndarray:
+    """Agents put in each camp before day 0 (Flee's ``insert_day0``: the camps' first counts)."""
+    if scenario.flee.spawn_rules.insert_day0:
+        return observed[0].astype(np.int64)
+    return np.zeros(observed.shape[1], dtype=np.int64)
+
+
+def agents_needed(scenario: NetworkScenario, scale: int | None = None) -> int:
+    """How many agents a run allocates (everyone the series spawn, and the camps' first counts),
+    worked out from the series alone, before any per-person array is built."""
+    scale = int(scale) if scale is not None else scenario.scale
+    observed, new_people = planned_arrivals(scenario, scenario.network_case.camp_names, scenario.days, scale)
+    return int(people_in_camps_on_day0(scenario, observed).sum() + new_people.sum())
+
+
 class NetworkModel(Travel, Choice, Roads, mesa.Model):
     """A network scenario as a Mesa model; ``step()`` simulates one day.
 
@@ -150,13 +175,7 @@ class NetworkModel(Travel, Choice, Roads, mesa.Model):
 
     def _build_series(self) -> None:
         case, n_days = self.case, self.days
-        self.observed = np.stack([case.camp_series[name].daily(n_days, self.scale) for name in self.camp_names], axis=1) if self.camp_names else np.zeros((n_days, 0), dtype=np.int64)
-        sr = self.network_scenario.flee.spawn_rules
-        if sr.spawn_from == "camps":
-            total = self.observed.sum(axis=1)
-        else:
-            total = case.total.daily(n_days, self.scale)
-        self.new_people = fr.daily_new_people(total, sr.insert_day0)
+        self.observed, self.new_people = planned_arrivals(self.network_scenario, self.camp_names, n_days, self.scale)
         if self.case.conflicts is not None:
             self.conflict_table = np.zeros((n_days, len(case.conflict_names)))
             rows = min(n_days, case.conflicts.shape[0])
@@ -166,10 +185,8 @@ class NetworkModel(Travel, Choice, Roads, mesa.Model):
             self.conflict_table = None
 
     def _allocate_people(self) -> None:
-        sr = self.network_scenario.flee.spawn_rules
-        day0 = self.observed[0].astype(np.int64) if sr.insert_day0 else np.zeros(len(self.camps), dtype=np.int64)
-        self._day0 = day0
-        size = int(day0.sum() + self.new_people.sum())
+        self._day0 = day0 = people_in_camps_on_day0(self.network_scenario, self.observed)
+        size = int(day0.sum() + self.new_people.sum())  # = agents_needed(...)
         self.n_people = 0
         # a place's index, or -1 - link for someone on a road (one array: one write per person)
         self.location = np.zeros(size, dtype=np.int32)

@@ -20,9 +20,35 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from flowsim.kinds.network.engine.model import NetworkModel, NetworkRun
+from flowsim.errors import UserError
+from flowsim.kinds.network.engine.model import NetworkModel, NetworkRun, agents_needed
+from flowsim.run.simulate import memory_limit_bytes
 from flowsim.run.writing import write_csv, write_json
 from flowsim.kinds.network.scenario.schema import NetworkScenario
+
+
+# per agent: location, route, next decision day, recent travel, progress (4 bytes each), route
+# step and a flag (1 each), and a day's working arrays: 10 million agents peaked at 1.1 GB
+BYTES_PER_AGENT = 100
+
+
+def check_memory(scenario: NetworkScenario, scale: int | None = None) -> int:
+    """Refuse a run whose agents would not fit in memory; returns the agents it needs.
+
+    Raises:
+        UserError: the estimate is over :func:`flowsim.run.simulate.memory_limit_bytes`, with the
+            estimate, the limit and the smallest ``--scale`` that fits.
+    """
+    scale = int(scale) if scale is not None else scenario.scale
+    agents, limit = agents_needed(scenario, scale), memory_limit_bytes()
+    if agents * BYTES_PER_AGENT > limit:
+        least = agents * scale * BYTES_PER_AGENT // limit + 1
+        raise UserError(
+            f"network scenario '{scenario.name}' at {scale:,} people per agent would need about "
+            f"{agents * BYTES_PER_AGENT / 1e9:,.1f} GB of memory ({agents:,} agents: everyone the case's series "
+            f"spawn); the limit is {limit / 1e9:.1f} GB (half this machine's memory). Use --scale {least:,} or "
+            "more (agent_scale in the scenario), or a case with smaller series.")
+    return agents
 
 
 @dataclass
@@ -102,14 +128,21 @@ def daily_table(run: NetworkRun) -> pd.DataFrame:
     )
 
 
-def write_network_tables(result: NetworkResult, out: Path) -> list[Path]:
-    """Write camps.csv, daily.csv and meta.json (and flee_score.json if the result has a score), atomically."""
+def write_network_tables(result: NetworkResult, out: Path, *, figures_follow: bool = False) -> list[Path]:
+    """Write camps.csv, daily.csv and meta.json (and flee_score.json if the result has a score), atomically.
+
+    ``meta.json`` says what the folder holds, as a mobilization run's manifest does: ``status`` is
+    ``complete``, or with ``figures_follow`` ``figures pending`` until
+    :func:`flowsim.run.writing.record_finished` notes the figure and the report.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    meta = {**result.meta, "status": "figures pending" if figures_follow else "complete",
+            "finished": {"tables": True, "figures": [], "report": False}}
     written = [
         write_csv(result.camps, out / "camps.csv"),
         write_csv(result.daily, out / "daily.csv"),
-        write_json(result.meta, out / "meta.json"),
+        write_json(meta, out / "meta.json"),
     ]
     if result.score:
         written.append(write_json(result.score, out / "flee_score.json"))

@@ -81,6 +81,18 @@ def parse_int(path: Path, line: int, column: str, text: str, allowed: str) -> in
     raise AssertionError
 
 
+MAX_PEOPLE = 10_000_000_000  # a count of people, a population or a camp's capacity (more than the world's)
+
+
+def parse_count(path: Path, line: int, column: str, text: str, allowed: str) -> int:
+    """A whole number of people, at most :data:`MAX_PEOPLE` either way."""
+    count = parse_int(path, line, column, text, allowed)
+    if abs(count) > MAX_PEOPLE:
+        fail(path, line, column, f"{text.strip()[:40]!r} is more people than live on Earth.",
+             f"{allowed} At most {MAX_PEOPLE:,}.")
+    return count
+
+
 def parse_float(path: Path, line: int, column: str, text: str, allowed: str) -> float:
     try:
         value = float(text.strip())

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from flowsim.kinds.network.scenario.flee_csv import FleeFormatError, fail, is_blank, is_comment, parse_date, parse_float, parse_int, rows, suggest
+from flowsim.kinds.network.scenario.flee_csv import FleeFormatError, fail, is_blank, is_comment, parse_count, parse_date, parse_float, parse_int, rows, suggest
 from flowsim.kinds.network.scenario.flee_series import FleeSeries, apply_corrections, read_source_data
 
 MAX_PERIOD_DAYS = 3_653
@@ -184,7 +184,7 @@ def read_locations(path: Path) -> tuple[FleeLocation, ...]:
             conflict_date = parse_int(path, line, "conflict_date", row[6], "conflict_date is a day offset from the start date (a whole number) or empty.")
         population = 0
         if row[7].strip():
-            population = parse_int(path, line, "population", row[7], "population (a camp's capacity) is a whole number, or empty for none.")
+            population = parse_count(path, line, "population", row[7], "population (a camp's capacity) is a whole number, or empty for none.")
         attributes = {}
         for i in range(len(LOCATION_COLUMNS), len(row)):
             key = columns[i] if i < len(columns) else f"column_{i + 1}"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from flowsim.kinds.network.scenario.flee_csv import fail, is_blank, is_comment, parse_date, parse_int, rows, suggest
+from flowsim.kinds.network.scenario.flee_csv import fail, is_blank, is_comment, parse_count, parse_date, rows, suggest
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def read_series_file(path: Path, start: dt.date) -> tuple[np.ndarray, np.ndarray
         if k == 0 and (row[0] in ("Date", "DateTime") or row[0] == "" or not _numeric(row[1])):
             continue
         day = (parse_date(path, line, "1 (date)", row[0]) - start).days
-        count = parse_int(path, line, "2 (count)", row[1], "Counts are whole numbers of people.")
+        count = parse_count(path, line, "2 (count)", row[1], "Counts are whole numbers of people.")
         days.append(day)
         counts.append(float(count))
     if not days:

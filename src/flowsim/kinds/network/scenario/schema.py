@@ -37,14 +37,23 @@ from pydantic import Field, PrivateAttr, ValidationError
 from flowsim.errors import ScenarioError
 from flowsim.kinds.network.scenario.flee_reader import MAX_PERIOD_DAYS, FleeCase, FleeClosure, read_case
 from flowsim.kinds.network.scenario.flee_settings import FleeRules
-from flowsim.scenario.document import Located, dotted_key, explain, get_path, line_text, strip_lines
+from flowsim.scenario.document import Located, dotted_key, explain, line_text, strip_lines
 from flowsim.scenario.reader import apply_calibrated_file, collect_lines, read_yaml, safe_resolve
-from flowsim.scenario.spec import CalibrationParameter, Identifier, ScenarioSpec, Seed, Share, Spec, Text
+from flowsim.scenario.spec import (
+    MAX_PARAMETERS,
+    CalibrationParameters,
+    Identifier,
+    ScenarioSpec,
+    Seed,
+    Share,
+    Spec,
+    Text,
+    calibration_parameter_problem,
+)
 
 MAX_DAYS = MAX_PERIOD_DAYS  # the longest period a Flee case may have
 MAX_AGENT_SCALE = 10_000_000
 MAX_WEIGHT = 1_000.0  # |a logit weight|
-MAX_PARAMETERS = 100
 Weight = Annotated[float, Field(ge=-MAX_WEIGHT, le=MAX_WEIGHT)]
 
 
@@ -74,7 +83,7 @@ class Calendar(Spec):
 
 
 class CalibrationSpec(Spec):
-    parameters: Annotated[list[CalibrationParameter], Field(max_length=MAX_PARAMETERS)] = Field(default_factory=list)
+    parameters: CalibrationParameters = Field(default_factory=list)
     calibrated_file: Text | None = None
     scale: Annotated[int, Field(ge=1, le=MAX_AGENT_SCALE)] | None = None
 
@@ -114,15 +123,11 @@ class NetworkScenario(ScenarioSpec):
             scenario = cls.model_validate(plain)
         except ValidationError as err:
             raise ScenarioError(explain(err, located, plain, cls)) from None
-        dumped = scenario.model_dump()
-        for i, parameter in enumerate(scenario.calibration.parameters):
-            try:
-                get_path(dumped, parameter.name.split("."))
-            except KeyError as err:
-                loc = ("calibration", "parameters", i, "name")
-                file, line = located.where(loc)
-                raise ScenarioError(f"{file}, {line_text(line)}, key '{dotted_key(loc, plain)}': '{parameter.name}' "
-                                    f"does not name a value ({err.args[0]}).") from None
+        problem = calibration_parameter_problem(scenario, scenario.calibration.parameters)
+        if problem:
+            loc, text = problem
+            file, line = located.where(loc)
+            raise ScenarioError(f"{file}, {line_text(line)}, key '{dotted_key(loc, plain)}': {text}")
         scenario._source_path = source
         return scenario
 
