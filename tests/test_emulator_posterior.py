@@ -180,3 +180,53 @@ def test_a_network_scenario_refuses_the_emulator():
     args = add_parser(argparse.ArgumentParser().add_subparsers()).parse_args(["x.yaml", "--method", "emulator"])
     with pytest.raises(UserError, match="ABC-SMC"):
         resolve_method(args, "network")
+
+
+# ---------------------------------------------------------------- sequential Monte Carlo on the emulators
+
+def test_tempered_smc_finds_a_narrow_posterior_in_ten_dimensions():
+    """A Gaussian likelihood of sd 0.01 around 0.4 in each of 10 parameters: 1e-17 of the prior's
+    volume, where importance sampling from the prior has an effective sample of 1."""
+    from flowsim.analysis.emulator_smc import tempered_smc
+
+    centre, sd = 0.4, 0.01
+
+    def at(points):
+        loglik = -0.5 * (((points - centre) / sd) ** 2).sum(axis=1)
+        return loglik, points.copy(), np.zeros_like(points)
+
+    smc = tempered_smc(at, 10, np.random.default_rng(1), particles=600)
+    assert smc.steps["power"].iloc[-1] == 1.0 and smc.steps["power"].is_monotonic_increasing
+    assert smc.effective_sample_size >= 300                      # half the particles, by construction
+    assert np.abs(smc.points.mean(axis=0) - centre).max() < 0.004
+    assert smc.points.std(axis=0) == pytest.approx(np.full(10, sd), rel=0.3)
+
+
+@pytest.fixture(scope="module")
+def fitted_by_smc():
+    return fit_emulator_posterior(documented(), toy, 2, waves=3, runs_per_wave=30, candidates=20_000,
+                                  wave_candidates=5_000, history_candidates=2_000, seed=3,
+                                  discrepancy_share=DISCREPANCY, smc_particles=500)
+
+
+def test_the_smc_posterior_holds_the_true_parameters_with_an_effective_sample_of_half_its_particles(fitted_by_smc):
+    for k, truth in enumerate(TRUTH):
+        low, high = weighted_interval(fitted_by_smc.candidates.points[:, k], fitted_by_smc.weights, 0.9)
+        assert low <= truth <= high and high - low < 0.5
+    assert fitted_by_smc.effective_sample_size >= 250
+    assert fitted_by_smc.waves["wave"].iloc[-1].startswith("smc")
+    # the particles are draws of the posterior: the documented figures weigh them equally
+    weights = np.exp(fitted_by_smc.candidates.log_weights(fitted_by_smc.observations, discrepancy_share=DISCREPANCY))
+    assert weights / weights.max() == pytest.approx(np.ones(len(weights)))
+
+
+def test_posterior_sbc_of_the_smc_particles_gives_uniform_ranks(fitted_by_smc):
+    rng = np.random.default_rng(11)
+    observations = fitted_by_smc.observations
+    truths = fitted_by_smc.candidates.points[rng.choice(len(fitted_by_smc.weights), size=200)]
+    values = np.array([[run[o.id] for o in observations] for run in toy(truths)])
+    data = add_assumed_errors(values, observations, rng, DISCREPANCY)
+    base = fitted_by_smc.candidates.log_weights(observations, discrepancy_share=DISCREPANCY)
+    checked = simulation_based_calibration(fitted_by_smc.candidates, observations, truths, data, rng,
+                                           base_log_weights=base, discrepancy_share=DISCREPANCY)
+    assert checked.uniform.all(), checked.p_values

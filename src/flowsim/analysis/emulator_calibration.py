@@ -57,7 +57,7 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
                        scheduler: str | None = None, seed: int | None = None, waves: int = 4,
                        runs_per_wave: int = 150, candidates: int = 100_000, sbc: int = 200,
                        sbc_from: str = "posterior", sbc_draws: int = 99, particles: int = 1_000,
-                       point: str = "median",
+                       point: str = "median", smc_particles: int = 1_000,
                        progress: bool = False) -> tuple[CalibrationResult, SimulationBasedCalibration | None]:
     """Fit the scenario's free parameters by the emulator posterior and check it by SBC.
 
@@ -68,7 +68,9 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
         workers, scheduler: local processes, or a Dask scheduler's address, for the runs.
         seed: root seed of the runs, designs and candidates; default the scenario's.
         waves, runs_per_wave: history-matching waves and runs in each.
-        candidates: size of the final importance sample.
+        candidates: size of the final importance sample (with ``smc_particles`` 0).
+        smc_particles: population of the sequential Monte Carlo that samples the final posterior on
+            the last emulators (0: importance sampling from the last wave's proposal instead).
         sbc: simulated data sets of the simulation-based calibration (0 skips it).
         sbc_from: 'posterior' (posterior SBC) or 'prior' (Talts et al.) for the true values.
         sbc_draws: posterior draws per data set the true value is ranked among.
@@ -88,13 +90,14 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
         simulate_at = scenario_simulator(model, priors, pool.map)
         fitted = fit_emulator_posterior(observations, simulate_at, len(priors), waves=waves,
                                         runs_per_wave=runs_per_wave, candidates=candidates, seed=seed,
-                                        report=_say if progress else None, fit_map=pool.map)
+                                        report=_say if progress else None, fit_map=pool.map,
+                                        smc_particles=smc_particles)
         checked = _sbc(fitted, simulate_at, sbc, sbc_from, sbc_draws, seed) if sbc > 0 else None
     wall_time = time.perf_counter() - began
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5041]))
     posterior = particle_table(fitted, priors, targets, particles, rng)
     summary, values = posterior_summary(posterior, priors, point)
-    ess = kish_ess(fitted.weights)
+    ess = fitted.effective_sample_size
     record = {
         "method": "emulator",
         **scenario_record(scenario, seed, scale, workers, scheduler),
@@ -110,7 +113,13 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
         "wall_time_s": round(wall_time, 1),
         "history_matching": {"implausibility_cutoff": CUTOFF,
                              "waves": fitted.history.waves.to_dict(orient="records")},
-        "sampling": (f"importance sampling: {candidates:,} candidates from a defensive mixture of the prior and a "
+        "sampling": (f"sequential Monte Carlo on the last wave's emulators: {smc_particles:,} particles tempered from "
+                     f"the prior to the emulated posterior in {len(fitted.smc_steps)} steps (each next likelihood "
+                     "power keeps half the particles' effective sample), resampled and moved by random-walk "
+                     f"Metropolis steps; {len(posterior)} distinct particles of {particles} draws are written; the "
+                     "effective sample is Kish's of the last step's importance weights"
+                     if fitted.smc_steps is not None else
+                     f"importance sampling: {candidates:,} candidates from a defensive mixture of the prior and a "
                      "Gaussian kernel density around the last wave's candidate posterior; "
                      f"{len(posterior)} distinct particles resampled from them ({particles} draws) are written"),
         "populations": fitted.waves.to_dict(orient="records"),

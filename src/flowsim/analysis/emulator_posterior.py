@@ -242,10 +242,14 @@ class EmulatorPosterior:
     candidates: Candidates
     weights: np.ndarray
     waves: pd.DataFrame
+    smc_steps: pd.DataFrame | None = None
 
     @property
     def effective_sample_size(self) -> float:
-        """Kish's effective sample size of the final weighted candidates."""
+        """Kish's effective sample size of the final population: of the last tempering step's
+        importance weights after sequential Monte Carlo, else of the final weighted candidates."""
+        if self.smc_steps is not None and len(self.smc_steps):
+            return float(self.smc_steps["effective_sample_size"].iloc[-1])
         return kish_ess(self.weights)
 
 
@@ -253,7 +257,8 @@ def fit_emulator_posterior(observations: Sequence[Observation], simulate_at: Sim
                            waves: int = 4, runs_per_wave: int = 150, candidates: int = 100_000,
                            wave_candidates: int = 20_000, history_candidates: int = 10_000, seed: int = 0,
                            discrepancy_share: float = DISCREPANCY_SHARE,
-                           report: Callable[[str], None] | None = None, fit_map: Callable = map) -> EmulatorPosterior:
+                           report: Callable[[str], None] | None = None, fit_map: Callable = map,
+                           smc_particles: int = 0) -> EmulatorPosterior:
     """History-matching waves, then the emulated posterior of ``observations`` by importance sampling.
 
     After each wave, ``wave_candidates`` candidates are drawn from the current proposal (wave 1:
@@ -280,6 +285,9 @@ def fit_emulator_posterior(observations: Sequence[Observation], simulate_at: Sim
         discrepancy_share: model discrepancy as a share of each documented value.
         report: told, in a line, each wave's runs and candidate posterior (progress).
         fit_map: maps the emulators' fits and predictions (an executor's ``map`` runs them in parallel).
+        smc_particles: when positive, the final posterior is sampled by sequential Monte Carlo on
+            the last emulators (:func:`flowsim.analysis.emulator_smc.tempered_smc`) with this many
+            particles, instead of the refinements and the final importance sample.
     """
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x454D]))
     state: dict = {"proposal": Proposal(dims), "emulators": {}, "map": fit_map}
@@ -297,6 +305,9 @@ def fit_emulator_posterior(observations: Sequence[Observation], simulate_at: Sim
     history = history_match(observations, simulate_at, dims, waves=waves, runs_per_wave=runs_per_wave,
                             candidates=history_candidates, seed=seed, discrepancy_share=discrepancy_share,
                             on_wave=follow, fit_map=fit_map)
+    if smc_particles:
+        return _smc_posterior(observations, history, state, rows, dims, rng, smc_particles, discrepancy_share,
+                              report)
     for step in range(1, REFINEMENTS + 1):  # no new runs: the last emulators, proposal after proposal
         if state["power"] >= 1.0:
             break
@@ -361,3 +372,31 @@ def design_from(points: np.ndarray, weights: np.ndarray, runs: int, rng: np.rand
     if len(usable) <= runs:
         return points[usable]
     return points[rng.choice(usable, size=runs, replace=False, p=weights[usable] / weights[usable].sum())]
+
+
+def _smc_posterior(observations: Sequence[Observation], history: HistoryMatch, state: dict, rows: list[dict],
+                   dims: int, rng: np.random.Generator, particles: int, discrepancy_share: float,
+                   report: Callable[[str], None] | None) -> EmulatorPosterior:
+    """The emulated posterior of the last wave's emulators by tempered sequential Monte Carlo."""
+    from flowsim.analysis.emulator_smc import tempered_smc
+
+    emulators = state["emulators"]
+    usable = [o for o in observations if o.id in emulators]
+    if not usable:
+        raise ValueError("no fitted figure has enough finite runs for an emulator")
+
+    def at(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mean, variance = emulate(usable, emulators, points, state["map"])
+        return log_likelihood(usable, mean, variance, discrepancy_share=discrepancy_share), mean, variance
+
+    smc = tempered_smc(at, dims, rng, particles=particles, report=report)
+    # equally weighted draws of prior x L: as candidates their proposal is the posterior itself,
+    # so their log prior ratio is -log L (up to a constant) and the documented figures' weights are
+    # equal, while other data (simulation-based calibration) reweight them by their likelihood
+    candidates = Candidates(smc.points, -smc.log_likelihood, smc.mean, smc.variance)
+    runs = len(history.inputs)
+    rows.extend({"wave": f"smc {int(r.step)}", "runs": runs, "candidates": particles,
+                 "effective_sample_size": float(r.effective_sample_size), "largest_weight": float("nan"),
+                 "proposal_likelihood_power": float(r.power)} for r in smc.steps.itertuples())
+    return EmulatorPosterior(usable, [o.id for o in observations if o.id not in emulators], history, emulators,
+                             candidates, np.full(particles, 1.0 / particles), pd.DataFrame(rows), smc.steps)

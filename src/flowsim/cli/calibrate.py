@@ -33,6 +33,10 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         help="emulator: runs in each wave (default 150)")
     parser.add_argument("--candidates", type=whole_number(1_000, 10_000_000), default=100_000,
                         help="emulator: parameter sets of the final importance sample (default 100000)")
+    parser.add_argument("--smc-particles", type=whole_number(0, 100_000), default=1_000, metavar="N",
+                        help="emulator: particles of the sequential Monte Carlo that tempers the prior into the "
+                             "emulated posterior on the last wave's emulators (default 1000); 0 samples it by "
+                             "importance sampling from the last wave's proposal instead (--candidates)")
     parser.add_argument("--particles", type=whole_number(10, 1_000_000), default=1_000,
                         help="emulator: draws from the posterior written to posterior.csv (default 1000)")
     parser.add_argument("--sbc", type=whole_number(0, 100_000), default=200, metavar="N",
@@ -134,7 +138,7 @@ def command_text(args: argparse.Namespace) -> str:
                             ("min_acceptance_rate", 0.01), ("max_simulations", None), ("max_populations", None),
                             ("point", "median"), ("check_runs", 3), ("prior_draws", 100), ("out", None), ("calibrated_file", None),
                             ("fit_until", None), ("history_match_runs", 40), ("history_match_waves", 2),
-                            ("waves", 4), ("runs_per_wave", 150), ("candidates", 100_000), ("particles", 1_000),
+                            ("waves", 4), ("runs_per_wave", 150), ("candidates", 100_000), ("smc_particles", 1_000), ("particles", 1_000),
                             ("sbc", 200), ("sbc_from", "posterior")):
         value = getattr(args, option, default)
         if value != default:

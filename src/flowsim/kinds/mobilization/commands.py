@@ -146,7 +146,7 @@ def calibrate(scenario: Scenario, request: CalibrateRequest) -> str:
             scenario, targets, scale=request.scale, workers=request.workers, scheduler=getattr(args, "scheduler", None),
             seed=request.seed, waves=args.waves, runs_per_wave=args.runs_per_wave, candidates=args.candidates,
             sbc=args.sbc, sbc_from=args.sbc_from, particles=args.particles, point=args.point,
-            progress=request.progress)
+            smc_particles=args.smc_particles, progress=request.progress)
         extra = (write_sbc(checked, result.priors, Path(out), f"Simulation-based calibration of '{scenario.name}': "
                            f"{len(checked.ranks)} data sets") if checked is not None else {})
         report = format_emulator_result
@@ -193,7 +193,7 @@ _DEFAULTS: dict[str, Any] = {
     "history_match_runs": 0, "history_match_waves": 2, "fit_until": None, "calibrated_file": None,
     "population_size": 100, "min_acceptance_rate": 0.01, "point": "median", "prior_draws": 100, "check_runs": 3,
     "command": "", "method": "abc", "waves": 4, "runs_per_wave": 150, "candidates": 100_000, "particles": 1_000,
-    "sbc": 200, "sbc_from": "posterior",
+    "smc_particles": 1_000, "sbc": 200, "sbc_from": "posterior",
 }
 
 
