@@ -127,6 +127,8 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
         "effective_sample_size_required": REQUIRED_ESS,
         "effective_sample_size_holds": bool(ess >= REQUIRED_ESS),
         "particles_effective_sample_size": round(kish_ess(posterior["weight"].to_numpy()), 1),
+        "population_size": int(len(posterior)),
+        "informativeness": prior_informativeness(fitted, targets),
         "sbc": sbc_summary(checked, priors, sbc_from) if checked else {"data_sets": 0, "note": "skipped (--sbc 0)"},
         "priors": [{"name": p.name, "low": p.low, "high": p.high, "scale": p.scale} for p in priors],
         "posterior": summary,
@@ -164,6 +166,22 @@ def _sbc(fitted: EmulatorPosterior, simulate_at, data_sets: int, sbc_from: str, 
     data = add_assumed_errors(simulated, fitted.observations, rng)
     return simulation_based_calibration(fitted.candidates, fitted.observations, truths, data, rng, draws=draws,
                                         base_log_weights=base)
+
+
+def prior_informativeness(fitted: EmulatorPosterior, targets: TargetSet) -> dict[str, Any]:
+    """Share of the first wave's runs (a Latin hypercube of the prior) inside each fitted target's interval:
+    a target (nearly) every prior draw satisfies could not fail, and says nothing."""
+    first = fitted.history.wave_of_run == 1
+    rows = []
+    for observation in fitted.observations:
+        if observation.id not in targets.ids:
+            continue  # a series point: its fit is its distance, not an interval
+        values = fitted.history.outputs.loc[first, observation.id].to_numpy(dtype=float)
+        target = targets[observation.id]
+        rows.append({"id": observation.id, "role": target.role,
+                     "prior_share_inside": round(float(np.mean([target.contains(v) for v in values])), 4)})
+    return {"prior_draws": int(first.sum()), "source": "the first history-matching wave (Latin hypercube of the prior)",
+            "targets": rows}
 
 
 def particle_table(fitted: EmulatorPosterior, priors: list[Prior], targets: TargetSet, particles: int,
