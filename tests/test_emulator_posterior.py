@@ -134,7 +134,10 @@ def test_command_line_emulator_calibration_and_validation_of_its_posterior(tmp_p
     record = yaml.safe_load((work / "cal" / "tiny.record.yaml").read_text())
     assert record["method"] == "emulator" and "--method emulator" in record["command"]
     assert record["simulations"] == 2 * 16 + 20
-    assert [row["wave"] for row in record["populations"]] == ["1", "2", "final"]
+    waves = [row["wave"] for row in record["populations"]]
+    assert waves[:2] == ["1", "2"] and waves[2:] and all(w.startswith("smc ") for w in waves[2:])
+    assert record["effective_sample_size"] == record["populations"][-1]["effective_sample_size"]
+    assert record["informativeness"]["prior_draws"] == 16
     posterior = pd.read_csv(out / "posterior.csv")
     weights = posterior["weight"].to_numpy()
     assert weights.sum() == pytest.approx(1.0)
