@@ -1,4 +1,5 @@
-"""The emulator posterior: the emulated likelihood of the documented figures, sampled by importance sampling.
+"""The emulator posterior: the emulated likelihood of the documented figures, sampled by importance sampling
+between waves and by sequential Monte Carlo at the end (:mod:`flowsim.analysis.emulator_smc`).
 
 History matching (:mod:`flowsim.analysis.history_matching`) fits a Gaussian process per
 figure to the runs of its waves. The same emulators give a likelihood of any parameter set
@@ -44,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from flowsim.analysis.calibration import kish_ess
+from flowsim.analysis.emulator_smc import normalised, systematic_resample, tempered_smc
 from flowsim.analysis.history_matching import (
     DISCREPANCY_SHARE, Emulator, HistoryMatch, Observation, Simulator, history_match)
 
@@ -107,21 +109,6 @@ def log_likelihood(observations: Sequence[Observation], mean: np.ndarray, varian
         terms = (mean - data[None, :]) ** 2 / total + np.log(total) + LOG_2PI
         terms = np.where(np.isnan(data)[None, :], 0.0, terms)
     return -0.5 * terms.sum(axis=1)
-
-
-def normalised(log_weights: np.ndarray) -> np.ndarray:
-    """Weights summing to 1 from log weights (``-inf``: weight 0)."""
-    top = np.max(log_weights)
-    if not np.isfinite(top):
-        raise ValueError("every candidate has weight zero")
-    weights = np.exp(log_weights - top)
-    return weights / weights.sum()
-
-
-def systematic_resample(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` indices drawn in proportion to ``weights`` with one uniform (Kitagawa 1996): low variance."""
-    positions = (rng.random() + np.arange(n)) / n
-    return np.minimum(np.searchsorted(np.cumsum(weights), positions), len(weights) - 1)
 
 
 @dataclass(frozen=True)
@@ -378,8 +365,6 @@ def _smc_posterior(observations: Sequence[Observation], history: HistoryMatch, s
                    dims: int, rng: np.random.Generator, particles: int, discrepancy_share: float,
                    report: Callable[[str], None] | None) -> EmulatorPosterior:
     """The emulated posterior of the last wave's emulators by tempered sequential Monte Carlo."""
-    from flowsim.analysis.emulator_smc import tempered_smc
-
     emulators = state["emulators"]
     usable = [o for o in observations if o.id in emulators]
     if not usable:

@@ -63,10 +63,25 @@ class Particles:
         return float(self.steps["effective_sample_size"].iloc[-1])
 
 
+def normalised(log_weights: np.ndarray) -> np.ndarray:
+    """Weights summing to 1 from log weights (``-inf``: weight 0)."""
+    top = np.max(log_weights)
+    if not np.isfinite(top):
+        raise ValueError("every candidate has weight zero")
+    weights = np.exp(log_weights - top)
+    return weights / weights.sum()
+
+
+def systematic_resample(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` indices drawn in proportion to ``weights`` with one uniform (Kitagawa 1996): low variance."""
+    positions = (rng.random() + np.arange(n)) / n
+    return np.minimum(np.searchsorted(np.cumsum(weights), positions), len(weights) - 1)
+
+
 def next_power(log_likelihood: np.ndarray, power: float, target_ess: float) -> float:
     """The largest power in (``power``, 1] whose incremental weights keep Kish's ESS at ``target_ess``."""
     def ess(step: float) -> float:
-        return kish_ess(_weights(step * log_likelihood))
+        return kish_ess(normalised(step * log_likelihood))
 
     if ess(1.0 - power) >= target_ess:
         return 1.0
@@ -75,16 +90,6 @@ def next_power(log_likelihood: np.ndarray, power: float, target_ess: float) -> f
         middle = (low + high) / 2
         low, high = (middle, high) if ess(middle) >= target_ess else (low, middle)
     return power + max(low, 1e-12)
-
-
-def _weights(log_weights: np.ndarray) -> np.ndarray:
-    shifted = np.exp(log_weights - np.max(log_weights))
-    return shifted / shifted.sum()
-
-
-def _resample(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    positions = (rng.random() + np.arange(len(weights))) / len(weights)
-    return np.minimum(np.searchsorted(np.cumsum(weights), positions), len(weights) - 1)
 
 
 def tempered_smc(log_likelihood_at: LogLikelihood, dims: int, rng: np.random.Generator, *, particles: int = 1000,
@@ -105,10 +110,10 @@ def tempered_smc(log_likelihood_at: LogLikelihood, dims: int, rng: np.random.Gen
     rows = []
     for step in range(1, MAX_STEPS + 1):
         new_power = next_power(loglik, power, particles / 2)
-        weights = _weights((new_power - power) * loglik)
+        weights = normalised((new_power - power) * loglik)
         ess = kish_ess(weights)
         power = new_power
-        keep = _resample(weights, rng)
+        keep = systematic_resample(weights, particles, rng)
         points, loglik, mean, variance = points[keep], loglik[keep], mean[keep], variance[keep]
         spread = np.cov(points, rowvar=False) + np.eye(dims) * 1e-8
         chol = np.linalg.cholesky(spread * (2.38**2 / dims))
