@@ -20,6 +20,7 @@ from flowsim.kinds.protocol import CalibrateRequest, RunRequest, ValidateRequest
 if TYPE_CHECKING:
     import pandas as pd
 
+    from flowsim.kinds.network.analysis.validation import CampSeries
     from flowsim.kinds.network.run.results import NetworkResult
     from flowsim.scenario.spec import CalibrationParameter
 
@@ -92,6 +93,11 @@ class NetworkKind:
     def calibration_parameters(self, scenario: NetworkScenario) -> list[CalibrationParameter]:
         return list(scenario.calibration.parameters)
 
+    def observations(self, scenario: NetworkScenario) -> CampSeries:
+        from flowsim.kinds.network.analysis.validation import CampSeries
+
+        return CampSeries(scenario)
+
     # ----------------------------------------------------------------------- commands
 
     def run_command(self, scenario: NetworkScenario, request: RunRequest) -> str:
@@ -137,7 +143,7 @@ class NetworkKind:
             scenario, budget=budget, out_dir=out, population_size=options.get("population_size") or 30,
             max_populations=options.get("max_populations") or 8,
             scale=None if request.scale is None else int(request.scale), seed=request.seed, workers=request.workers,
-            scheduler=options.get("scheduler"),
+            scheduler=options.get("scheduler"), progress=request.progress,
         )
         calibrated = options.get("calibrated_file")
         if calibrated is None:
