@@ -27,7 +27,7 @@ from flowsim.analysis.acceptance import acceptance, band_coverage, kazakhstan_pe
 from flowsim.analysis.executors import make_executor, resolve_kind
 from flowsim.analysis.posterior import SEED_NOISE_ONLY, Uncertainty, uncertainty_for
 from flowsim.analysis.series import averaged_relative_difference, series_table
-from flowsim.analysis.target_observations import FIGURE_COUNTRIES, TargetObservations, figure_counts
+from flowsim.analysis.target_observations import TargetObservations, figure_counts
 from flowsim.analysis.targets import Target, TargetSet, load_targets, simulated_values
 from flowsim.errors import TargetsError
 from flowsim.kinds.protocol import Observations
@@ -200,7 +200,7 @@ def validate(
         One row per target with the columns of :data:`VALIDATION_COLUMNS`. The per-run
         values are in ``frame.attrs["runs"]`` (one row per run), the series points of every
         run in ``attrs["series"]``, their ARD per country in ``attrs["ard"]``, the daily
-        counts of :data:`FIGURE_COUNTRIES` in ``attrs["daily"]`` and the band's kind in
+        counts of :data:`~flowsim.analysis.target_observations.FIGURE_COUNTRIES` in ``attrs["daily"]`` and the band's kind in
         ``attrs["uncertainty"]``.
 
     Raises:
@@ -288,7 +288,7 @@ def validation_from_run_folders(targets: TargetSet, folders: list[Path], seeds: 
     """The validation table of an ensemble, from the tables its runs wrote to disk.
 
     Like :func:`validate`, the frame carries the runs' series points, their ARD and the
-    daily counts of :data:`FIGURE_COUNTRIES` in its ``attrs``.
+    daily counts of :data:`~flowsim.analysis.target_observations.FIGURE_COUNTRIES` in its ``attrs``.
     """
     needed = {t.table for t in targets} | {"daily"} | ({"crossings"} if any(p.crossings for p in targets.series) else set())
     rows, series, daily = [], [], []

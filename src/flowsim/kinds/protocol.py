@@ -132,8 +132,10 @@ class ScenarioKind(Protocol):
     """The tables of one run (``<name>.csv``), as ensemble members write them."""
     band_keys: Mapping[str, tuple[str, ...]]
     """Tables whose numeric columns get percentile bands over runs, and the columns naming a row."""
-    has_dashboard: bool
-    """Whether :meth:`day_by_day` runs this kind's scenarios (``flowsim dashboard``)."""
+    dashboard_pages: str | None
+    """The module (by name) of this kind's dashboard pages (``COMPONENTS``, ``TITLE``; built from
+    :mod:`flowsim.dashboard.app`'s pieces), which draw what :meth:`day_by_day` steps; None: no
+    dashboard. Named, not imported: the dashboard sits above the kind's other layers."""
 
     def load(self, path: str | Path) -> ScenarioSpec:
         """The scenario in a YAML file (a ScenarioError names file, line and key)."""
@@ -180,7 +182,7 @@ class ScenarioKind(Protocol):
 
     def day_by_day(self, scenario: ScenarioSpec, *, seed: int, scale: float) -> DayByDayRun:
         """The kind's model built from (scenario, seed, scale), to be stepped one day at a time
-        (only where :attr:`has_dashboard`)."""
+        (only where :attr:`dashboard_pages`)."""
 
     def plot_folder(self, folder: Path, *, report: bool = True) -> list[Path] | None:
         """Draw the figures (and report) of a run folder of this kind; None: not this kind's folder."""

@@ -30,7 +30,7 @@ class MobilizationKind:
     name = "mobilization"
     run_tables = ("daily", "crossings", "flows", "profile", "population", "summary")
     band_keys = {"daily": ("date", "country"), "crossings": ("date", "crossing")}
-    has_dashboard = True
+    dashboard_pages = "flowsim.kinds.mobilization.dashboard.pages"
 
     def load(self, path: str | Path) -> Scenario:
         return load_scenario(path)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from flowsim.kinds.network.analysis.validation import CampSeries
+    from flowsim.kinds.network.run.day_by_day import NetworkDayByDay
     from flowsim.kinds.network.run.results import NetworkResult
     from flowsim.scenario.spec import CalibrationParameter
 
@@ -31,11 +32,12 @@ class NetworkKind:
     name = "network"
     run_tables = ("camps", "daily")
     band_keys = {"camps": ("date", "camp"), "daily": ("date",)}
-    has_dashboard = False  # the dashboard's panels draw the mobilization model's places and people
+    dashboard_pages = "flowsim.kinds.network.dashboard.pages"
 
-    def day_by_day(self, scenario: NetworkScenario, *, seed: int, scale: float) -> Any:
-        raise UserError("the dashboard steps no network scenario yet (its panels draw the mobilization "
-                        "model's places and people); flowsim run, ensemble, compare and sensitivity take it.")
+    def day_by_day(self, scenario: NetworkScenario, *, seed: int, scale: float) -> NetworkDayByDay:
+        from flowsim.kinds.network.run.day_by_day import NetworkDayByDay
+
+        return NetworkDayByDay(scenario, seed=seed, scale=scale)
 
     def load(self, path: str | Path) -> NetworkScenario:
         return load_network_scenario(path)
