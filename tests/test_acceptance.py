@@ -47,6 +47,13 @@ def test_the_band_covers_a_documented_value_between_the_runs_5_and_95_percentile
     assert not bool(band_coverage(series([120, 125, 130, 135, 140]))["covered"].iloc[0])
 
 
+def test_a_statement_that_gives_a_range_is_held_when_the_band_meets_it():
+    # F7: "10,000-11,000 a day" out of Kazakhstan; runs at 9,600-9,900 miss it, runs at 9,800-10,200 meet it
+    ranged = lambda values: series(values, documented=10_500).assign(documented_low=10_000, documented_high=11_000)
+    assert not bool(band_coverage(ranged([9_600, 9_700, 9_750, 9_800, 9_900]))["covered"].iloc[0])
+    assert bool(band_coverage(ranged([9_800, 9_900, 10_000, 10_100, 10_200]))["covered"].iloc[0])
+
+
 def test_acceptance_lists_each_criterion_with_its_verdict():
     frame = pd.DataFrame({"id": ["A", "B"], "role": ["calibration", "check"], "share_inside": [0.9, 0.4]})
     frame.attrs.update(ard=pd.DataFrame({"country": ["kazakhstan", "all"], "points": [1, 1], "ard": [0.1, 0.1]}),

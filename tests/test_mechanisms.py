@@ -255,3 +255,37 @@ def test_men_setting_off_after_the_rumours_ended_mostly_stay():
 
     assert stayed_after_the_calm(0.0) < 0.2
     assert stayed_after_the_calm(4.0) > stayed_after_the_calm(0.0) + 0.5
+
+
+# ---------------------------------------------------------------- choosing in turns through the day
+
+def two_posts_world(turns: int) -> dict:
+    """2,000 men set off on one day towards two posts: a near one that takes 100 a day, a far one that takes 1,000."""
+    world = road_world(people=2000, capacity=100)
+    far = dict(world["crossings"][1], id="kz_far", name="Far road to Kazakhstan", travel_days=2.0,
+               daily_capacity=1000)
+    world["crossings"].append(far)
+    world["behaviour"]["choice"].update(choice_turns_per_day=turns, queue_days=-0.3)
+    return world
+
+
+def arrivals(result, crossing: str) -> float:
+    rows = result.crossings[result.crossings["crossing"] == crossing]
+    return float(rows["arrivals"].sum())
+
+
+def test_men_who_choose_later_in_the_day_see_the_cars_sent_before_them_and_spread_out():
+    # KZ-14: about 500 cars at Vishnyovka, not the thousands that yesterday's empty queue would draw
+    at_once, in_turns = (simulate(build(two_posts_world(t)), seed=2) for t in (1, 8))
+    near_at_once, near_in_turns = arrivals(at_once, "kz_road"), arrivals(in_turns, "kz_road")
+    assert near_at_once > 0.6 * 2000            # yesterday's queue was empty: the near post wins
+    assert near_in_turns < 0.6 * near_at_once   # later turns see 20 days of cars on the near road
+    assert arrivals(in_turns, "kz_road") + arrivals(in_turns, "kz_far") == 2000
+
+
+def test_registrations_are_completed_the_processing_days_after_the_application():
+    from flowsim.kinds.mobilization.run.results import registered_after
+    applications = np.array([[5.0], [3.0], [0.0], [2.0]])
+    assert registered_after(applications, 2)[:, 0].tolist() == [0.0, 0.0, 5.0, 3.0]
+    assert registered_after(applications, 0)[:, 0].tolist() == [5.0, 3.0, 0.0, 2.0]
+    assert registered_after(applications, 9).sum() == 0.0

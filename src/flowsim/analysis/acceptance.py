@@ -60,15 +60,26 @@ def kazakhstan_peak(daily: pd.DataFrame, country: str = "kazakhstan") -> pd.Data
 
 def band_coverage(series: pd.DataFrame) -> pd.DataFrame:
     """Per documented point: the runs' 5-95 % band of the simulated value and whether it holds
-    the documented value."""
+    the documented value.
+
+    Where the statement gives a range rather than one number (``documented_low`` and
+    ``documented_high``: "10,000-11,000 a day", "more than 200,000", "nearly 80,000"), the band
+    holds it when the two ranges meet; a point without them is its value alone.
+    """
     if series.empty:
-        return pd.DataFrame(columns=["id", "country", "documented", "p05", "p95", "covered"])
+        return pd.DataFrame(columns=["id", "country", "documented", "documented_low", "documented_high",
+                                     "p05", "p95", "covered"])
     place = "region" if "region" in series else "country"
     grouped = series.groupby(["id", place], sort=False)
     table = grouped["simulated"].quantile([0.05, 0.95]).unstack().reset_index()
     table.columns = ["id", "country", "p05", "p95"]
-    table.insert(2, "documented", grouped["documented"].first().to_numpy())
-    table["covered"] = (table["p05"] <= table["documented"]) & (table["documented"] <= table["p95"])
+    documented = grouped["documented"].first().to_numpy()
+    low = grouped["documented_low"].first().to_numpy() if "documented_low" in series else documented
+    high = grouped["documented_high"].first().to_numpy() if "documented_high" in series else documented
+    table.insert(2, "documented", documented)
+    table.insert(3, "documented_low", low)
+    table.insert(4, "documented_high", high)
+    table["covered"] = (table["p05"] <= table["documented_high"]) & (table["documented_low"] <= table["p95"])
     return table
 
 

@@ -38,6 +38,12 @@ class SeriesPoint(BaseModel):
     start: dt.date
     end: dt.date
     daily_mean: Annotated[float, Field(gt=0.0)]
+    #: the range the statement itself gives, as daily means, where it gives one: a range ("10,000-
+    #: 11,000 a day"), a bound ("more than 200,000", with the upper end from a second figure) or
+    #: "nearly"/"almost" (up to 10 % below). A run's band holds the documented value when it meets
+    #: this range; the ARD still scores ``daily_mean``. Without them the range is the value itself.
+    low: Annotated[float, Field(gt=0.0)] | None = None
+    high: Annotated[float, Field(gt=0.0)] | None = None
     source: Annotated[str, Field(pattern=r"^(\d{3}|[A-Z]{2,3}-N?\d+)$")]
     #: calibration points enter the calibration distance; check points are scored by validate only
     role: Literal["calibration", "check"] = "calibration"
@@ -49,7 +55,18 @@ class SeriesPoint(BaseModel):
             raise ValueError("a point on 'crossings' counts entries: its column must be 'entries_total'")
         if self.start > self.end:
             raise ValueError(f"'start' ({self.start}) is after 'end' ({self.end})")
+        if not self.documented_low <= self.daily_mean <= self.documented_high:
+            raise ValueError(f"the documented range {self.documented_low:g}-{self.documented_high:g} must hold "
+                             f"'daily_mean' ({self.daily_mean:g})")
         return self
+
+    @property
+    def documented_low(self) -> float:
+        return self.daily_mean if self.low is None else self.low
+
+    @property
+    def documented_high(self) -> float:
+        return self.daily_mean if self.high is None else self.high
 
     @property
     def days(self) -> int:
@@ -60,7 +77,8 @@ class SeriesPoint(BaseModel):
         """Where the ARD per country scores the point: ``area`` if given, else the country."""
         return self.area or self.country
 
-SERIES_COLUMNS = ["id", "country", "region", "role", "column", "start", "end", "source", "documented", "simulated"]
+SERIES_COLUMNS = ["id", "country", "region", "role", "column", "start", "end", "source", "documented",
+                  "documented_low", "documented_high", "simulated"]
 
 
 def series_table(points: list[SeriesPoint], daily: pd.DataFrame,
@@ -74,7 +92,7 @@ def series_table(points: list[SeriesPoint], daily: pd.DataFrame,
 
     Returns:
         One row per point: id, country, region, role, column, start, end, source, documented,
-        simulated.
+        documented_low, documented_high (the statement's range), simulated.
     """
     # the masks on numpy arrays of the columns: a calibration scores every simulation, and
     # pandas comparisons of string columns cost it more than the rest of the statistics
@@ -98,7 +116,8 @@ def series_table(points: list[SeriesPoint], daily: pd.DataFrame,
             total = float(np.asfortranarray(crossing_entries[inside]).sum())
         rows.append({"id": point.id, "country": point.country, "region": point.region, "role": point.role,
                      "column": point.column, "start": first, "end": last, "source": point.source,
-                     "documented": point.daily_mean, "simulated": total / point.days})
+                     "documented": point.daily_mean, "documented_low": point.documented_low,
+                     "documented_high": point.documented_high, "simulated": total / point.days})
     return pd.DataFrame(rows, columns=SERIES_COLUMNS)
 
 
@@ -108,10 +127,12 @@ def _day_strings(dates: pd.Series) -> np.ndarray:
 
 
 def documented_table(points: list[SeriesPoint]) -> pd.DataFrame:
-    """The documented points alone (no run): id, country, region, role, column, start, end, source, documented."""
+    """The documented points alone (no run): id, country, region, role, column, start, end, source, documented,
+    documented_low, documented_high."""
     return pd.DataFrame([{"id": p.id, "country": p.country, "region": p.region, "role": p.role, "column": p.column,
                           "start": p.start.isoformat(), "end": p.end.isoformat(), "source": p.source,
-                          "documented": p.daily_mean} for p in points], columns=SERIES_COLUMNS[:-1])
+                          "documented": p.daily_mean, "documented_low": p.documented_low,
+                          "documented_high": p.documented_high} for p in points], columns=SERIES_COLUMNS[:-1])
 
 
 def averaged_relative_difference(points: pd.DataFrame) -> pd.DataFrame:

@@ -17,7 +17,8 @@ def documented_vs_simulated(daily: pd.DataFrame, points: pd.DataFrame, *, band_k
     Args:
         daily: the ``daily`` tables of one or more runs stacked, with a ``run`` column.
         points: documented series points (:func:`flowsim.analysis.targets.series_table` rows:
-            country, column, start, end, documented, source).
+            country, column, start, end, documented, source; documented_low and documented_high,
+            where present, are drawn as the statement's range).
         band_kind: what the band carries, for the caption (e.g. "parameter and seed
             uncertainty, 20 posterior draws" or "seed noise only").
         countries: one row of panels per country.
@@ -43,6 +44,10 @@ def documented_vs_simulated(daily: pd.DataFrame, points: pd.DataFrame, *, band_k
                 span = pd.to_datetime([point.start, point.end])
                 ax.hlines(point.documented, span[0], span[1] + pd.Timedelta(days=1), color="#c44e52",
                           linewidth=2.5, label="documented (period mean)" if i == 0 else None)
+                low, high = getattr(point, "documented_low", point.documented), getattr(point, "documented_high", point.documented)
+                if high > low:  # the statement's own range ("10,000-11,000 a day", "more than", "nearly")
+                    ax.fill_between([span[0], span[1] + pd.Timedelta(days=1)], low, high, color="#c44e52",
+                                    alpha=0.18, linewidth=0)
                 ax.annotate(point.source, (span[0], point.documented), textcoords="offset points",
                             xytext=(2, 4), fontsize=7, color="#c44e52")
             ax.set_title(f"{country.title()}: daily {word} (border count)", fontsize=10)

@@ -348,13 +348,19 @@ class FlowModel(mesa.Model):
         self._setting_out.add(np.arange(rows.start, rows.stop))
         self._state_counts[:, State.DELIBERATING] += np.bincount(origin, minlength=self.n_origins)
 
-    def _route_utility(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Utility and availability of every crossing for the people ``idx`` (rule 2)."""
+    def _route_utility(self, idx: np.ndarray, heading: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Utility and availability of every crossing for the people ``idx`` (rule 2).
+
+        ``heading``: people who set off towards each crossing earlier the same day, whose cars
+        on the approach road the news of the day already shows.
+        """
         p, beta = self.people, self.behaviour.choice
         # history row k holds the end of day k-1: a delay of 0 means yesterday evening's news;
         # news of queues and of draft offices travels the same way (002: "hundreds of videos")
         seen_day = max(self.day - beta.queue_information_delay_days, 0)
         queue_seen = self.queue_history[seen_day] * self.scale
+        if heading is not None:
+            queue_seen = queue_seen + heading
         capacity_seen = np.where(self.capacity_history[seen_day] > 0, self.capacity_history[seen_day],
                                  self.crossing_capacity)
         wait = np.minimum(rules.expected_wait_days(queue_seen, capacity_seen), MAX_QUEUE_DAYS_SEEN)
@@ -393,10 +399,25 @@ class FlowModel(mesa.Model):
     def _set_off(self) -> None:
         p = self.people
         due = self._setting_out.read(p.state)
-        idx = due[(p.state[due] == State.DELIBERATING.value) & (p.act_day[due] <= self.day)]
-        if idx.size == 0:
+        deciding = due[(p.state[due] == State.DELIBERATING.value) & (p.act_day[due] <= self.day)]
+        if deciding.size == 0:
             return
-        utility, allowed = self._route_utility(idx)
+        # The day's deciders choose in turns, each turn seeing the cars of the turns before on
+        # the approach roads (traffic maps, videos from the road: KZ-14's "around 500 cars"
+        # was news the same evening). Without it every man of a region reads the same
+        # yesterday's queue and thousands pick the same small post on one day.
+        turns = self.behaviour.choice.choice_turns_per_day
+        heading = np.zeros(self.n_crossings)
+        for turn in range(turns):
+            chosen = self._choose_crossings(deciding[turn::turns], heading if turn else None)
+            heading += self._people(np.bincount(chosen, minlength=self.n_crossings))
+
+    def _choose_crossings(self, idx: np.ndarray, heading: np.ndarray | None) -> np.ndarray:
+        """People ``idx`` choose a crossing or to stay (rule 2); returns the crossings chosen by those who go."""
+        p = self.people
+        if idx.size == 0:
+            return np.empty(0, dtype=np.intp)
+        utility, allowed = self._route_utility(idx, heading)
         stay_home = self._stay_home_utility()
         if stay_home is not None:
             # staying is one more option: where every way out means days in a queue or a fare
@@ -418,6 +439,7 @@ class FlowModel(mesa.Model):
         p.crossing[go] = crossing
         self._set_state(go, State.TO_BORDER)
         p.act_day[go] = self.day + rules.stochastic_round(self.access_days[p.origin[go], crossing], self.rng)
+        return crossing
 
     def _reach_borders(self) -> None:
         p = self.people

@@ -23,7 +23,7 @@ from flowsim.kinds.mobilization.scenario import AGE_BANDS, OCCUPATIONS, WEALTH_B
 DAILY_COLUMNS = [
     "date", "country", "entries_total", "exits_total", "ordinary_entries", "ordinary_exits",
     "wave_entries", "wave_exits_onward", "wave_exits_return", "wave_stock", "wave_registrations",
-    "rent_index",
+    "wave_registered", "rent_index",
 ]
 CROSSING_COLUMNS = [
     "date", "crossing", "country", "mode", "arrivals", "processed", "ordinary_entries", "turned_back", "gave_up",
@@ -112,6 +112,14 @@ def _by_day_and_place(dates: list[str], ids: list[str], id_column: str,
     return pd.DataFrame(frame)
 
 
+def registered_after(applications: np.ndarray, processing_days: int) -> np.ndarray:
+    """Registrations completed each day (rows: days): the applications of ``processing_days`` earlier."""
+    done = np.zeros_like(applications)
+    if processing_days < applications.shape[0]:
+        done[processing_days:] = applications[:applications.shape[0] - processing_days]
+    return done
+
+
 def place_tables(model: FlowModel, *, by_id: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The daily table (per destination) and the crossings table of the days run so far.
 
@@ -125,6 +133,8 @@ def place_tables(model: FlowModel, *, by_id: bool = True) -> tuple[pd.DataFrame,
             for k, name in enumerate(DESTINATION_COUNTERS)}
     dest["entries_total"] = dest["ordinary_entries"] + dest["wave_entries"]
     dest["exits_total"] = dest["ordinary_exits"] + dest["wave_exits_onward"] + dest["wave_exits_return"]
+    dest["wave_registered"] = registered_after(dest["wave_registrations"],
+                                               model.behaviour.after_arrival.registration_processing_days)
     dest["rent_index"] = rounded(log.rent_index[:days], 6)
     daily = _by_day_and_place(dates, model.destination_ids, "country", {c: dest[c] for c in DAILY_COLUMNS[2:]},
                               by_id)

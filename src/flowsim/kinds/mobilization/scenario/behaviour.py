@@ -132,6 +132,9 @@ class ChoiceRules(Spec):
     queue_days: Weight
     draft_office: Weight
     queue_information_delay_days: Annotated[int, Field(ge=0, le=30)]
+    #: the day's deciders choose in this many turns, each seeing the cars that the turns before
+    #: sent towards each post (1: everyone reads only yesterday's queues)
+    choice_turns_per_day: Annotated[int, Field(ge=1, le=24)] = 1
     air_fare_surge: Factor = 0.0
     # Airline yield management: the fare climbs from the ordinary fare at the knee load
     # factor to ``sold_out_fare_multiple`` when every seat of the day is wanted (TR-02, AE-01).
@@ -166,6 +169,9 @@ class AfterArrivalRules(Spec):
     return_complete_multiplier: Factor
     registration_after_days: Annotated[int, Field(ge=0, le=60)]
     registration_share: Share = 1.0
+    #: days from applying for the registration (a Kazakh IIN) to holding it: KZ-11 counts
+    #: applications, KZ-10 and KZ-12 numbers received
+    registration_processing_days: Annotated[int, Field(ge=0, le=60)] = 0
     transit_stay_days: PositiveDays = 3.0
 
 
