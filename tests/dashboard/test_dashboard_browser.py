@@ -10,7 +10,7 @@ skipped and says why.
 
 Run as a script, the module writes the dashboard page's screenshot (docs/dashboard.png) instead::
 
-    python tests/test_dashboard_browser.py docs/dashboard.png
+    python tests/dashboard/test_dashboard_browser.py docs/dashboard.png
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # tests/dashboard/ -> the clone
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 STARTUP_S = 180  # waits, not budgets: a loaded machine only makes them wait longer
 DAYS = 30
