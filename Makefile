@@ -36,7 +36,7 @@ FUZZ_MUTANTS ?= 10000
 fuzz: $(STAMP)
 	$(BIN)/python tests/fuzz_campaign.py --mutants $(FUZZ_MUTANTS) --workers 2 --runs-every 5 --report outputs/fuzz_report.json
 
-# Only after a deliberate change of model behaviour (see tests/test_reference_tables.py).
+# Only after a deliberate change of model behaviour (see tests/run/test_reference_tables.py).
 reference-tables: $(STAMP)
 	$(BIN)/python tests/data/reference_tables/regenerate.py
 

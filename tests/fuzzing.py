@@ -5,7 +5,7 @@ keys deleted, renamed or retyped; numbers extreme, negative, NaN or infinite; re
 dangling; dates broken; bad bytes and encodings; YAML alias bombs; odd keys; huge lists,
 deep nesting, huge files; a broken ``extends:`` or calibrated file; a scenario path that
 is a folder, a FIFO or a symlink loop. :func:`make_mutant` draws one from a
-:class:`random.Random`, so the property test (``tests/test_fuzz.py``, Hypothesis) and the
+:class:`random.Random`, so the property test (``tests/scenario/test_fuzz.py``, Hypothesis) and the
 long campaign (``tests/fuzz_campaign.py``, ``make fuzz``) share every mutation.
 
 What flowsim must do (:func:`check_mutant`, :func:`run_mutant`): ``flowsim check`` exits

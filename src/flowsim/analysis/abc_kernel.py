@@ -13,7 +13,7 @@ times ``scaling`` (Beaumont et al. 2009, Biometrika 96: 983, use twice the popul
 covariance), plus a floor per parameter. Accepted particles fill the region the proposal and
 the data allow together, so the kernel stays as wide as the posterior in every direction and
 the importance weights stay even. On the 14-parameter problem of
-``tests/test_abc_kernel.py`` it keeps an effective sample of 25-75 of 100 over a dozen
+``tests/analysis/test_abc_kernel.py`` it keeps an effective sample of 25-75 of 100 over a dozen
 generations where the weighted-covariance kernel falls to 1.5. On the baseline itself (15
 parameters, 50 particles, 17 populations) it ran between 4 and 29 of 50: better than 1-5 of
 100, but a real model's narrow ridges still concentrate the weights of some populations.

@@ -1,9 +1,12 @@
-"""The model pyABC calibrates: free parameters with their priors, and one run's distance to the targets.
+"""The model pyABC calibrates: free parameters with their priors, and one run's distance to the observations.
 
-Each particle's parameters become dotted-path overrides of the scenario; the run's target
-values (and its documented series points) are its summary statistics; the distance is
-:func:`flowsim.analysis.targets.calibration_distance`: the interval misses of the calibration
-targets plus the weighted series term.
+Each particle's parameters become dotted-path overrides of the scenario; the run's summary
+statistics and their distance are those of the scenario kind's observations
+(:class:`~flowsim.kinds.protocol.Observations`): for a targets file (the mobilization kind)
+the target values and documented series points, at
+:func:`flowsim.analysis.targets.calibration_distance` (the interval misses of the calibration
+targets plus the weighted series term); for a Flee case, the ARD of the camp series over the
+fit period.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ import re
 import time
 from dataclasses import dataclass
 
-from flowsim.analysis.targets import TargetSet, calibration_distance, series_values, simulated_values
+from flowsim.analysis.target_observations import as_observations
+from flowsim.analysis.targets import TargetSet
 from flowsim.errors import CalibrationError
+from flowsim.kinds.protocol import Observations
 from flowsim.scenario.spec import ScenarioSpec
 from flowsim.run.seeds import derived_seed, parameter_digest
 
@@ -86,7 +91,11 @@ def scenario_priors(scenario: ScenarioSpec) -> list[Prior]:
 
 
 class TargetModel:
-    """The model pyABC calls: sampled parameters -> target values of one simulated run.
+    """The model pyABC calls: sampled parameters -> the summary statistics of one simulated run.
+
+    ``observed`` is a targets file or a kind's :class:`~flowsim.kinds.protocol.Observations`;
+    the run is of :meth:`~flowsim.kinds.protocol.Observations.fitted` (the scenario as the
+    observations fit it).
 
     The run's seed is derived from the root seed and the parameter values, so a particle
     always gives the same run. After ``deadline`` (a ``time.time()`` value) runs are skipped
@@ -94,10 +103,10 @@ class TargetModel:
     generation in progress then ends at its evaluation limit instead of overrunning the budget.
     """
 
-    def __init__(self, scenario: ScenarioSpec, targets: TargetSet, priors: list[Prior], scale: float | None,
-                 seed: int, deadline: float = math.inf) -> None:
-        self.scenario = scenario
-        self.targets = targets
+    def __init__(self, scenario: ScenarioSpec, observed: TargetSet | Observations, priors: list[Prior],
+                 scale: float | None, seed: int, deadline: float = math.inf) -> None:
+        self.observations = as_observations(observed)
+        self.scenario = self.observations.fitted(scenario)
         self.priors = priors
         self.scale = scale
         self.seed = int(seed)
@@ -117,20 +126,34 @@ class TargetModel:
             return {EXPIRED: 1.0}
         scenario = self.scenario.with_overrides(self.overrides(parameters))
         result = simulate(scenario, seed=self.run_seed(parameters), scale=self.scale)
-        tables = result.tables()
-        return {**simulated_values(self.targets, tables), **series_values(self.targets, tables)}
+        return self.observations.statistics(result.tables())
+
+
+def mean_distance(scenario: ScenarioSpec, observed: TargetSet | Observations, values: dict[str, float | int],
+                  seeds: list[int], scale: float | None) -> float:
+    """Mean distance of runs at ``values`` (dotted path -> value), one run per seed.
+
+    The same seeds for every point compared (common random numbers), so a difference between
+    two points is theirs, not the seeds'.
+    """
+    from flowsim.run.simulate import simulate
+
+    observations = as_observations(observed)
+    scenario = observations.fitted(scenario).with_overrides(values)
+    return float(sum(observations.distance(observations.statistics(simulate(scenario, seed=seed, scale=scale).tables()))
+                     for seed in seeds) / len(seeds))
 
 
 class TargetDistance:
-    """pyABC distance: the interval distance of the simulated values (the observed data are the intervals)."""
+    """pyABC distance: the observations' distance of the simulated statistics (for targets, their intervals)."""
 
-    def __init__(self, targets: TargetSet) -> None:
-        self.targets = targets
+    def __init__(self, observed: TargetSet | Observations) -> None:
+        self.observations = as_observations(observed)
 
     def __call__(self, simulated: dict[str, float], observed: dict[str, float] | None = None) -> float:
         if EXPIRED in simulated:
             return math.inf
-        return calibration_distance(simulated, self.targets)
+        return self.observations.distance(simulated)
 
 
 # --------------------------------------------------------------------------- running

@@ -1,13 +1,14 @@
-"""Calibration: fit the scenario's free parameters to the documented figures by ABC-SMC.
+"""Calibration: fit the scenario's free parameters to its kind's observations by ABC-SMC, for every kind.
 
 :func:`calibrate` (``flowsim calibrate SCENARIO --budget 30m``) draws the free parameters named in the
 scenario's ``calibration:`` section from their priors (uniform, on a log scale where asked),
-simulates at the calibration scale, computes the targets and keeps the draws whose
-distance (:func:`flowsim.analysis.targets.calibration_distance`: targets missed and by how much, plus the
-targets file's weighted series term) falls under a threshold that shrinks population after
-population (approximate Bayesian computation with sequential Monte Carlo, pyABC). It stops
-at the first of: distance 0 (every accepted run inside every interval and, with a series
-term, on every series point), the wall-time budget, the simulation budget, too low an
+simulates at the calibration scale and keeps the draws whose distance to the observations
+(:class:`~flowsim.kinds.protocol.Observations`: for a targets file, targets missed and by how
+much plus the weighted series term; for a Flee case, the ARD of the camp series on the fit
+period) falls under a threshold that shrinks population after population (approximate
+Bayesian computation with sequential Monte Carlo, pyABC, with the seeded sampler of
+:mod:`~flowsim.analysis.abc_sampler` and the kernel of :mod:`~flowsim.analysis.abc_kernel`). It
+stops at the first of: distance 0, the wall-time budget, the simulation budget, too low an
 acceptance rate, or the population limit.
 
 It writes
@@ -50,17 +51,18 @@ import yaml
 from flowsim.analysis.abc_model import EXPIRED, Prior, TargetDistance, TargetModel, scenario_priors
 from flowsim.analysis.diagnostics import posterior_diagnostics, prior_informativeness, value_provenance
 from flowsim.analysis.executors import make_executor, resolve_kind
-from flowsim.analysis.targets import OUTSIDE, TargetSet
-from flowsim.analysis.validation import validate
+from flowsim.analysis.target_observations import as_observations
+from flowsim.analysis.targets import TargetSet
 from flowsim.errors import CalibrationError
 from flowsim.figures.posterior import pair_plot
 from flowsim.figures.style import save_figure
 from flowsim.run.writing import write_csv, write_text
+from flowsim.kinds.protocol import Observations
 from flowsim.kinds.registry import kind_of
 from flowsim.scenario.spec import ScenarioSpec
 
 __all__ = ["EXPIRED", "CalibrationResult", "Prior", "TargetDistance", "TargetModel", "calibrate",
-           "calibrated_file_text", "check_at_scale_one", "parse_duration", "scenario_priors",
+           "calibrated_file_text", "parse_duration", "scenario_priors",
            "weighted_quantile", "write_calibration"]
 
 TRANSITION_SCALING = 2.0
@@ -124,7 +126,7 @@ def _require_pyabc():
 
 def calibrate(
     scenario: ScenarioSpec,
-    targets: TargetSet,
+    targets: TargetSet | Observations,
     *,
     budget: dt.timedelta | None,
     out_dir: Path,
@@ -144,7 +146,8 @@ def calibrate(
 
     Args:
         scenario: the scenario; its ``calibration`` section names the free parameters.
-        targets: the figures to fit.
+        targets: the figures to fit: a targets file, or the observations of the scenario's kind
+            (:meth:`~flowsim.kinds.protocol.ScenarioKind.observations`: statistics and distance).
         budget: wall-time budget of the ABC run (the generation in progress when it is
             spent is cut short; a pilot run before it is not counted); None: no wall-time
             limit, so only ``max_populations``, ``max_simulations`` and the acceptance rate
@@ -166,7 +169,8 @@ def calibrate(
             (the accepted particle with the smallest distance).
         progress: show pyABC's log and progress bar.
         prior_draws: runs drawn from the priors before the ABC run, to measure each target's
-            informativeness (:func:`prior_informativeness`); 0 skips it. Not counted in ``budget``.
+            informativeness (:func:`prior_informativeness`, targets files only); 0 skips it. Not
+            counted in ``budget``.
 
     Returns:
         The posterior, the populations and the calibrated values.
@@ -184,7 +188,8 @@ def calibrate(
     scale = scale if scale is not None else (scenario.calibration.scale if scenario.calibration else None)
     seed = kind_of(scenario).default_seed(scenario) if seed is None else int(seed)
     logging.getLogger("ABC").setLevel(logging.INFO if progress else logging.WARNING)
-    pilot = TargetModel(scenario, targets, priors, scale, seed)
+    observations = as_observations(targets)
+    pilot = TargetModel(scenario, observations, priors, scale, seed)
     began = time.perf_counter()
     pilot({p.key: (p.lower + p.upper) / 2 for p in priors})
     seconds_per_run = time.perf_counter() - began
@@ -197,13 +202,13 @@ def calibrate(
         )
 
     deadline = time.time() + budget.total_seconds() if budget is not None else math.inf
-    model = TargetModel(scenario, targets, priors, scale, seed, deadline)
+    model = TargetModel(scenario, observations, priors, scale, seed, deadline)
     prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.lower, p.upper - p.lower) for p in priors})
     out_dir = Path(out_dir)
     db = out_dir / "abc.db"
     with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
-        informativeness = (prior_informativeness(scenario, targets, priors, draws=prior_draws, scale=scale,
-                                                 seed=seed, executor=pool) if prior_draws > 0 else None)
+        informativeness = (prior_informativeness(scenario, observations.targets, priors, draws=prior_draws,
+                                                 scale=scale, seed=seed, executor=pool) if prior_draws > 0 else None)
         from flowsim.analysis.abc_sampler import SeededPoolSampler, proposal_seed
 
         out_dir.mkdir(parents=True, exist_ok=True)  # the pool first: nothing is touched if it cannot start
@@ -211,9 +216,9 @@ def calibrate(
 
         np.random.seed(proposal_seed(seed, -2, 0))  # anything pyABC draws here rather than in a proposal
 
-        abc = pyabc.ABCSMC(model, prior, TargetDistance(targets), population_size=population_size,
+        abc = pyabc.ABCSMC(model, prior, TargetDistance(observations), population_size=population_size,
                            sampler=SeededPoolSampler(seed, pool), transitions=_perturbation_kernel(priors))
-        abc.new(f"sqlite:///{db.resolve()}", {t.id: 0.0 for t in targets})
+        abc.new(f"sqlite:///{db.resolve()}", observations.observed)
         started = time.perf_counter()
         history = abc.run(
             minimum_epsilon=0.0,
@@ -228,7 +233,7 @@ def calibrate(
             "No population was completed within the budget: raise --budget or lower --population-size."
         )
 
-    posterior = _posterior(history, priors, targets)
+    posterior = _posterior(history, priors, observations.ids)
     populations = _populations(history)
     summary, values = posterior_summary(posterior, priors, point)
     last = populations.iloc[-1]
@@ -249,9 +254,7 @@ def calibrate(
         "seconds_per_run": round(seconds_per_run, 3),
         "simulations": int(history.total_nr_simulations),
         "final_epsilon": float(last["epsilon"]),
-        "distance": (f"sum over calibration targets outside their interval of weight x ({OUTSIDE:g} + relative miss)"
-                     + (f" + {targets.series_weight:g} x mean squared relative difference over "
-                        f"{len(targets.series)} documented series points" if targets.series_weight > 0 else "")),
+        "distance": observations.describe_distance(),
         "effective_sample_size": round(kish_ess(posterior["weight"].to_numpy()), 1),
         "priors": [{"name": p.name, "low": p.low, "high": p.high, "scale": p.scale} for p in priors],
         "populations": [
@@ -327,13 +330,13 @@ def _plain(value: Any, integer: bool = False) -> Any:
     return value
 
 
-def _posterior(history, priors: list[Prior], targets: TargetSet) -> pd.DataFrame:
+def _posterior(history, priors: list[Prior], statistics: list[str]) -> pd.DataFrame:
     population = history.get_population(t=history.max_t)
     rows = []
     for particle in population.particles:
         row = {"weight": float(particle.weight), "distance": float(particle.distance)}
         row.update({p.name: p.value(float(particle.parameter[p.key])) for p in priors})
-        row.update({f"sim_{t.id}": float(particle.sum_stat.get(t.id, math.nan)) for t in targets})
+        row.update({f"sim_{name}": float(particle.sum_stat.get(name, math.nan)) for name in statistics})
         rows.append(row)
     frame = pd.DataFrame(rows)
     frame["weight"] = frame["weight"] / frame["weight"].sum()
@@ -382,25 +385,7 @@ def _duration_text(duration: dt.timedelta) -> str:
     return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
 
 
-# --------------------------------------------------------------------------- scale-1 check and files
-
-
-def check_at_scale_one(scenario: ScenarioSpec, values: dict[str, float | int], targets: TargetSet, *, runs: int,
-                       seed: int, workers: int = 1, progress: bool = False,
-                       scheduler: str | None = None) -> dict[str, Any]:
-    """Validate the calibrated scenario at one agent per person; a summary for the record."""
-    calibrated = scenario.with_overrides(values)
-    with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
-        frame = validate(calibrated, runs, seed, 1.0, pool, targets=targets, progress=progress)
-    failing = frame.loc[~frame["inside"], "id"].tolist()
-    return {
-        "runs": runs,
-        "seed": seed,
-        "holds": not failing,
-        "targets_inside": f"{len(frame) - len(failing)} of {len(frame)}",
-        "failing": failing,
-        "medians": {row.id: _plain(row.sim_median) for row in frame.itertuples()},
-    }
+# --------------------------------------------------------------------------- files
 
 
 def calibrated_file_text(values: dict[str, float | int], *, command: str, scenario: str, record_name: str,

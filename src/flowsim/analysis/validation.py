@@ -1,5 +1,10 @@
 """Validation: run a scenario many times and hold each documented figure against the runs.
 
+The run loop is every kind's (:func:`observed_runs`: seeds spawned from one root, runs here, on
+a process pool or a Dask cluster, kept in seed order) and so is the 5-95 % :func:`band`; what a
+run is held against is the kind's :class:`~flowsim.kinds.protocol.Observations` (a targets
+file for the mobilization model, the observed camp series for a Flee case).
+
 :func:`validate` (``flowsim validate SCENARIO --runs 20``) runs the scenario with 20 seeds spawned from one
 seed, computes every target of the scenario's targets file in every run, and writes one row
 per target to ``validation.csv``: the documented interval, the simulated median and 5-95 %
@@ -12,16 +17,20 @@ import math
 from collections.abc import Mapping
 from concurrent.futures import Executor, Future, as_completed
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
 from flowsim.analysis.acceptance import acceptance, band_coverage, kazakhstan_peak
+from flowsim.analysis.executors import make_executor, resolve_kind
 from flowsim.analysis.posterior import SEED_NOISE_ONLY, Uncertainty, uncertainty_for
 from flowsim.analysis.series import averaged_relative_difference, series_table
+from flowsim.analysis.target_observations import TargetObservations, figure_counts
 from flowsim.analysis.targets import Target, TargetSet, load_targets, simulated_values
 from flowsim.errors import TargetsError
+from flowsim.kinds.protocol import Observations
 from flowsim.figures.tables import read_table
 from flowsim.scenario.spec import ScenarioSpec
 from flowsim.run.seeds import Purpose, random_stream, spawn_seeds
@@ -47,27 +56,52 @@ def scenario_targets(scenario: ScenarioSpec) -> TargetSet:
     return load_targets(targets_path)
 
 
-FIGURE_COUNTRIES = ("kazakhstan", "georgia", "schengen")
-"""Countries whose daily border counts :func:`validate` keeps for the documented-vs-simulated figure."""
-
-
-def run_target_values(scenario: ScenarioSpec, seed: int, scale: float | None, targets: TargetSet,
-                      parameters: dict[str, float] | None = None) -> dict[str, object]:
-    """Simulate once: every target's value, the series points and the figure's daily counts.
+def observed_run(scenario: ScenarioSpec, seed: int, scale: float | None, observations: Observations,
+                 parameters: dict[str, float] | None = None) -> dict[str, Any]:
+    """Simulate once (with ``parameters`` as overrides) and keep what ``observations`` keep of a run.
 
     Top level, so it pickles for a process pool.
     """
-    from flowsim.run.simulate import simulate  # Mesa and the model load on first run
+    from flowsim.run.simulate import simulate  # the kind's engine loads on first run
 
     if parameters:
         scenario = scenario.with_overrides(parameters)
-    result = simulate(scenario, seed=seed, scale=scale)
-    daily = result.daily
-    kept = daily[daily["country"].isin(FIGURE_COUNTRIES)]
-    kept = (kept if len(kept) else daily)[["date", "country", "entries_total", "exits_total"]]
-    return {"values": simulated_values(targets, result.tables()),
-            "series": series_table(targets.series, daily, result.crossings).to_dict("records"),
-            "daily": kept.to_dict("records")}
+    return observations.of_run(simulate(scenario, seed=seed, scale=scale))
+
+
+def observed_runs(
+    scenario: ScenarioSpec,
+    observations: Observations,
+    seeds: list[int],
+    scale: float | None,
+    executor: Executor | None = None,
+    *,
+    progress: bool = False,
+    uncertainty: Uncertainty = SEED_NOISE_ONLY,
+) -> list[dict[str, Any]]:
+    """One run per seed, here or on ``executor`` (a process pool, a Dask cluster): what each run's
+    observations keep of it, in the order of the seeds whatever order the runs finish in."""
+    bar = tqdm(total=len(seeds), desc=f"validate {scenario.name}", unit="run", disable=not progress)
+    outcomes: dict[int, dict] = {}
+    with bar:
+        if executor is None:
+            for i, seed in enumerate(seeds):
+                outcomes[i] = observed_run(scenario, seed, scale, observations, uncertainty.for_run(i))
+                bar.update()
+        else:
+            futures: dict[Future, int] = {
+                executor.submit(observed_run, scenario, seed, scale, observations, uncertainty.for_run(i)): i
+                for i, seed in enumerate(seeds)
+            }
+            for future in as_completed(futures):
+                outcomes[futures[future]] = future.result()
+                bar.update()
+    return [outcomes[i] for i in range(len(seeds))]
+
+
+def band(samples: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The 5-95 % band of runs' values (the 5th and 95th percentiles along ``axis``, the runs)."""
+    return np.percentile(samples, 5, axis=axis), np.percentile(samples, 95, axis=axis)
 
 
 def run_values_table(
@@ -85,27 +119,14 @@ def run_values_table(
     The series points and daily counts of the runs are in ``attrs["series"]`` and
     ``attrs["daily"]`` (stacked, with a ``run`` column).
     """
-    bar = tqdm(total=len(seeds), desc=f"validate {scenario.name}", unit="run", disable=not progress)
-    outcomes: dict[int, dict] = {}
-    with bar:
-        if executor is None:
-            for i, seed in enumerate(seeds):
-                outcomes[i] = run_target_values(scenario, seed, scale, targets, uncertainty.for_run(i))
-                bar.update()
-        else:
-            futures: dict[Future, int] = {
-                executor.submit(run_target_values, scenario, seed, scale, targets, uncertainty.for_run(i)): i
-                for i, seed in enumerate(seeds)
-            }
-            for future in as_completed(futures):
-                outcomes[futures[future]] = future.result()
-                bar.update()
-    table = pd.DataFrame([outcomes[i]["values"] for i in range(len(seeds))], columns=targets.ids)
+    outcomes = observed_runs(scenario, TargetObservations(targets), seeds, scale, executor, progress=progress,
+                             uncertainty=uncertainty)
+    table = pd.DataFrame([outcome["values"] for outcome in outcomes], columns=targets.ids)
     table.insert(0, "seed", seeds)
     table.attrs["series"] = pd.DataFrame(
-        [{"run": i, **row} for i in range(len(seeds)) for row in outcomes[i]["series"]])
+        [{"run": i, **row} for i, outcome in enumerate(outcomes) for row in outcome["series"]])
     table.attrs["daily"] = pd.DataFrame(
-        [{"run": i, **row} for i in range(len(seeds)) for row in outcomes[i]["daily"]])
+        [{"run": i, **row} for i, outcome in enumerate(outcomes) for row in outcome["daily"]])
     return table
 
 
@@ -115,7 +136,8 @@ def summarise(targets: TargetSet, values: pd.DataFrame) -> pd.DataFrame:
     for target in targets:
         sample = values[target.id].to_numpy(dtype=float)
         finite = sample[~np.isnan(sample)]
-        median, p05, p95 = (np.quantile(finite, [0.5, 0.05, 0.95]) if finite.size else (math.nan,) * 3)
+        median = np.quantile(finite, 0.5) if finite.size else math.nan
+        p05, p95 = band(finite) if finite.size else (math.nan, math.nan)
         rows.append({
             "id": target.id,
             "role": target.role,
@@ -178,7 +200,7 @@ def validate(
         One row per target with the columns of :data:`VALIDATION_COLUMNS`. The per-run
         values are in ``frame.attrs["runs"]`` (one row per run), the series points of every
         run in ``attrs["series"]``, their ARD per country in ``attrs["ard"]``, the daily
-        counts of :data:`FIGURE_COUNTRIES` in ``attrs["daily"]`` and the band's kind in
+        counts of :data:`~flowsim.analysis.target_observations.FIGURE_COUNTRIES` in ``attrs["daily"]`` and the band's kind in
         ``attrs["uncertainty"]``.
 
     Raises:
@@ -212,6 +234,24 @@ def prior_predictive_series(scenario: ScenarioSpec, targets: TargetSet, runs: in
     values = run_values_table(scenario, targets, spawn_seeds(seed, runs), scale, executor,
                               uncertainty=Uncertainty(draws, f"prior predictive ({runs} prior draws)"))
     return values.attrs["series"]
+
+
+def check_at_scale_one(scenario: ScenarioSpec, values: dict[str, float | int], targets: TargetSet, *, runs: int,
+                       seed: int, workers: int = 1, progress: bool = False,
+                       scheduler: str | None = None) -> dict[str, Any]:
+    """Validate the calibrated scenario at one agent per person; a summary for the record."""
+    calibrated = scenario.with_overrides(values)
+    with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
+        frame = validate(calibrated, runs, seed, 1.0, pool, targets=targets, progress=progress)
+    failing = frame.loc[~frame["inside"], "id"].tolist()
+    return {
+        "runs": runs,
+        "seed": seed,
+        "holds": not failing,
+        "targets_inside": f"{len(frame) - len(failing)} of {len(frame)}",
+        "failing": failing,
+        "medians": {row.id: float(row.sim_median) for row in frame.itertuples()},
+    }
 
 
 def format_validation(frame: pd.DataFrame) -> str:
@@ -248,7 +288,7 @@ def validation_from_run_folders(targets: TargetSet, folders: list[Path], seeds: 
     """The validation table of an ensemble, from the tables its runs wrote to disk.
 
     Like :func:`validate`, the frame carries the runs' series points, their ARD and the
-    daily counts of :data:`FIGURE_COUNTRIES` in its ``attrs``.
+    daily counts of :data:`~flowsim.analysis.target_observations.FIGURE_COUNTRIES` in its ``attrs``.
     """
     needed = {t.table for t in targets} | {"daily"} | ({"crossings"} if any(p.crossings for p in targets.series) else set())
     rows, series, daily = [], [], []
@@ -256,9 +296,7 @@ def validation_from_run_folders(targets: TargetSet, folders: list[Path], seeds: 
         tables = {name: read_table(folder / f"{name}.csv") for name in sorted(needed)}
         rows.append(simulated_values(targets, tables))
         series.append(series_table(targets.series, tables["daily"], tables.get("crossings")).assign(run=run))
-        kept = tables["daily"][tables["daily"]["country"].isin(FIGURE_COUNTRIES)]
-        kept = kept if len(kept) else tables["daily"]
-        daily.append(kept[["date", "country", "entries_total", "exits_total"]].assign(run=run))
+        daily.append(figure_counts(tables["daily"]).assign(run=run))
     values = pd.DataFrame(rows, columns=targets.ids)
     values.insert(0, "seed", seeds)
     frame = summarise(targets, values)

@@ -2,14 +2,11 @@
 
 ``SolaraViz`` gives the sidebar (Step, Play/Pause, Reset, the play interval as the speed
 control, and the model parameters: scenario, seed, agent scale, "Compare with baseline" and
-one slider per calibrated parameter over its calibration range). The main area has three
-tabs of panels, each a component that redraws after every simulated day:
-
-- page 0, the exodus day by day: today's numbers, entries and exits per destination,
-  where people are, stocks abroad, rent index, the dated events;
-- page 1, the borders: today's numbers, queues and waits, the map of the routes, the busiest
-  crossings today (every column the model records, new ones included);
-- page 2, one person: pick a man of the exodus and follow him.
+one slider per calibrated parameter over its calibration range). The main area has the tabs
+of panels of the scenario's kind, each a component that redraws after every simulated day:
+the kind names the module of its pages (:attr:`~flowsim.kinds.protocol.ScenarioKind.dashboard_pages`:
+``COMPONENTS``, ``TITLE``), built from the pieces here (the run's heading, the dated events,
+a live chart per panel), so this module knows no kind.
 
 The parameters apply when Reset is pressed, as in every Mesa page. Solara serves the page
 (:mod:`flowsim.dashboard.server`); :func:`configure` tells it which scenario to open.
@@ -17,25 +14,26 @@ The parameters apply when Reset is pressed, as in every Mesa page. Solara serves
 
 from __future__ import annotations
 
+import importlib
 import re
-
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import markdown
-import numpy as np
 import pandas as pd
 import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from flowsim.dashboard import panels
-from flowsim.dashboard.model import BASELINE_FILE, DashboardModel, model_params, scenario_choices
-from flowsim.run.seeds import random_stream
+from flowsim.dashboard.livechart import LiveChart
+from flowsim.dashboard.model import BASELINE_FILE, DashboardModel, DayTables, model_params, scenario_choices
+from flowsim.errors import FlowsimError
+from flowsim.kinds.registry import kind_of, kind_of_file
 
 PLAY_INTERVAL_MS = 150
-
 
 @dataclass
 class Settings:
@@ -61,23 +59,10 @@ def initial_arguments(params: dict[str, Any]) -> dict[str, Any]:
             for name, spec in params.items()}
 
 
-# --------------------------------------------------------------------------- panels
+# --------------------------------------------------------------------------- pieces of every kind's pages
 
 
-def _names(model: DashboardModel, kind: str) -> dict[str, str]:
-    places = model.places()
-    if places is None:
-        return {}
-    rows = places[places["kind"] == kind]
-    return dict(zip(rows["id"], rows["name"]))
-
-
-def _calendar(model: DashboardModel) -> tuple[Any, Any]:
-    calendar = model.flow.config.calendar
-    return calendar.start, calendar.end
-
-
-def _markdown(text: str) -> None:
+def show_markdown(text: str) -> None:
     """Markdown rendered here into HTML (Solara's own Markdown would fetch KaTeX from a CDN)."""
     html = markdown.markdown(text, extensions=["tables"])
     # only the cell tags: "<th" would also match "<thead>"
@@ -86,29 +71,11 @@ def _markdown(text: str) -> None:
                 classes=["flowsim-text"], style="font-size: 0.9rem")
 
 
-def make_chart(model: DashboardModel, name: str) -> panels.LiveChart:
-    """The live chart ``name`` of this model's run (made once per model, redrawn every day)."""
-    common = {"compare": model.baseline is not None}
-    calendar, events = _calendar(model), model.events()
-    if name == "entries":
-        return panels.EntriesChart(calendar, events, **common)
-    if name == "states":
-        return panels.StatesChart(calendar, events, **common)
-    if name == "stocks":
-        return panels.CountryLinesChart(calendar, events, column="wave_stock", ylabel="People present",
-                                        title="People of the exodus present in each country",
-                                        names=_names(model, "destination"), **common)
-    if name == "rent":
-        return panels.CountryLinesChart(calendar, events, column="rent_index", ylabel="Rent index",
-                                        title="Rent index (1.0 = before 21 September)",
-                                        names=_names(model, "destination"), **common)
-    if name == "queues":
-        return panels.QueuesChart(calendar, events, names=_names(model, "crossing"), **common)
-    return panels.MapChart(calendar, events, places=model.places(), **common)
+ChartMaker = Callable[[DashboardModel, str], LiveChart]
 
 
 @solara.component
-def Chart(model: DashboardModel, name: str, day: int) -> None:
+def Chart(model: DashboardModel, name: str, day: int, make_chart: ChartMaker) -> None:
     """One chart, redrawn once per simulated ``day`` (not on every render of the page)."""
     chart = solara.use_memo(lambda: make_chart(model, name), dependencies=[id(model), name])
     image = solara.use_memo(lambda: chart.png(model.tables(), model.tables("baseline")),
@@ -116,61 +83,61 @@ def Chart(model: DashboardModel, name: str, day: int) -> None:
     solara.Image(image, width="100%")
 
 
-def _chart(model: DashboardModel, name: str) -> None:
-    """Draw chart ``name`` for the days run so far, or say why there is nothing to draw."""
-    if model.error is not None or model.flow is None:
-        solara.Text("Nothing to draw: see the message above.")
-    elif model.tables() is None:
-        solara.Text("Press Step or ▶ to run the first day.")
-    else:
-        Chart(model, name, model.days_run)
+def chart_panels(make_chart: ChartMaker, *names: str) -> tuple[Callable[..., Any], ...]:
+    """A panel per chart name: the chart ``make_chart(model, name)`` of the days run so far, or why there is none."""
+    def panel(name: str):
+        @solara.component
+        def Panel(model: DashboardModel) -> None:
+            update_counter.get()
+            if model.error is not None or model.flow is None:
+                solara.Text("Nothing to draw: see the message above.")
+            elif model.tables() is None:
+                solara.Text("Press Step or ▶ to run the first day.")
+            else:
+                Chart(model, name, model.days_run, make_chart)
+
+        Panel.__name__ = f"{name.title()}Panel"
+        return Panel
+
+    return tuple(panel(name) for name in names)
 
 
-def _panel(name: str):
+def run_heading(model: DashboardModel) -> bool:
+    """The day counter, the run's settings and its notes (or its error); True when a day has run."""
+    if model.error is not None:
+        solara.Error(model.error)
+        return False
+    date = model.date.strftime("%-d %B %Y") if model.date else "before the first day"
+    solara.Text(f"Day {model.days_run} of {model.total_days} · {date}", classes=["flowsim-today"],
+                style={"font-size": "1.25rem", "font-weight": "500"})
+    each = "one agent per person" if model.scale == 1 else f"{model.scale:g} people per agent"
+    run = f"**{model.flow.config.name}**, seed {model.seed}, {each}"
+    if model.baseline is not None:
+        run += f"; faint lines: **{model.baseline.config.name}**, same seed"
+    show_markdown(run)
+    for note in model.notes:
+        solara.Warning(note, dense=True)
+    if model.tables() is None:
+        show_markdown("Press **Step** (one day) or **▶** (play) in the sidebar.")
+        return False
+    return True
+
+
+def today_panel(numbers: Callable[[DayTables], str]) -> Callable[..., Any]:
+    """The panel of the run's heading (:func:`run_heading`) and today's numbers, ``numbers(today's tables)`` in markdown."""
     @solara.component
-    def Panel(model: DashboardModel) -> None:
+    def TodayPanel(model: DashboardModel) -> None:
         update_counter.get()
-        _chart(model, name)
+        with solara.Column(gap="4px"):
+            if run_heading(model):
+                show_markdown(numbers(model.tables()))
 
-    Panel.__name__ = f"{name.title()}Panel"
-    return Panel
-
-
-EntriesPanel, StatesPanel, StocksPanel, RentPanel, QueuesPanel, MapPanel = (
-    _panel(n) for n in ("entries", "states", "stocks", "rent", "queues", "map"))
+    return TodayPanel
 
 
-@solara.component
-def TodayPanel(model: DashboardModel) -> None:
-    """The day counter, the run's settings and today's headline numbers; the error if there is one."""
-    update_counter.get()
-    with solara.Column(gap="4px"):
-        if model.error is not None:
-            solara.Error(model.error)
-            return
-        date = model.date.strftime("%-d %B %Y") if model.date else "before the first day"
-        solara.Text(f"Day {model.days_run} of {model.total_days} · {date}", classes=["flowsim-today"],
-                    style={"font-size": "1.25rem", "font-weight": "500"})
-        each = "one agent per person" if model.scale == 1 else f"{model.scale:g} people per agent"
-        run = f"**{model.flow.config.name}**, seed {model.seed}, {each}"
-        if model.baseline is not None:
-            run += f"; faint lines: **{model.baseline.config.name}**, same seed"
-        _markdown(run)
-        for note in model.notes:
-            solara.Warning(note, dense=True)
-        today = model.tables()
-        if today is None:
-            _markdown("Press **Step** (one day) or **▶** (play) in the sidebar.")
-            return
-        now = today.population.iloc[-1]
-        left = int(now[["queued", "in_transit", "abroad", "returned"]].sum())
-        crossed = int(today.flows["count"].sum())
-        rows = [("left home so far (not counting those who gave up)", left),
-                ("crossed a border so far", crossed), ("queued at a border now", int(now["queued"])),
-                ("on the way now", int(now["in_transit"])), ("abroad now", int(now["abroad"])),
-                ("back in Russia", int(now["returned"]))]
-        _markdown("\n".join(["| today | people |", "|---|---:|"]
-                                  + [f"| {label} | {value:,} |" for label, value in rows]))
+def table_markdown(heading: str, rows: list[tuple[str, int]]) -> str:
+    """Two columns, a label and a count of people, as a markdown table."""
+    return "\n".join([f"| {heading} | people |", "|---|---:|"] + [f"| {label} | {value:,} |" for label, value in rows])
 
 
 @solara.component
@@ -187,94 +154,23 @@ def EventsPanel(model: DashboardModel) -> None:
         past = today is not None and e["date"] <= today
         text = f"**{e['label']}**" if past else e["label"]
         lines.append(f"| {number} | {e['date']:%-d %b} | {text} | {e['country'] or 'all'} |")
-    _markdown("\n".join(lines))
+    show_markdown("\n".join(lines))
 
 
 @solara.component
-def CrossingsPanel(model: DashboardModel) -> None:
-    """Today's figures at the busiest crossings: every column the model records."""
+def MessagePanel(model: DashboardModel) -> None:
+    """Why nothing runs (the scenario's kind could not be told)."""
     update_counter.get()
-    today = model.tables()
-    if today is None:
-        return
-    last = today.crossings["date"].iloc[-1]
-    rows = today.crossings[today.crossings["date"] == last]
-    chosen = panels.busiest_crossings(today.crossings, top=10)
-    rows = rows.set_index("crossing").loc[chosen].reset_index()
-    columns = [c for c in rows.columns if c not in ("date", "AgentID", "Step")]
-    lines = [f"#### Busiest crossings on {pd.Timestamp(last):%-d %b}",
-             "| " + " | ".join(c.replace("_", " ") for c in columns) + " |",
-             "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(rows[c]) else "---" for c in columns) + "|"]
-    for _, row in rows.iterrows():
-        lines.append("| " + " | ".join(_cell(row[c]) for c in columns) + " |")
-    _markdown("\n".join(lines))
+    solara.Error(model.error or "No scenario is open.")
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, (float, np.floating)):
-        return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
-    if isinstance(value, (int, np.integer)):
-        return f"{value:,}"
-    return str(value).replace("_", " ")
-
-
-@solara.component
-def PersonPanel(model: DashboardModel) -> None:
-    """Pick a man of the exodus and see who he is and where he has been."""
-    update_counter.get()
-    typed, set_typed = solara.use_state("")
-    picks, set_picks = solara.use_state(0)
-    flow = model.flow
-    if flow is None:
-        return
-    people = flow.people.n
-
-    def pick_random() -> None:
-        if people:
-            rng = random_stream(model.seed, model.days_run, picks)
-            model.follow(int(rng.integers(people)))
-            set_picks(picks + 1)
-
-    def pick_typed(text: str) -> None:
-        set_typed(text)
-        try:
-            index = int(text)
-        except ValueError:
-            return
-        if 0 <= index < people:
-            model.follow(index)
-            set_picks(picks + 1)
-
-    _markdown(f"#### One person · {people:,} agents of the exodus so far"
-                    + (f" (each {model.scale:g} people)" if model.scale != 1 else ""))
-    with solara.Row():
-        solara.Button("Pick someone", on_click=pick_random, disabled=people == 0, color="primary", outlined=True)
-        solara.InputText("or a number", value=typed, on_value=pick_typed, continuous_update=False)
-    if model.followed is None or model.followed >= people:
-        solara.Text("Nobody picked yet." if people else "Nobody has left yet: step a few days first.")
-        return
-    person = flow.person(model.followed)
-    facts = [("person", f"#{person.index}"), ("from", person.origin), ("age", f"{person.age} ({person.age_band})"),
-             ("occupation", person.occupation), ("wealth", person.wealth_band),
-             ("savings", f"${person.savings_usd:,.0f}"), ("documents", ", ".join(person.documents)),
-             ("friends or kin in", person.ties_abroad or "nowhere abroad"), ("now", person.state.replace("_", " "))]
-    story = [("decided to leave", person.decided_on), ("chose", person.crossing),
-             ("crossed", person.crossed_on and f"{person.crossed_on} into {person.first_destination}"),
-             ("is in", person.location if person.state == "abroad" else None),
-             ("moved on", f"{person.moves} time(s)" if person.moves else None), ("came back", person.returned_on)]
-    lines = ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in facts]
-    lines += ["", "**Trajectory**", ""] + [f"- {k}: {v}" for k, v in story if v]
-    if model.trajectory:
-        lines += ["", f"**Followed day by day** (since {model.trajectory[0][0] or 'day 0'})", ""]
-        lines += [f"- {date}: {state.replace('_', ' ')} · {where}" for date, state, where in model.trajectory]
-    _markdown("\n".join(lines))
-
-
-COMPONENTS = [
-    (TodayPanel, 0), (EntriesPanel, 0), (StatesPanel, 0), (StocksPanel, 0), (RentPanel, 0), (EventsPanel, 0),
-    (TodayPanel, 1), (QueuesPanel, 1), (MapPanel, 1), (CrossingsPanel, 1),
-    (TodayPanel, 2), (PersonPanel, 2), (EventsPanel, 2),
-]
+def pages_of(model: DashboardModel) -> ModuleType | None:
+    """The dashboard pages of the model's scenario kind (None: its kind cannot be told, or has none)."""
+    try:
+        kind = kind_of(model.flow.config) if model.flow is not None else kind_of_file(model.scenario_file)
+    except FlowsimError:
+        return None
+    return importlib.import_module(kind.dashboard_pages) if kind.dashboard_pages else None
 
 
 @solara.component
@@ -289,10 +185,11 @@ def DayCounter(model: solara.Reactive[DashboardModel]) -> None:
 @solara.component
 def Dashboard(model: solara.Reactive[DashboardModel], params: dict[str, Any]) -> None:
     """Mesa's ``SolaraViz`` with flowsim's panels and controls, and the day counter in the title bar."""
+    pages = pages_of(model.value)
     with solara.AppBar():
         DayCounter(model)
-    SolaraViz(model, components=COMPONENTS, model_params=params, name="flowsim: the autumn-2022 exodus",
-              play_interval=PLAY_INTERVAL_MS)
+    SolaraViz(model, components=pages.COMPONENTS if pages else [(MessagePanel, 0)], model_params=params,
+              name=pages.TITLE if pages else "flowsim", play_interval=PLAY_INTERVAL_MS)
 
 
 @solara.component

@@ -36,6 +36,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from flowsim.figures.style import COUNT_FORMATTER
+
 WIDTH, HEIGHT, DPI = 7.6, 3.9, 90
 """Size of a chart in inches, and its resolution in the page."""
 BASELINE_ALPHA = 0.35
@@ -73,9 +75,14 @@ def days_of(frame: pd.DataFrame) -> np.ndarray:
     return frame["date"].to_numpy(dtype="datetime64[D]")
 
 
+MONTH_TICKS = 5
+"""The most month ticks a time axis labels before it labels every second, third, ... month (a year-long Flee case)."""
+
+
 def time_axis(ax: Any, calendar: Calendar, label: bool = True) -> None:
     ax.set_xlim(np.datetime64(calendar[0]), np.datetime64(calendar[1]))
-    ax.xaxis.set_major_locator(mdates.MonthLocator())
+    months = (pd.Timestamp(calendar[1]) - pd.Timestamp(calendar[0])).days / 30.44
+    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, math.ceil(months / MONTH_TICKS))))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
     ax.grid(True, color="#e3e3e3", linewidth=0.6)
     ax.set_axisbelow(True)
@@ -94,6 +101,19 @@ def mark_events(ax: Any, events: Events, country: str | None = None, numbers: bo
         if numbers:
             ax.annotate(",".join(labels), xy=(date, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 1),
                         textcoords="offset points", ha="center", va="bottom", fontsize=6, color="#444444")
+
+
+def count_axis(ax: Any, calendar: Calendar, events: Events, top: float, *, ylabel: str = "",
+               country: str | None = None) -> None:
+    """A time axis of people counted from 0 to ``top``, with the dated events (of ``country``) marked, its limits fixed."""
+    ax.yaxis.set_major_formatter(COUNT_FORMATTER)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_ylim(0, top)
+    if ylabel:
+        ax.set_ylabel(ylabel, fontsize=8)
+    time_axis(ax, calendar)
+    mark_events(ax, events, country)
+    ax.set_autoscale_on(False)
 
 
 def short_name(name: str, length: int = 26) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -30,6 +29,7 @@ import pandas as pd
 from flowsim.errors import FlowsimError
 from flowsim.kinds.protocol import DayByDayRun
 from flowsim.kinds.registry import all_kinds, kind_of, kind_of_file
+from flowsim.run.simulate import check_run
 from flowsim.scenario.spec import ScenarioSpec
 from flowsim.scenario.catalogue import shipped_folder
 
@@ -136,8 +136,8 @@ def _load(path: str) -> ScenarioSpec:
             "scenario YAML, e.g. scenarios/mobilization_2022.yaml, or start 'flowsim dashboard' in the "
             "folder that holds scenarios/.")
     kind = kind_of_file(file)
-    if not kind.has_dashboard:
-        stepped = " or ".join(k.name for k in all_kinds() if k.has_dashboard)
+    if kind.dashboard_pages is None:
+        stepped = " or ".join(k.name for k in all_kinds() if k.dashboard_pages)
         raise FlowsimError(
             f"{path} is a {kind.name} scenario (kind: {kind.name}); the dashboard steps {stepped} scenarios only so "
             "far. flowsim run, ensemble, compare and sensitivity take it.")
@@ -159,15 +159,24 @@ def scenario_problem(path: str) -> str | None:
 # --------------------------------------------------------------------------- the model
 
 
-@dataclass(frozen=True)
 class DayTables:
-    """What the panels draw, up to the last day run."""
+    """What the panels draw, up to the last day run: the run's tables by name, as attributes.
 
-    daily: pd.DataFrame  # date, country and the destinations' columns
-    crossings: pd.DataFrame  # date, crossing and the crossings' columns (any new ones included)
-    population: pd.DataFrame  # date and the people in each state, summed over origins
-    flows: pd.DataFrame  # origin, first_destination, count: everyone who has crossed so far
-    _split: dict[tuple[str, str], dict[str, PlaceRows]] = field(default_factory=dict, repr=False, compare=False)
+    For a mobilization run ``daily`` (destinations), ``crossings``, ``population`` (people in
+    each state) and ``flows`` (everyone who has crossed so far); for a network run ``camps``
+    and ``daily`` (and the whole ``observed`` series): whatever the kind's
+    :meth:`~flowsim.kinds.protocol.DayByDayRun.tables` gives, which its panels know.
+    """
+
+    def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
+        self._frames = dict(tables)
+        self._split: dict[tuple[str, str], dict[str, PlaceRows]] = {}
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        try:
+            return self.__dict__["_frames"][name]
+        except KeyError:
+            raise AttributeError(f"the day's tables have no '{name}'") from None
 
     def by(self, table: str, key: str) -> dict[str, PlaceRows]:
         """The rows of ``table`` ("daily" or "crossings") per value of ``key``, with their days.
@@ -246,12 +255,15 @@ class DashboardModel(mesa.Model):
             kind = kind_of(scenario_)
             self.seed = kind.default_seed(scenario_) if self.seed is None else self.seed
             self.scale = float(scale) if scale is not None else float(kind.default_scale(scenario_))
-            if self.scale <= 0:
-                raise FlowsimError(f"The agent scale must be more than 0 people per agent, not {scale}.")
+            check_run(scenario_, self.scale, self.seed)  # as every run is checked (the kind's own limits too)
             self.flow = kind.day_by_day(scenario_, seed=self.seed, scale=self.scale)
             if self.compare_with_baseline and not self._same_file(self.scenario_file, self.baseline_file):
                 baseline = self._with_parameters(self.baseline_file)
-                self.baseline = kind_of(baseline).day_by_day(baseline, seed=self.seed, scale=self.scale)
+                if kind_of(baseline) is kind:
+                    self.baseline = kind.day_by_day(baseline, seed=self.seed, scale=self.scale)
+                else:
+                    self.notes.append(f"{Path(self.baseline_file).name} is a {kind_of(baseline).name} scenario: "
+                                      f"a {kind.name} scenario is compared with one of its own kind only.")
         except FlowsimError as err:
             self.error = err.message
             self.flow = self.baseline = None
@@ -337,7 +349,7 @@ class DashboardModel(mesa.Model):
             return None
         cached = self._tables.get(which)
         if cached is None or cached[0] != run.day:
-            cached = (run.day, DayTables(**run.tables()))
+            cached = (run.day, DayTables(run.tables()))
             self._tables[which] = cached
         return cached[1]
 

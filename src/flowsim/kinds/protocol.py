@@ -67,6 +67,38 @@ class CalibrateRequest:
     options: Mapping[str, Any] | None = None  # budget, population size, fit period, calibrated file, ...
 
 
+@runtime_checkable
+class Observations(Protocol):
+    """What a kind holds its runs against: its documented observations and its distance.
+
+    The shared validation (:mod:`flowsim.analysis.validation`) runs a scenario with the
+    shared seeds and executors and keeps :meth:`of_run` of each run; the shared ABC-SMC
+    driver (:mod:`flowsim.analysis.calibration`) runs :meth:`fitted` with each particle's
+    values and accepts by :meth:`distance` of the run's :meth:`statistics`. Instances are
+    pickled to the workers with the runs they score.
+    """
+
+    ids: list[str]
+    """Names of the summary statistics a calibration's posterior keeps (as ``sim_<id>``)."""
+    observed: dict[str, float]
+    """pyABC's observed data: the statistics a run at distance 0 would have."""
+
+    def fitted(self, scenario: ScenarioSpec) -> ScenarioSpec:
+        """The scenario as a calibration runs it (e.g. cut to the fit period; the later days are forecast)."""
+
+    def statistics(self, tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
+        """One run's summary statistics."""
+
+    def distance(self, statistics: Mapping[str, float]) -> float:
+        """How far one run's statistics are from the observations (0: as observed)."""
+
+    def describe_distance(self) -> str:
+        """The distance in words, for a calibration record."""
+
+    def of_run(self, run: RunOutput) -> dict[str, Any]:
+        """What a validation keeps of one run (picklable: it comes back from a worker)."""
+
+
 class DayByDayRun(Protocol):
     """One run stepped a day at a time (the dashboard), and what its panels draw up to today."""
 
@@ -100,8 +132,10 @@ class ScenarioKind(Protocol):
     """The tables of one run (``<name>.csv``), as ensemble members write them."""
     band_keys: Mapping[str, tuple[str, ...]]
     """Tables whose numeric columns get percentile bands over runs, and the columns naming a row."""
-    has_dashboard: bool
-    """Whether :meth:`day_by_day` runs this kind's scenarios (``flowsim dashboard``)."""
+    dashboard_pages: str | None
+    """The module (by name) of this kind's dashboard pages (``COMPONENTS``, ``TITLE``; built from
+    :mod:`flowsim.dashboard.app`'s pieces), which draw what :meth:`day_by_day` steps; None: no
+    dashboard. Named, not imported: the dashboard sits above the kind's other layers."""
 
     def load(self, path: str | Path) -> ScenarioSpec:
         """The scenario in a YAML file (a ScenarioError names file, line and key)."""
@@ -134,6 +168,9 @@ class ScenarioKind(Protocol):
     def calibration_parameters(self, scenario: ScenarioSpec) -> list[CalibrationParameter]:
         """The free parameters (dotted paths) and their ranges."""
 
+    def observations(self, scenario: ScenarioSpec) -> Observations:
+        """The scenario's documented observations (targets and series) and the distance of a run to them."""
+
     def run_command(self, scenario: ScenarioSpec, request: RunRequest) -> str:
         """``flowsim run``: one run written to ``request.out`` (tables, score, figures); returns the summary."""
 
@@ -145,7 +182,7 @@ class ScenarioKind(Protocol):
 
     def day_by_day(self, scenario: ScenarioSpec, *, seed: int, scale: float) -> DayByDayRun:
         """The kind's model built from (scenario, seed, scale), to be stepped one day at a time
-        (only where :attr:`has_dashboard`)."""
+        (only where :attr:`dashboard_pages`)."""
 
     def plot_folder(self, folder: Path, *, report: bool = True) -> list[Path] | None:
         """Draw the figures (and report) of a run folder of this kind; None: not this kind's folder."""

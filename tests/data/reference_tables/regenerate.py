@@ -1,4 +1,4 @@
-"""Regenerate the reference tables of ``tests/test_reference_tables.py`` (``make reference-tables``).
+"""Regenerate the reference tables of ``tests/run/test_reference_tables.py`` (``make reference-tables``).
 
 Each case is a folder holding ``command.txt`` (the ``flowsim`` arguments, without
 ``--out``) and the CSV tables that command wrote. The test re-runs every command and

@@ -116,7 +116,8 @@ def _forecast(args: SimpleNamespace, request: ValidateRequest, scenario: Scenari
 
 def calibrate(scenario: Scenario, request: CalibrateRequest) -> str:
     """History matching, then the emulator posterior (with its SBC) or ABC-SMC against the targets; returns the report."""
-    from flowsim.analysis.calibration import calibrate, check_at_scale_one, format_result, write_calibration
+    from flowsim.analysis.calibration import calibrate, format_result, write_calibration
+    from flowsim.analysis.validation import check_at_scale_one
     from flowsim.analysis.executors import check_scheduler
     from flowsim.analysis.validation import scenario_targets
     from flowsim.run.writing import check_out_folder, default_out

@@ -18,6 +18,7 @@ from flowsim.kinds.protocol import CalibrateRequest, RunRequest, ValidateRequest
 if TYPE_CHECKING:
     import pandas as pd
 
+    from flowsim.analysis.target_observations import TargetObservations
     from flowsim.kinds.mobilization.run.day_by_day import DayByDay
     from flowsim.kinds.mobilization.run.results import RunResult
     from flowsim.scenario.spec import CalibrationParameter
@@ -29,7 +30,7 @@ class MobilizationKind:
     name = "mobilization"
     run_tables = ("daily", "crossings", "flows", "profile", "population", "summary")
     band_keys = {"daily": ("date", "country"), "crossings": ("date", "crossing")}
-    has_dashboard = True
+    dashboard_pages = "flowsim.kinds.mobilization.dashboard.pages"
 
     def load(self, path: str | Path) -> Scenario:
         return load_scenario(path)
@@ -85,6 +86,13 @@ class MobilizationKind:
 
     def calibration_parameters(self, scenario: Scenario) -> list[CalibrationParameter]:
         return list(scenario.calibration.parameters) if scenario.calibration else []
+
+    def observations(self, scenario: Scenario) -> TargetObservations:
+        """The figures of the scenario's targets file (a TargetsError if it names none)."""
+        from flowsim.analysis.target_observations import TargetObservations
+        from flowsim.analysis.validation import scenario_targets
+
+        return TargetObservations(scenario_targets(scenario))
 
     # ----------------------------------------------------------------------- commands
 

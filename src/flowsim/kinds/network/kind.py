@@ -20,6 +20,8 @@ from flowsim.kinds.protocol import CalibrateRequest, RunRequest, ValidateRequest
 if TYPE_CHECKING:
     import pandas as pd
 
+    from flowsim.kinds.network.analysis.validation import CampSeries
+    from flowsim.kinds.network.run.day_by_day import NetworkDayByDay
     from flowsim.kinds.network.run.results import NetworkResult
     from flowsim.scenario.spec import CalibrationParameter
 
@@ -30,11 +32,12 @@ class NetworkKind:
     name = "network"
     run_tables = ("camps", "daily")
     band_keys = {"camps": ("date", "camp"), "daily": ("date",)}
-    has_dashboard = False  # the dashboard's panels draw the mobilization model's places and people
+    dashboard_pages = "flowsim.kinds.network.dashboard.pages"
 
-    def day_by_day(self, scenario: NetworkScenario, *, seed: int, scale: float) -> Any:
-        raise UserError("the dashboard steps no network scenario yet (its panels draw the mobilization "
-                        "model's places and people); flowsim run, ensemble, compare and sensitivity take it.")
+    def day_by_day(self, scenario: NetworkScenario, *, seed: int, scale: float) -> NetworkDayByDay:
+        from flowsim.kinds.network.run.day_by_day import NetworkDayByDay
+
+        return NetworkDayByDay(scenario, seed=seed, scale=scale)
 
     def load(self, path: str | Path) -> NetworkScenario:
         return load_network_scenario(path)
@@ -92,6 +95,11 @@ class NetworkKind:
     def calibration_parameters(self, scenario: NetworkScenario) -> list[CalibrationParameter]:
         return list(scenario.calibration.parameters)
 
+    def observations(self, scenario: NetworkScenario) -> CampSeries:
+        from flowsim.kinds.network.analysis.validation import CampSeries
+
+        return CampSeries(scenario)
+
     # ----------------------------------------------------------------------- commands
 
     def run_command(self, scenario: NetworkScenario, request: RunRequest) -> str:
@@ -137,7 +145,7 @@ class NetworkKind:
             scenario, budget=budget, out_dir=out, population_size=options.get("population_size") or 30,
             max_populations=options.get("max_populations") or 8,
             scale=None if request.scale is None else int(request.scale), seed=request.seed, workers=request.workers,
-            scheduler=options.get("scheduler"),
+            scheduler=options.get("scheduler"), progress=request.progress,
         )
         calibrated = options.get("calibrated_file")
         if calibrated is None:

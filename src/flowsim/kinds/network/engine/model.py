@@ -231,14 +231,18 @@ class NetworkModel(Travel, Choice, Roads, mesa.Model):
         """Simulate every day and return the daily tables."""
         for _ in range(self.days):
             self.step()
-        start = self.case.start_date
+        return self.so_far()
+
+    def so_far(self) -> NetworkRun:
+        """The daily tables of the days run so far (every day after :meth:`run`; the dashboard steps)."""
+        days, start = self.today, self.case.start_date
         return NetworkRun(
-            dates=[start + dt.timedelta(days=d) for d in range(self.days)],
+            dates=[start + dt.timedelta(days=d) for d in range(days)],
             camp_names=list(self.camp_names),
-            simulated=self.simulated * self.scale,
-            observed=self.observed * self.scale,
-            spawned=self.spawned * self.scale,
-            on_roads=self.on_roads * self.scale,
+            simulated=self.simulated[:days] * self.scale,
+            observed=self.observed[:days] * self.scale,
+            spawned=self.spawned[:days] * self.scale,
+            on_roads=self.on_roads[:days] * self.scale,
             agents=self.n_people,
             agent_steps=self.agent_steps,
             scale=self.scale,

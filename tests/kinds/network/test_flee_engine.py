@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -15,9 +13,10 @@ from flowsim.kinds.network.scenario.schema import load_network_scenario
 from flowsim.kinds.network.analysis.validation import scored_run, validation_runs
 from flowsim.kinds.network.figures.camps import write_network_figures
 from flowsim.kinds.network.run.results import write_network_tables
+from helpers.paths import FLEE_DATA
 from helpers.flee_case import FLEE_CASE_FILES, make_flee_case
 
-DATA = Path(__file__).parent / "data" / "flee"
+DATA = FLEE_DATA
 
 
 # --------------------------------------------------------------------------- rules, exactly

@@ -1,4 +1,4 @@
-"""The dashboard's charts, drawn from the tables of the days run so far and redrawn every day.
+"""The mobilization kind's dashboard charts, drawn from the tables of the days run so far and redrawn every day.
 
 Each chart is a :class:`~flowsim.dashboard.livechart.LiveChart`: it says what its frame
 depends on, draws the frame, and draws the day's data over it. Colours, names and number
@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch
 
 from flowsim.dashboard.livechart import (
-    BASELINE_ALPHA, DPI, HEIGHT, WIDTH, Calendar, Events, LiveChart, chart_title, days_of,
+    BASELINE_ALPHA, DPI, HEIGHT, WIDTH, Calendar, Events, LiveChart, chart_title, count_axis, days_of,
     keep_or_choose, mark_events, new_figure, nice_limit, peak_of, short_name, time_axis,
 )
 from flowsim.figures.geography import map_extent, show_base_map
@@ -72,12 +72,7 @@ class EntriesChart(LiveChart):
         for ax, country, top in zip(axes.flat, shown, limits):
             ax.set_title(pretty_name(country), fontsize=8, color=colors[country], loc="right", fontweight="bold",
                          pad=2)
-            ax.yaxis.set_major_formatter(COUNT_FORMATTER)
-            ax.tick_params(axis="y", labelsize=7)
-            ax.set_ylim(0, top)
-            time_axis(ax, self.calendar)
-            mark_events(ax, self.events, country)
-            ax.set_autoscale_on(False)
+            count_axis(ax, self.calendar, self.events, top, country=country)
         for ax in axes.flat[len(shown):]:
             ax.set_visible(False)
         chart_title(fig, "Daily entries and exits, leading destinations", self.note())
@@ -126,13 +121,7 @@ class StatesChart(LiveChart):
     def draw_frame(self, key: Any) -> Figure:
         fig, axes = new_figure(bottom=0.12)
         ax = axes[0, 0]
-        ax.yaxis.set_major_formatter(COUNT_FORMATTER)
-        ax.tick_params(axis="y", labelsize=7)
-        ax.set_ylim(0, key)
-        ax.set_ylabel("People", fontsize=8)
-        time_axis(ax, self.calendar)
-        mark_events(ax, self.events)
-        ax.set_autoscale_on(False)
+        count_axis(ax, self.calendar, self.events, key, ylabel="People")
         ax.legend(handles=[Line2D([], [], color=c, linewidth=1.6, label=STATE_LABELS[s])
                            for s, c in STATE_COLORS.items()], loc="upper left", fontsize=7, frameon=False)
         if self.note():

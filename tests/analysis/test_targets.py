@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from helpers.paths import ROOT
 from flowsim.analysis.targets import (
     OUTSIDE,
     TargetSet,
@@ -24,7 +25,6 @@ from flowsim.analysis.targets import (
 from flowsim.analysis.series import averaged_relative_difference, series_table
 from flowsim.errors import TargetsError
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "scenarios" / "targets" / "mobilization_2022.yaml"
 SOURCES = (ROOT / ".." / "shared" / "sources").resolve()
 REQUIRED = {"F1_3", "F2", "F4", "F5", "F6", "F8", "F11", "F13_young", "F14", "F15"}

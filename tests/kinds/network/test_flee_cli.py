@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from helpers.paths import FLEE_DATA
 from flowsim.cli import main
 
-DATA = Path(__file__).parent / "data" / "flee"
+DATA = FLEE_DATA
 
 
 def test_import_run_validate(tmp_path, capsys):

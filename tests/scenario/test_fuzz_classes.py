@@ -2,7 +2,7 @@
 
 Each gets one paragraph (exit code 2) naming the file — and the line where there is one —
 quickly: never a traceback, a hang or runaway memory. The property test over random
-mutants is ``tests/test_fuzz.py``.
+mutants is ``tests/scenario/test_fuzz.py``.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from helpers.flee_case import make_flee_case
-from helpers.paths import with_absolute_targets
+from helpers.paths import ROOT, TINY, with_absolute_targets
 from flowsim.analysis import executors
 from flowsim.analysis.ensemble import percentile_bands, run_ensemble, run_member
 from flowsim.analysis.executors import SerialExecutor, make_executor, run_tasks
@@ -22,7 +22,6 @@ from flowsim.cli import ensemble as ensemble_command
 from flowsim.cli import build_parser, main
 from flowsim.errors import EnsembleError
 
-TINY = Path(__file__).parent / "scenarios" / "tiny.yaml"
 SCALE = 200.0
 BAND_FILES = ("daily_bands.csv", "crossings_bands.csv", "ensemble_summary.csv", "run_outputs.csv",
               "outputs_bands.csv")
@@ -285,7 +284,7 @@ def test_a_killed_worker_leaks_no_semaphore(tmp_path):
     script = tmp_path / "kill_a_worker.py"
     script.write_text(KILLED_WORKER_SCRIPT)
     done = subprocess.run([sys.executable, str(script), str(tmp_path / "died")], capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")})
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert done.returncode == 0 and done.stdout.strip() == "1", done.stderr
     assert (tmp_path / "died").exists(), "the first attempt killed its worker"
     assert "leaked semaphore" not in done.stderr, done.stderr
@@ -353,7 +352,7 @@ def test_pool_workers_end_when_the_command_is_killed(tmp_path):
               "        print(pool.submit(os.getpid).result(), flush=True)\n"
               "        time.sleep(600)\n")
     (tmp_path / "pool.py").write_text(script)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     command = subprocess.Popen([sys.executable, str(tmp_path / "pool.py")], stdout=subprocess.PIPE, text=True,
                                env=env)
     worker = int(command.stdout.readline())

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.paths import TINY
 from flowsim.analysis.sensitivity import (
     evaluate_point,
     parameter_problem,
@@ -19,7 +19,6 @@ from flowsim.cli import main
 from flowsim.errors import EnsembleError
 from flowsim.kinds.mobilization.scenario import load_scenario
 
-TINY = Path(__file__).parent / "scenarios" / "tiny.yaml"
 SCALE = 200.0
 FAILED_CALLS: list[float] = []
 

@@ -8,10 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.paths import TINY
 from flowsim.analysis.compare import paired_differences, run_comparison
 from flowsim.cli import main
-
-TINY = Path(__file__).parent / "scenarios" / "tiny.yaml"
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ skipped and says why.
 
 Run as a script, the module writes the dashboard page's screenshot (docs/dashboard.png) instead::
 
-    python tests/test_dashboard_browser.py docs/dashboard.png
+    python tests/dashboard/test_dashboard_browser.py docs/dashboard.png
 """
 
 from __future__ import annotations
@@ -31,10 +31,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # tests/dashboard/ -> the clone
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 STARTUP_S = 180  # waits, not budgets: a loaded machine only makes them wait longer
 DAYS = 30
+FLEE_DAYS = 10
 
 
 def find_chromium() -> str | None:
@@ -128,6 +129,16 @@ def loaded_charts(page) -> list[int]:
     return page.eval_on_selector_all("img.solara-image", "images => images.map(i => i.naturalWidth)")
 
 
+def stepped_charts(page, days: int, charts: int) -> list[int]:
+    """Step ``days`` days, check the day counter, wait until ``charts`` charts are drawn; their natural widths."""
+    step_days(page, days)
+    assert re.match(rf"Day {days} of \d+ · ", page.locator(".flowsim-day").inner_text())
+    page.wait_for_function("() => [...document.querySelectorAll('img.solara-image')]"
+                           f".filter(i => i.complete && i.naturalWidth > 0).length >= {charts}",
+                           timeout=STARTUP_S * 1000)
+    return loaded_charts(page)
+
+
 def colours_in(png: bytes) -> int:
     from io import BytesIO
 
@@ -141,14 +152,26 @@ def test_thirty_days_in_a_real_browser(chromium, tmp_path):
     errors: list[str] = []
     with dashboard() as (address, process):
         page = open_page(chromium, address, errors)
-        step_days(page, DAYS)
-        assert re.match(rf"Day {DAYS} of \d+ · ", page.locator(".flowsim-day").inner_text())
-        page.wait_for_function("() => [...document.querySelectorAll('img.solara-image')]"
-                               ".filter(i => i.complete && i.naturalWidth > 0).length >= 4", timeout=STARTUP_S * 1000)
-        charts = loaded_charts(page)
+        charts = stepped_charts(page, DAYS, 4)
         assert len(charts) >= 4 and all(width > 300 for width in charts), charts
         shot = page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
         assert colours_in(shot) > 500, "the screenshot is (nearly) blank"
+        assert process.poll() is None
+    assert errors == [], f"the browser console shows errors: {errors}"
+
+
+def test_a_flee_case_in_a_real_browser(chromium, tmp_path):
+    """The shipped burundi2015 case: its own page (camps against their observed series), stepped in Chromium."""
+    errors: list[str] = []
+    with dashboard("scenarios/flee/burundi2015.yaml") as (address, process):
+        page = open_page(chromium, address, errors)
+        charts = stepped_charts(page, FLEE_DAYS, 2)
+        assert page.locator(".flowsim-day").inner_text().startswith(f"Day {FLEE_DAYS} of 396 · ")
+        assert len(charts) == 2 and all(width > 300 for width in charts), charts
+        assert page.get_by_text("People in the largest camps").count() == 0  # drawn in the image, not as text
+        assert page.get_by_text("Camps today").count() == 1
+        shot = page.screenshot(path=str(tmp_path / "flee.png"), full_page=True)
+        assert colours_in(shot) > 300, "the screenshot is (nearly) blank"
         assert process.poll() is None
     assert errors == [], f"the browser console shows errors: {errors}"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers.paths import FLEE_DATA
 from helpers.flee_case import FLEE_CASE_FILES, make_flee_case
 from flowsim.errors import ScenarioError
 from flowsim.kinds.network.scenario.flee_import import import_flee
@@ -197,7 +198,7 @@ def test_without_conflicts_csv_conflict_dates_are_used(tmp_path):
 
 
 def test_simsetting_notes_what_flee_31_ignores():
-    settings, notes = read_simsetting(Path(__file__).parent / "data" / "flee" / "simsetting.yml")
+    settings, notes = read_simsetting(FLEE_DATA / "simsetting.yml")
     assert settings["move_rules"]["max_move_speed"] == 400.0
     assert settings["spawn_rules"]["conflict_spawn_decay"] == [1.0, 1.0, 1.0, 0.5, 0.1]
     assert any("sum_from_camps" in n for n in notes) and any("capacity_scaling" in n for n in notes)

@@ -11,77 +11,23 @@ from __future__ import annotations
 import logging
 import re
 import socket
-from pathlib import Path
 
 import ipyvuetify as v
 import ipywidgets as widgets
 import pytest
-import solara
 
-from helpers.paths import BASELINE, ROOT, SHIPPED, TINY
+from helpers.dashboard_page import SCALE, button, page_text, render, show_page
+from helpers.paths import ROOT, SHIPPED, TINY
 from flowsim.cli import main
 from flowsim.dashboard import app
-from flowsim.dashboard.model import DashboardModel, model_params, parameter_sliders, scenario_choices
+from flowsim.dashboard.model import DashboardModel, model_params, parameter_sliders
 from flowsim.errors import ScenarioError
 from flowsim.kinds.mobilization.scenario import load_scenario
-
-SCALE = 200  # people per agent in these tests: a day takes milliseconds
-
 
 @pytest.fixture(autouse=True)
 def in_repository(monkeypatch):
     """The page lists scenarios relative to the folder it runs in, like ``flowsim dashboard``."""
     monkeypatch.chdir(ROOT)
-
-
-def render(scenario_file: str | Path = BASELINE, *, scale: float = SCALE):
-    """The page on ``scenario_file``, its reactive model and its render context.
-
-    The page sits in Solara's ``AppLayout``, as the server puts it, so that the sidebar (the
-    controls) and the title bar are rendered too.
-    """
-    params = model_params(str(scenario_file), scenario_choices(str(scenario_file)))
-    params["scale"] = {**params["scale"], "value": scale, "values": sorted({*params["scale"]["values"], scale})}
-    model = solara.reactive(DashboardModel(**app.initial_arguments(params)))
-
-    @solara.component
-    def Served():
-        with solara.AppLayout():
-            app.Dashboard(model, params)
-
-    _box, rc = solara.render(Served(), handle_error=False)
-    return model, rc
-
-
-def page_text(rc) -> str:
-    """Every piece of text the page shows (texts, markdown, alerts), as one string."""
-    parts, seen, todo = [], set(), [rc.container]
-    while todo:
-        item = todo.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, (list, tuple)):
-            todo += item
-        elif isinstance(item, dict):
-            todo += item.values()
-        elif isinstance(item, str):
-            parts.append(item)
-        elif isinstance(item, widgets.Widget):
-            for name in item.keys:
-                value = getattr(item, name)
-                if isinstance(value, (widgets.Widget, list, tuple, dict)) or name in ("template", "label", "unsafe_innerHTML"):
-                    todo.append(value)
-    return "\n".join(parts)
-
-
-def button(rc, label: str):
-    return rc.find(v.Btn, children=[label]).widget
-
-
-def show_page(rc, index: int) -> None:
-    """Switch the tabs of panels to page ``index``."""
-    rc.find(v.Tabs).widget.v_model = index
 
 
 @pytest.mark.parametrize("scenario", SHIPPED, ids=[p.stem for p in SHIPPED])
@@ -220,15 +166,6 @@ def test_a_missing_scenario_file_is_explained(tmp_path):
     assert "does not exist" in model.error and model.running is False
     model.step()
     assert model.days_run == 0
-
-
-def test_a_network_scenario_is_refused_in_one_paragraph(tmp_path):
-    flee_case = tmp_path / "burundi.yaml"
-    assert main(["import-flee", str(ROOT / "tests" / "data" / "flee" / "burundi2015"), "--out", str(flee_case)]) == 0
-    model = DashboardModel(scenario_file=str(flee_case))
-    assert model.error == (f"{flee_case} is a network scenario (kind: network); the dashboard steps mobilization "
-                           "scenarios only so far. flowsim run, ensemble, compare and sensitivity take it.")
-    assert model.running is False
 
 
 def test_a_bad_seed_is_explained():

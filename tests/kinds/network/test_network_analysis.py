@@ -12,13 +12,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers.paths import FLEE_DATA
 from flowsim.analysis.compare import run_comparison
 from flowsim.analysis.ensemble import PERCENTILES, run_ensemble
 from flowsim.analysis.sensitivity import run_sensitivity
 from flowsim.cli import main
 from flowsim.kinds.network.scenario.flee_import import CALIBRATION_PARAMETERS, import_flee
 
-CASE = Path(__file__).resolve().parent / "data" / "flee" / "burundi2015"
+CASE = FLEE_DATA / "burundi2015"
 SCALE = 100
 TANZANIAN_CAMPS = ("Nduta", "Nyarugusu")
 

@@ -15,7 +15,7 @@ import pytest
 from helpers.paths import BASELINE, ROOT
 from PIL import Image
 
-from flowsim.dashboard import app
+from flowsim.kinds.mobilization.dashboard import pages
 from flowsim.dashboard.model import DashboardModel
 
 SCALE = 100
@@ -29,7 +29,7 @@ def days(request):
     monkeypatch.chdir(ROOT)
     request.addfinalizer(monkeypatch.undo)
     model = DashboardModel(scenario_file=str(BASELINE), seed=7, scale=SCALE, compare_with_baseline=False)
-    charts = {name: app.make_chart(model, name) for name in CHARTS}
+    charts = {name: pages.make_chart(model, name) for name in CHARTS}
     snapshots = {}
     for day in range(1, 46):
         model.step()
@@ -47,7 +47,7 @@ def pixels(png: bytes) -> np.ndarray:
 @pytest.mark.parametrize("name", CHARTS)
 def test_a_day_drawn_over_the_kept_frame_matches_the_chart_drawn_afresh(days, name):
     model, charts, snapshots = days
-    fresh = app.make_chart(model, name)
+    fresh = pages.make_chart(model, name)
     fresh._key = charts[name]._key  # the same history of which places are shown
     kept, redrawn = pixels(snapshots[name, 45]), pixels(fresh.png(model.tables(), None))
     assert kept.shape == redrawn.shape
@@ -76,7 +76,7 @@ def test_the_days_differ_where_the_data_do(days):
 
 def test_a_growing_axis_keeps_the_figure_and_only_changes_its_limits(days):
     model, _, _ = days
-    chart = app.make_chart(model, "states")
+    chart = pages.make_chart(model, "states")
     tables = model.tables()
     chart.png(tables, None)
     figure, top = chart.figure, chart._key

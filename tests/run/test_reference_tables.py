@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from helpers.paths import ROOT
 from flowsim.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
 REFERENCES = ROOT / "tests" / "data" / "reference_tables"
 CASES = sorted(p.parent for p in REFERENCES.glob("*/command.txt"))
 

@@ -16,8 +16,7 @@ import yaml
 
 from flowsim.cli import main
 from helpers.paths import ROOT
-from helpers.processes import complete, finish, snapshot, start
-from test_kill import killed_midway_resumes_to_identical_bands
+from helpers.processes import complete, finish, killed_midway_resumes_to_identical_bands, snapshot, start
 
 CASE = ROOT / "tests" / "data" / "flee" / "burundi2015"
 KILLS = 3

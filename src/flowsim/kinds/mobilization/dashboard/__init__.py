@@ -1,0 +1,1 @@
+"""The mobilization kind's dashboard: its pages (:mod:`.pages`) and live charts (:mod:`.charts`)."""

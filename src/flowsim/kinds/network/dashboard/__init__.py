@@ -1,0 +1,1 @@
+"""The network kind's dashboard: its page (:mod:`.pages`) and live charts (:mod:`.charts`)."""

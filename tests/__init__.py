@@ -1,0 +1,1 @@
+"""flowsim's tests, in folders that mirror the packages of src/flowsim (cross-cutting ones here)."""
