@@ -167,3 +167,14 @@ def test_cli_plot_bad_run_dir_is_one_paragraph_exit_2(tmp_path: Path, capsys: py
     assert "Traceback" not in err and str(run) in err
     assert err.strip().count("\n") == 0
     assert not (run / "figures").exists()
+
+
+def test_svg_ids_hashed_from_float_layouts_are_numbered_in_order():
+    # two runs of the same figure whose clip rectangle differs in a float's last bit
+    from flowsim.figures.style import renumber_svg_ids
+    drawing = ('<path clip-path="url(#{p})"/><use xlink:href="#{m}"/>'
+               '<defs><path id="{m}"/><clipPath id="{p}"><rect/></clipPath></defs>')
+    one = renumber_svg_ids(drawing.format(p="p3fb888a891", m="maaf60eecb7"))
+    other = renumber_svg_ids(drawing.format(p="pe2940d151a", m="maaf60eecb7"))
+    assert one == other
+    assert 'clip-path="url(#p0000000000)"' in one and 'id="p0000000000"' in one

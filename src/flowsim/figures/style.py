@@ -10,6 +10,7 @@ shaded 5–95 % and 25–75 % bands.
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -195,6 +196,25 @@ def band_legend_handles(color: str = "#777777") -> list[Any]:
 # --------------------------------------------------------------------------- saving, run folders
 
 
+_SVG_HASHED_ID = re.compile(r'id="([pm][0-9a-f]{10})"')
+
+
+def renumber_svg_ids(svg: str) -> str:
+    """The SVG with its hashed clip-path and marker ids renumbered in order of first definition.
+
+    Matplotlib names a clip path by a hash of its rectangle's full float values, so a layout
+    whose last bit differs between two runs (numpy's vectorised sums depend on the arrays'
+    memory alignment) gives other ids for the same drawing. Numbering them in order keeps equal
+    figures byte-equal.
+    """
+    counts = {"p": 0, "m": 0}
+    for old in dict.fromkeys(_SVG_HASHED_ID.findall(svg)):
+        prefix = old[0]
+        svg = svg.replace(old, f"{prefix}{counts[prefix]:010d}")
+        counts[prefix] += 1
+    return svg
+
+
 def save_figure(fig: Figure, directory: str | os.PathLike[str], stem: str, *, dpi: int = PNG_DPI) -> list[Path]:
     """Write ``fig`` as ``<stem>.png`` (150 dpi unless ``dpi`` says otherwise) and ``<stem>.svg``, each atomically.
 
@@ -217,6 +237,8 @@ def save_figure(fig: Figure, directory: str | os.PathLike[str], stem: str, *, dp
             # a fixed salt makes the SVG's element ids (clip paths, glyphs) the same from run to run
             with matplotlib.rc_context({"svg.hashsalt": f"flowsim-{stem}"}):
                 fig.savefig(tmp, format=ext, **kwargs)
+            if ext == "svg":
+                tmp.write_text(renumber_svg_ids(tmp.read_text(encoding="utf-8")), encoding="utf-8")
 
         paths.append(write_atomic(out / f"{stem}.{ext}", draw))
     return paths
