@@ -58,6 +58,11 @@ CASES = {
         GOOD.replace("kind: draft_office, label: Draft office at Upper Lars, crossing: ge_upper_lars, turn_back_share: 0.1",
                      "kind: set_capacity, label: Draft office at Upper Lars, crossing: ge_upper_lars"),
         "Draft office at Upper Lars", r"'set_capacity' needs daily_capacity, vehicles_per_day, pedestrians_per_day or seats_per_day"),
+    "call_up_knots_out_of_order": (
+        GOOD.replace("    panic_share: 0.5\n", "    callup:\n      willing_share: 0.01\n      daily_hazard: 0.3\n"
+                     "      delivered:\n        - {id: half, after_days: 10, share: 0.5}\n"
+                     "        - {id: first, after_days: 3, share: 0.7}\n    panic_share: 0.5\n"),
+        "id: first, after_days: 3", r"behaviour\.leaving\.callup\.delivered\.first\.after_days.*increasing order"),
     # a man's registrations and visits are one 64-bit mask each: no more destinations than its bits
     "more_destinations_than_a_mask_has_bits": (
         GOOD.replace("crossings:\n", "".join(

@@ -65,7 +65,8 @@ Statistic = Literal["sum", "mean", "daily_mean", "max", "min", "ratio", "share",
 #: Numeric columns a target may measure, per table (see the contract's table list).
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "daily": ("entries_total", "exits_total", "ordinary_entries", "ordinary_exits", "wave_entries",
-              "wave_exits_onward", "wave_exits_return", "wave_stock", "wave_registrations", "wave_registered", "rent_index"),
+              "wave_exits_onward", "wave_exits_return", "wave_stock", "wave_registrations", "wave_registered",
+              "ordinary_registrations", "rent_index"),
     "crossings": ("arrivals", "processed", "ordinary_entries", "turned_back", "gave_up", "switched_away", "queue", "queue_vehicles",
                   "queue_km", "mean_wait_days", "capacity", "fare_index"),
     "flows": ("count",),

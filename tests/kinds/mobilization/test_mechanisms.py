@@ -289,3 +289,79 @@ def test_registrations_are_completed_the_processing_days_after_the_application()
     assert registered_after(applications, 2)[:, 0].tolist() == [0.0, 0.0, 5.0, 3.0]
     assert registered_after(applications, 0)[:, 0].tolist() == [5.0, 3.0, 0.0, 2.0]
     assert registered_after(applications, 9).sum() == 0.0
+
+
+# ---------------------------------------------------------------- the call-up's own leavers
+
+def callup_world(*, willing_share: float, shock: float = 0.0) -> dict:
+    """The call-up's summonses go out evenly over ten days; each man they reach leaves that day."""
+    world = road_world(people=20_000, capacity=100_000)
+    world["behaviour"]["leaving"].update(
+        shock_hazard=shock, willing_share=0.1,
+        pressure=[{"id": "announcement", "after_days": 0, "level": 1.0}],
+        callup={"willing_share": willing_share, "daily_hazard": 1.0,
+                "delivered": [{"id": "announced", "after_days": 0, "share": 0.0},
+                              {"id": "all_out", "after_days": 10, "share": 1.0}]})
+    return world
+
+
+def test_the_call_up_moves_men_as_its_summonses_go_out_and_no_more():
+    # RU-06: 300,000 summonses over five weeks; source 000: "a call-up notice to a relative triggers leaving"
+    world = callup_world(willing_share=0.05)
+    model = FlowModel(build(world), rng=3)
+    reach = model.callup_reach.sum()
+    model.run()
+    decided = model.people.decided_day - model.announced_day
+    leavers = np.bincount(decided, minlength=12)
+    assert leavers[0] == 0                          # nothing is out on the day of the announcement
+    assert leavers[1:11] == pytest.approx(np.full(10, reach / 10), abs=0.02 * reach)
+    assert leavers[11:].sum() == 0                  # every summons is out by day 10
+    assert model.people.called_up.all()             # the shock moved nobody here
+    assert leavers.sum() == pytest.approx(reach, abs=len(model.callup_reach))
+
+
+def test_without_a_call_up_no_man_is_marked_called_up():
+    model = FlowModel(build(steady_pressure_world(willing_share=0.1, shock=0.05)), rng=3)
+    model.run()
+    assert model.people.n > 0 and not model.people.called_up.any()
+
+
+def test_a_man_the_call_up_reached_finds_no_calm_when_the_rumours_end():
+    # after the rumours' end the shock's late deciders mostly stay; a summons in the family stands
+    world = callup_world(willing_share=0.05, shock=0.05)
+    world["behaviour"]["leaving"].update(
+        panic_share=0.0, deliberation_days_max=6,
+        pressure=[{"id": "announcement", "after_days": 0, "level": 1.0},
+                  {"id": "rumours_end", "after_days": 2, "level": 0.0}])
+    world["behaviour"]["choice"].update(stay_home=-1.0, stay_home_when_calm=4.0)
+    model = FlowModel(build(world), rng=9)
+    model.run()
+    p = model.people
+    late = p.act_day >= model.announced_day + 3
+    stayed = p.stopped_reason == StopReason.STAYED_HOME
+    assert stayed[late & ~p.called_up].mean() > 0.5
+    assert stayed[late & p.called_up].mean() < 0.2
+
+
+# ---------------------------------------------------------------- registrations outside the exodus
+
+def test_men_passing_through_register_at_their_share_when_they_stay_long_enough():
+    # 002: the IIN is needed "for setting up a phone number and a bank account"
+    def registered_share(share: float) -> float:
+        world = transit_world(1.0)
+        world["behaviour"]["after_arrival"].update(registration_after_days=0, transit_registration_share=share)
+        kz = simulate(build(world), seed=4).daily.query("country == 'kazakhstan'")
+        return kz["wave_registrations"].sum() / kz["wave_entries"].sum()
+
+    assert registered_share(0.0) == 0.0
+    assert registered_share(0.5) == pytest.approx(0.5, abs=0.05)
+    assert registered_share(1.0) == pytest.approx(1.0, abs=0.01)
+
+
+def test_russians_outside_the_exodus_register_at_the_scenarios_daily_rate():
+    # KZ-N4: 93,000 IINs to Russians from early April to 27 Sep, about 520 a day
+    world = road_world(people=2000, capacity=100)
+    world["destinations"][1]["ordinary_daily_registrations"] = 520
+    daily = simulate(build(world), seed=1).daily
+    assert set(daily.query("country == 'kazakhstan'")["ordinary_registrations"]) == {520}
+    assert set(daily.query("country != 'kazakhstan'")["ordinary_registrations"]) == {0}

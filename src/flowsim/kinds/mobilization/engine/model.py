@@ -98,6 +98,15 @@ class FlowModel(mesa.Model):
         self.willing_fraction = (rules.willing_fraction(self.leaving_multiplier, willing_share)
                                  if willing_share < 1.0 else np.ones(self.cohorts.size))
         self.willing = np.rint(self.cohorts.at_home * self.willing_fraction).astype(np.int64)
+        callup = scenario.behaviour.leaving.callup
+        self.callup_days = np.array([k.after_days for k in callup.delivered], dtype=float)
+        self.callup_shares = np.array([k.share for k in callup.delivered], dtype=float)
+        # men whom the summonses will have moved by the call-up's end, by cohort: who answers a
+        # summons to himself or his kin by leaving is selected as the first days' leavers were
+        # (F13, F14: young, skilled, better off)
+        self.callup_reach = self.cohorts.at_home * rules.willing_fraction(self.leaving_multiplier, callup.willing_share)
+        self.callup_willing = np.zeros(self.cohorts.size, dtype=np.int64)  # reached, still at home
+        self.callup_reached = np.zeros(self.cohorts.size, dtype=np.int64)  # reached so far
         knots = scenario.behaviour.leaving.pressure
         self.pressure_days = np.array([k.after_days for k in knots], dtype=float)
         self.pressure_levels = np.array([k.level for k in knots], dtype=float)
@@ -290,14 +299,19 @@ class FlowModel(mesa.Model):
         days_since = -1 if self.announced_day is None else self.day - self.announced_day
         return rules.mobilization_pressure(days_since, self.pressure_days, self.pressure_levels)
 
-    def _stay_home_utility(self) -> float | None:
-        """Utility of staying at home today, or None where staying is no option of the choice."""
+    def _stay_home_utility(self, idx: np.ndarray) -> float | np.ndarray | None:
+        """Utility of staying at home today for people ``idx`` (one value for all, or one each),
+        or None where staying is no option of the choice."""
         beta = self.behaviour.choice
         if beta.stay_home is None:
             return None
         # the calm is the pressure's passing: before the shock the ordinary emigrant's choice stands
         pressure = 1.0 if self.announced_day is None else self._pressure_today()
-        return rules.staying_utility(beta.stay_home, beta.stay_home_when_calm, pressure)
+        calm = rules.staying_utility(beta.stay_home, beta.stay_home_when_calm, pressure)
+        if not self.callup_days.size:
+            return calm
+        # a man the call-up reached feels no calm: his summons (or his brother's) stands
+        return np.where(self.people.called_up[idx], beta.stay_home, calm)
 
     def _decide_to_leave(self) -> None:
         rules_ = self.behaviour.leaving
@@ -307,14 +321,34 @@ class FlowModel(mesa.Model):
                                       self.leaving_multiplier, complete_factor)
         hazard = rules.hazard_among_willing(hazard, self.willing_fraction)
         leavers = rules.draw_leavers(self.willing, hazard, self.rng)
-        total = int(leavers.sum())
-        if total == 0:
-            return
         self.willing -= leavers
         self.cohorts.at_home -= leavers
-        self._create_leavers(np.repeat(np.arange(self.cohorts.size), leavers))
+        cohort = np.repeat(np.arange(self.cohorts.size), leavers)
+        called_up = None
+        if self.callup_days.size and self.announced_day is not None:
+            answering = np.repeat(np.arange(self.cohorts.size), self._answer_callup())
+            called_up = np.repeat([False, True], [cohort.size, answering.size])
+            cohort = np.concatenate([cohort, answering])
+        if cohort.size == 0:
+            return
+        self._create_leavers(cohort, called_up)
 
-    def _create_leavers(self, cohort: np.ndarray) -> None:
+    def _answer_callup(self) -> np.ndarray:
+        """Men the summonses reached today join those the call-up moved; some of them set off."""
+        callup = self.behaviour.leaving.callup
+        delivered = rules.mobilization_pressure(self.day - self.announced_day, self.callup_days, self.callup_shares)
+        # the shock's willing are not reached twice: a man is either in that pool or in this one
+        free = self.cohorts.at_home - self.willing - self.callup_willing
+        reached = np.clip(np.rint(self.callup_reach * delivered).astype(np.int64) - self.callup_reached, 0, free)
+        self.callup_reached += reached
+        self.callup_willing += reached
+        hazard = callup.daily_hazard * (self.behaviour.leaving.complete_multiplier if self.complete else 1.0)
+        leavers = rules.draw_leavers(self.callup_willing, np.full(self.cohorts.size, hazard), self.rng)
+        self.callup_willing -= leavers
+        self.cohorts.at_home -= leavers
+        return leavers
+
+    def _create_leavers(self, cohort: np.ndarray, called_up: np.ndarray | None = None) -> None:
         c = self.cohorts
         n = cohort.size
         origin = c.origin[cohort]
@@ -344,6 +378,7 @@ class FlowModel(mesa.Model):
             wealth_band=wealth, savings_usd=savings, documents=documents, tie_destination=tie,
             state=np.full(n, State.DELIBERATING), decided_day=np.full(n, self.day),
             act_day=self.day + wait,
+            **({} if called_up is None else {"called_up": called_up}),
         )
         self._setting_out.add(np.arange(rows.start, rows.stop))
         self._state_counts[:, State.DELIBERATING] += np.bincount(origin, minlength=self.n_origins)
@@ -418,7 +453,7 @@ class FlowModel(mesa.Model):
         if idx.size == 0:
             return np.empty(0, dtype=np.intp)
         utility, allowed = self._route_utility(idx, heading)
-        stay_home = self._stay_home_utility()
+        stay_home = self._stay_home_utility(idx)
         if stay_home is not None:
             # staying is one more option: where every way out means days in a queue or a fare
             # beyond his savings, a man who meant to leave stays (and does not try again)
@@ -496,7 +531,7 @@ class FlowModel(mesa.Model):
         documents_ok = (p.documents[idx] & self.crossing_documents[here]) == self.crossing_documents[here]
         allowed[np.arange(idx.size), here] |= (self.crossing_open[here] & (self.crossing_capacity[here] > 0)
                                                & documents_ok)
-        stay_home = self._stay_home_utility()
+        stay_home = self._stay_home_utility(idx)
         if stay_home is not None:
             # a man who found no seat or whose post closed weighs staying again, as when he set
             # off: where every way left means more days of queueing or a fare beyond his savings,
@@ -628,9 +663,16 @@ class FlowModel(mesa.Model):
         unregistered = self._unregistered.read(p.state, unless=p.registered)
         due = unregistered[p.arrived_day[unregistered] <= self.day - rules_.registration_after_days]
         p.registered[due] = True
-        # only some newcomers register at all: a man passing through needs no tax number
-        # (KZ-10: 8,000 IINs by 27 Sep among 98,000 arrivals; F8: about 200,000 by 27 Oct)
-        due = due[rules.daily_event(due.size, rules_.registration_share, self.rng) & ~p.transit[due]]
+        # only some newcomers register at all, and fewer of those passing through: the number is
+        # needed for a job, a phone number and a bank account (002), and some in transit want
+        # the last two (KZ-10: 8,000 IINs by 27 Sep among 98,000 arrivals; F8: about 200,000 by 27 Oct)
+        registers = rules.daily_event(due.size, rules_.registration_share, self.rng)
+        if rules_.transit_registration_share > 0.0:
+            passing = p.transit[due]
+            registers &= ~passing | rules.daily_event(due.size, rules_.transit_registration_share, self.rng)
+        else:
+            registers &= ~p.transit[due]
+        due = due[registers]
         p.registered_in[due] |= np.left_shift(np.uint64(1), p.location[due].astype(np.uint64))
         self.destination_today["wave_registrations"] += self._people(
             np.bincount(p.location[due], minlength=self.n_destinations))

@@ -83,6 +83,7 @@ _FIELDS: dict[str, type] = {
     "returned_day": np.int16,
     "transit": np.bool_,  # came only to pass through his first country (moves on within days)
     "stopped_reason": np.int8,  # a StopReason
+    "called_up": np.bool_,  # left because the call-up reached him (or his kin), not in the first shock
 }
 
 

@@ -165,17 +165,20 @@ def yield_fare_multiple(load_factor: np.ndarray, knee: float, sold_out_multiple:
     return np.power(sold_out_multiple, climb)
 
 
-def with_staying_home(utility: np.ndarray, allowed: np.ndarray, stay_home: float) -> tuple[np.ndarray, np.ndarray]:
+def with_staying_home(utility: np.ndarray, allowed: np.ndarray,
+                      stay_home: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The choice set with staying at home appended as its last option, always allowed.
 
-    Its utility is a constant: a man who decided to leave goes only if the best way out,
+    Its utility is a constant (or one per man): a man who decided to leave goes only if the best way out,
     with its queue, fare and drive, beats staying after the Gumbel noise. Demand at a
     crowded border then falls as its queue grows, instead of every leaver queueing
     wherever his documents allow (KZ-14: about 500 cars at Vishnyovka; KZ-13: waits of
     ten hours, not days).
     """
     n = utility.shape[0]
-    utility = np.concatenate([utility, np.full((n, 1), stay_home, dtype=utility.dtype)], axis=1)
+    staying = np.empty((n, 1), dtype=utility.dtype)
+    staying[:, 0] = stay_home  # one value for all, or one per man
+    utility = np.concatenate([utility, staying], axis=1)
     allowed = np.concatenate([allowed, np.ones((n, 1), dtype=bool)], axis=1)
     return utility, allowed
 

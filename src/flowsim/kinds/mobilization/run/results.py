@@ -23,7 +23,7 @@ from flowsim.kinds.mobilization.scenario import AGE_BANDS, OCCUPATIONS, WEALTH_B
 DAILY_COLUMNS = [
     "date", "country", "entries_total", "exits_total", "ordinary_entries", "ordinary_exits",
     "wave_entries", "wave_exits_onward", "wave_exits_return", "wave_stock", "wave_registrations",
-    "wave_registered", "rent_index",
+    "wave_registered", "ordinary_registrations", "rent_index",
 ]
 CROSSING_COLUMNS = [
     "date", "crossing", "country", "mode", "arrivals", "processed", "ordinary_entries", "turned_back", "gave_up",
@@ -135,6 +135,9 @@ def place_tables(model: FlowModel, *, by_id: bool = True) -> tuple[pd.DataFrame,
     dest["exits_total"] = dest["ordinary_exits"] + dest["wave_exits_onward"] + dest["wave_exits_return"]
     dest["wave_registered"] = registered_after(dest["wave_registrations"],
                                                model.behaviour.after_arrival.registration_processing_days)
+    ordinary = np.array([d.ordinary_daily_registrations for d in model.config.destinations])
+    # the same for every day (KZ-N4's rate); ids in the scenario's order, as the day log's columns
+    dest["ordinary_registrations"] = _people_numbers(model, np.tile(ordinary, (days, 1)))
     dest["rent_index"] = rounded(log.rent_index[:days], 6)
     daily = _by_day_and_place(dates, model.destination_ids, "country", {c: dest[c] for c in DAILY_COLUMNS[2:]},
                               by_id)

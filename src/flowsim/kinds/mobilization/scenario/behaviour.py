@@ -98,6 +98,34 @@ class PressureKnot(Spec):
     level: Factor
 
 
+class CallupKnot(Spec):
+    """One knot of the call-up's progress: the share of the summonses delivered by a day."""
+
+    id: Identifier
+    after_days: Days
+    share: Share
+
+
+class CallupRules(Spec):
+    """Men whom the call-up itself reaches: a summons to them, a relative or a colleague.
+
+    Beside the announcement's shock, which drains a fixed pool of the most willing within
+    days, the summonses went out over five weeks (300,000 by 28 Oct, RU-06) and each made
+    new men decide (source 000: "a call-up notice to a relative triggers leaving"). Who
+    answers a summons by leaving is selected as the first days' leavers were (the cohort
+    multipliers, F13, F14); what differs is when: as the summonses go out, and without the
+    calm that made the shock's late deciders stay once the rumours had passed.
+    """
+
+    #: share of a reference cohort (multiplier 1) made willing once every summons is out
+    willing_share: Share = 0.0
+    #: daily chance that a man the call-up has reached sets off
+    daily_hazard: Share = 0.0
+    #: share of the call-up delivered by days after the announcement (linear in between,
+    #: flat after the last knot)
+    delivered: Annotated[list[CallupKnot], Field(max_length=MAX_LIST["pressure_knots"])] = Field(default_factory=list)
+
+
 class LeavingRules(Spec):
     """Daily hazard of leaving Russia for a man at risk (rule 1)."""
 
@@ -117,6 +145,7 @@ class LeavingRules(Spec):
     # exodus drains its pool and the pulse collapses by depletion as well as by pressure.
     # 1 (default): every man is willing and the hazard applies to all at home.
     willing_share: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    callup: CallupRules = Field(default_factory=CallupRules)
 
 
 class ChoiceRules(Spec):
@@ -173,6 +202,9 @@ class AfterArrivalRules(Spec):
     #: applications, KZ-10 and KZ-12 numbers received
     registration_processing_days: Annotated[int, Field(ge=0, le=60)] = 0
     transit_stay_days: PositiveDays = 3.0
+    #: share of the men passing through who still register before moving on, if they stay
+    #: long enough: the number is needed "for setting up a phone number and a bank account" (002)
+    transit_registration_share: Share = 0.0
 
 
 class PriceRules(Spec):

@@ -127,6 +127,9 @@ class Destination(_Spec):
     border_surge_factor: Annotated[float, Field(ge=1.0, le=MAX_FACTOR)] = 1.0
     border_surge_days: PositiveDays = 3.0
     transit_share: Share = 0.0
+    #: registrations (a Kazakh IIN) by Russians outside the exodus a day: card tourists and
+    #: the spring's relocants (KZ-N4); counted with the exodus's where a figure counts everyone
+    ordinary_daily_registrations: Annotated[float, Field(ge=0.0, le=MAX_DAILY_TRAVELLERS)] = 0.0
 
 
 class Crossing(_Spec):
@@ -360,6 +363,11 @@ def check_consistency(sc: Scenario) -> tuple[tuple, str] | None:
         if knots[k].after_days <= knots[k - 1].after_days:
             return ("behaviour", "leaving", "pressure", k, "after_days"), (
                 "pressure knots must be in increasing order of after_days.")
+    callup = sc.behaviour.leaving.callup.delivered
+    for k in range(1, len(callup)):
+        if callup[k].after_days <= callup[k - 1].after_days or callup[k].share < callup[k - 1].share:
+            return ("behaviour", "leaving", "callup", "delivered", k, "after_days"), (
+                "call-up knots must be in increasing order of after_days, with shares that never fall.")
     for i, link in enumerate(sc.onward_links):
         for field, value in (("from", link.from_), ("to", link.to)):
             if value not in destinations:
