@@ -18,7 +18,7 @@ import datetime as dt
 import mesa
 import numpy as np
 
-from flowsim.kinds.mobilization.engine import rules
+from flowsim.kinds.mobilization.engine import route_choice, rules
 from flowsim.kinds.mobilization.engine.people import (
     DOC_BITS, POPULATION_STATES, STATE_GROUP, People, Person, State, StopReason, document_mask)
 from flowsim.kinds.mobilization.engine.places import CrossingPlace, DayLog, DestinationPlace
@@ -173,6 +173,7 @@ class FlowModel(mesa.Model):
         self.crossing_ordinary_share = np.array([c.ordinary_share for c in crossings])
         self.crossing_lonlat = np.array([(c.lon, c.lat) for c in crossings])
         self._capacity_carry = np.zeros(len(crossings))
+        self._day_routes: route_choice.DayRoutes | None = None
         self._open_share_sums: tuple[np.ndarray, np.ndarray] | None = None
 
         origins = sc.origins
@@ -283,6 +284,7 @@ class FlowModel(mesa.Model):
     def _begin_day(self) -> None:
         self.day += 1
         self._table_numbers.clear()
+        self._day_routes = None
         self.destination_counts.fill(0.0)
         self.crossing_counts.fill(0.0)
 
@@ -348,53 +350,73 @@ class FlowModel(mesa.Model):
         self._setting_out.add(np.arange(rows.start, rows.stop))
         self._state_counts[:, State.DELIBERATING] += np.bincount(origin, minlength=self.n_origins)
 
-    def _route_utility(self, idx: np.ndarray, heading: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Utility and availability of every crossing for the people ``idx`` (rule 2).
+    def _routes_today(self) -> route_choice.DayRoutes:
+        """The parts of the route utility (rule 2) that stay the same all day, made at its first choice.
 
-        ``heading``: people who set off towards each crossing earlier the same day, whose cars
-        on the approach road the news of the day already shows.
+        Nothing they read changes between the day's first choice and its last: the news is
+        yesterday's (or older), the rents, fares and first entries change after the choices.
         """
-        p, beta = self.people, self.behaviour.choice
+        if self._day_routes is not None:
+            return self._day_routes
+        beta = self.behaviour.choice
         # history row k holds the end of day k-1: a delay of 0 means yesterday evening's news;
         # news of queues and of draft offices travels the same way (002: "hundreds of videos")
         seen_day = max(self.day - beta.queue_information_delay_days, 0)
-        queue_seen = self.queue_history[seen_day] * self.scale
-        if heading is not None:
-            queue_seen = queue_seen + heading
-        capacity_seen = np.where(self.capacity_history[seen_day] > 0, self.capacity_history[seen_day],
-                                 self.crossing_capacity)
-        wait = np.minimum(rules.expected_wait_days(queue_seen, capacity_seen), MAX_QUEUE_DAYS_SEEN)
-        # a flight is no queue to stand in: the wait for a seat and its fare show on booking
-        # sites at once, not through the news
-        wait = np.where(self.crossing_air, self.seat_wait_days, wait)
-        fare = self.crossing_cost * self.fare_index
-        draft_office_seen = self.turn_back_history[seen_day] > 0
         dest = self.crossing_dest
         network = np.log1p((self.dest_resident[dest][None, :] + self.first_entries_by_origin[:, dest]) / 1000.0)
-        per_origin = (
-            beta.travel_days * (self.access_days + self.crossing_travel[None, :])
-            + beta.queue_days * wait[None, :]
-            + beta.draft_office * draft_office_seen[None, :]
-            + beta.language * self.dest_russian[dest][None, :]
-            + beta.safety * self.dest_safety[dest][None, :]
-            + beta.network * network
-            + self.dest_appeal[dest][None, :]
-        )
-        origin = p.origin[idx]
-        savings = p.savings_usd[idx].astype(float)[:, None]
+        fare = self.crossing_cost * self.fare_index
         living = self.dest_living[dest] * self.rent_index[dest]
-        # in place, in the same order of operations as per_origin + costs / savings + ties
-        utility = per_origin[origin]
-        utility += (beta.cost_share_of_savings * fare[None, :] + beta.living_cost * living[None, :]) / savings
-        np.add(utility, beta.ties, out=utility, where=p.tie_destination[idx][:, None] == dest[None, :])
-        # who may approach which crossing depends only on his origin and documents: one
-        # gather from a table of every (origin, set of documents) instead of four passes
+        # who may approach which crossing depends only on his origin and documents: a table of
+        # every (origin, set of documents)
         documents = np.arange(1 << len(DOC_BITS))[:, None]
         by_documents = (documents & self.crossing_documents[None, :]) == self.crossing_documents[None, :]
-        table = (self.crossing_open & (self.crossing_capacity > 0))[None, None, :] & by_documents[None, :, :] \
+        allowed = (self.crossing_open & (self.crossing_capacity > 0))[None, None, :] & by_documents[None, :, :] \
             & self.approach_allowed[:, None, :]
-        allowed = table.reshape(-1, table.shape[-1])[origin.astype(np.intp) * len(documents) + p.documents[idx]]
-        return utility.astype(np.float32), allowed
+        self._day_routes = route_choice.DayRoutes(
+            travel=beta.travel_days * (self.access_days + self.crossing_travel[None, :]),
+            draft_office=beta.draft_office * (self.turn_back_history[seen_day] > 0),
+            language=beta.language * self.dest_russian[dest],
+            safety=beta.safety * self.dest_safety[dest],
+            network=beta.network * network,
+            appeal=self.dest_appeal[dest],
+            money=beta.cost_share_of_savings * fare + beta.living_cost * living,
+            queue_seen=self.queue_history[seen_day] * self.scale,
+            capacity_seen=np.where(self.capacity_history[seen_day] > 0, self.capacity_history[seen_day],
+                                   self.crossing_capacity),
+            # a flight is no queue to stand in: the wait for a seat and its fare show on booking
+            # sites at once, not through the news
+            seat_wait_days=self.seat_wait_days,
+            air=self.crossing_air,
+            queue_days=beta.queue_days,
+            allowed=allowed.reshape(-1, self.n_crossings),
+            document_sets=len(documents),
+            stay_home=self._stay_home_utility(),
+        )
+        return self._day_routes
+
+    def _choose_routes(self, idx: np.ndarray, heading: np.ndarray | None = None,
+                       access_shift: np.ndarray = route_choice.NO_SHIFT, here: np.ndarray = route_choice.NO_HERE,
+                       here_ok: np.ndarray = route_choice.NO_HERE_OK) -> np.ndarray:
+        """The logit choice of a crossing by the people ``idx`` (rule 2): the crossing, ``n_crossings``
+        for staying home, or -1 where every crossing is closed to him.
+
+        ``heading``: people who set off towards each crossing earlier the same day, whose cars
+        on the approach road the news of the day already shows. ``access_shift``, ``here``,
+        ``here_ok``: for men already at a border (see :func:`route_choice.choose_crossings`).
+        """
+        p, routes = self.people, self._routes_today()
+        # staying is one more option: where every way out means days in a queue or a fare
+        # beyond his savings, a man who meant to leave stays (and does not try again)
+        staying = routes.stay_home is not None
+        noise = rules.logit_noise((idx.size, self.n_crossings + staying), self.rng)
+        per_origin = route_choice.origin_utility(
+            routes.travel, routes.queue_days, routes.queue_seen, routes.queue_seen if heading is None else heading,
+            heading is not None, routes.capacity_seen, MAX_QUEUE_DAYS_SEEN, routes.air, routes.seat_wait_days,
+            routes.draft_office, routes.language, routes.safety, routes.network, routes.appeal)
+        return route_choice.choose_crossings(
+            per_origin, routes.money, self.behaviour.choice.ties, self.crossing_dest, routes.allowed,
+            routes.document_sets, p.origin[idx], p.documents[idx], p.savings_usd[idx], p.tie_destination[idx],
+            noise, routes.stay_home if staying else 0.0, access_shift, here, here_ok)
 
     def _set_off(self) -> None:
         p = self.people
@@ -417,13 +439,7 @@ class FlowModel(mesa.Model):
         p = self.people
         if idx.size == 0:
             return np.empty(0, dtype=np.intp)
-        utility, allowed = self._route_utility(idx, heading)
-        stay_home = self._stay_home_utility()
-        if stay_home is not None:
-            # staying is one more option: where every way out means days in a queue or a fare
-            # beyond his savings, a man who meant to leave stays (and does not try again)
-            utility, allowed = rules.with_staying_home(utility, allowed, stay_home)
-        choice = rules.choose_options(utility, allowed, self.rng)
+        choice = self._choose_routes(idx, heading)
         stayed = choice == self.n_crossings
         self._set_state(idx[stayed], State.HOME_AGAIN)
         p.stopped_reason[idx[stayed]] = StopReason.STAYED_HOME
@@ -485,25 +501,20 @@ class FlowModel(mesa.Model):
         if idx.size == 0:
             return
         p = self.people
-        utility, allowed = self._route_utility(idx)
         here = p.crossing[idx]
         # moving from one border to another costs the road between them, not the road from home;
         # a man who waited for a seat on a flight is still at home
         from_home = self.access_days[p.origin[idx]]
         access_now = np.where(self.crossing_air[here][:, None], from_home, self.crossing_distance_days[here])
-        utility += (self.behaviour.choice.travel_days * (access_now - from_home)).astype(np.float32)
+        shift = (self.behaviour.choice.travel_days * (access_now - from_home)).astype(np.float32)
         # he may stay where he is even where newcomers may no longer approach
         documents_ok = (p.documents[idx] & self.crossing_documents[here]) == self.crossing_documents[here]
-        allowed[np.arange(idx.size), here] |= (self.crossing_open[here] & (self.crossing_capacity[here] > 0)
-                                               & documents_ok)
-        stay_home = self._stay_home_utility()
-        if stay_home is not None:
-            # a man who found no seat or whose post closed weighs staying again, as when he set
-            # off: where every way left means more days of queueing or a fare beyond his savings,
-            # he goes home instead of trying the next border for a week (002: "a day or two
-            # waited"; KZ-02..KZ-04: the pulse into Kazakhstan ended within days)
-            utility, allowed = rules.with_staying_home(utility, allowed, stay_home)
-        choice = rules.choose_options(utility, allowed, self.rng)
+        here_ok = self.crossing_open[here] & (self.crossing_capacity[here] > 0) & documents_ok
+        # a man who found no seat or whose post closed weighs staying again, as when he set
+        # off: where every way left means more days of queueing or a fare beyond his savings,
+        # he goes home instead of trying the next border for a week (002: "a day or two
+        # waited"; KZ-02..KZ-04: the pulse into Kazakhstan ended within days)
+        choice = self._choose_routes(idx, access_shift=shift, here=here, here_ok=here_ok)
         nowhere = (choice < 0) | (choice == self.n_crossings)
         self._set_state(idx[nowhere], State.HOME_AGAIN)
         p.stopped_reason[idx[nowhere]] = StopReason.GAVE_UP

@@ -132,18 +132,25 @@ def choose_options(utility: np.ndarray, allowed: np.ndarray, rng: np.random.Gene
     Returns:
         Index of the chosen option per person, or -1.
     """
-    # Gumbel noise by inverse transform in single precision: the choice needs no more, and
-    # it is the model's most frequent draw
-    # (computed in place in the draws' own array: this is a hot loop of the baseline)
-    noisy = rng.random(utility.shape, dtype=np.float32)
-    with np.errstate(divide="ignore"):
-        np.log(noisy, out=noisy)
-        np.negative(noisy, out=noisy)
-        np.log(noisy, out=noisy)
+    noisy = logit_noise(utility.shape, rng)
     np.subtract(utility, noisy, out=noisy)
     np.copyto(noisy, -np.inf, where=~allowed)
     choice = np.argmax(noisy, axis=1)
     return np.where(allowed.any(axis=1), choice, -1)
+
+
+def logit_noise(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """Minus a standard Gumbel draw per option (utility minus it is the logit choice's value).
+
+    By inverse transform in single precision, ``log(-log(u))``: the choice needs no more, and it
+    is the model's most frequent draw (computed in place in the draws' own array).
+    """
+    noise = rng.random(shape, dtype=np.float32)
+    with np.errstate(divide="ignore"):
+        np.log(noise, out=noise)
+        np.negative(noise, out=noise)
+        np.log(noise, out=noise)
+    return noise
 
 
 def seat_load_factor(wanted: np.ndarray, seats: np.ndarray) -> np.ndarray:
