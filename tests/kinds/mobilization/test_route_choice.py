@@ -14,6 +14,7 @@ import pytest
 from flowsim.kinds.mobilization.engine import route_choice, rules
 
 ORIGINS, CROSSINGS, DOCUMENT_SETS = 4, 9, 8
+TRAVEL_DAYS = -0.35
 
 
 def _world(seed: int, people: int):
@@ -27,31 +28,37 @@ def _world(seed: int, people: int):
         documents=rng.integers(0, DOCUMENT_SETS, people).astype(np.uint8),
         savings=np.exp(rng.normal(8.0, 1.0, people)).astype(np.float32),
         tie_destination=rng.integers(-1, 5, people).astype(np.int16),
+        access_days=rng.random((ORIGINS, CROSSINGS)) * 3,
+        border_to_border_days=rng.random((CROSSINGS, CROSSINGS)) * 3,
+        air=rng.random(CROSSINGS) < 0.3,
     )
 
 
-def _array_code(w, ties, stay_home, shift, here, here_ok, rng):
+def _array_code(w, ties, stay_home, here, here_ok, rng):
     """The choice as the array code made it (model._route_utility, with_staying_home, choose_options)."""
     utility = w["per_origin"][w["origin"]]
     utility += w["money"][None, :] / w["savings"].astype(float)[:, None]
     np.add(utility, ties, out=utility, where=w["tie_destination"][:, None] == w["crossing_dest"][None, :])
     utility = utility.astype(np.float32)
     allowed = w["allowed"][w["origin"].astype(np.intp) * DOCUMENT_SETS + w["documents"]]
-    if shift is not None:
-        utility += shift
+    if here is not None:
+        # model._rechoose: the road from this border instead of the road from home
+        from_home = w["access_days"][w["origin"]]
+        access_now = np.where(w["air"][here][:, None], from_home, w["border_to_border_days"][here])
+        utility += (TRAVEL_DAYS * (access_now - from_home)).astype(np.float32)
         allowed[np.arange(here.size), here] |= here_ok
     if stay_home is not None:
         utility, allowed = rules.with_staying_home(utility, allowed, stay_home)
     return rules.choose_options(utility, allowed, rng)
 
 
-def _compiled(w, ties, stay_home, shift, here, here_ok, rng):
+def _compiled(w, ties, stay_home, here, here_ok, rng):
     noise = rules.logit_noise((w["origin"].size, CROSSINGS + (stay_home is not None)), rng)
     return route_choice.choose_crossings(
         w["per_origin"], w["money"], ties, w["crossing_dest"], w["allowed"], DOCUMENT_SETS, w["origin"],
         w["documents"], w["savings"], w["tie_destination"], noise, 0.0 if stay_home is None else stay_home,
-        route_choice.NO_SHIFT if shift is None else shift,
-        route_choice.NO_HERE if here is None else here, route_choice.NO_HERE_OK if here_ok is None else here_ok)
+        route_choice.NO_HERE if here is None else here, route_choice.NO_HERE_OK if here_ok is None else here_ok,
+        TRAVEL_DAYS, w["access_days"], w["border_to_border_days"], w["air"])
 
 
 @pytest.mark.parametrize("stay_home", [None, 0.7, -3.0])
@@ -61,13 +68,12 @@ def test_compiled_choice_is_the_array_codes_choice(seed, at_border, stay_home):
     people = 2_000
     w = _world(seed, people)
     rng = np.random.default_rng(100 + seed)
-    shift = here = here_ok = None
+    here = here_ok = None
     if at_border:
-        shift = rng.normal(0.0, 2.0, (people, CROSSINGS)).astype(np.float32)
         here = rng.integers(0, CROSSINGS, people).astype(np.int16)
         here_ok = rng.random(people) < 0.5
-    expected = _array_code(w, 1.25, stay_home, shift, here, here_ok, np.random.default_rng(seed))
-    chosen = _compiled(w, 1.25, stay_home, shift, here, here_ok, np.random.default_rng(seed))
+    expected = _array_code(w, 1.25, stay_home, here, here_ok, np.random.default_rng(seed))
+    chosen = _compiled(w, 1.25, stay_home, here, here_ok, np.random.default_rng(seed))
     assert np.array_equal(chosen, expected)
     assert (chosen == -1).any() == (stay_home is None and (expected == -1).any())
 
@@ -83,8 +89,8 @@ def test_equal_values_go_to_the_first_crossing_and_no_way_out_is_minus_one():
     noise[1, :] = np.inf  # a draw of exactly 0: every option's value is minus infinity
     chosen = route_choice.choose_crossings(
         w["per_origin"], w["money"], 0.0, w["crossing_dest"], w["allowed"], DOCUMENT_SETS, w["origin"],
-        w["documents"], w["savings"], w["tie_destination"], noise, 0.0, route_choice.NO_SHIFT,
-        route_choice.NO_HERE, route_choice.NO_HERE_OK)
+        w["documents"], w["savings"], w["tie_destination"], noise, 0.0,
+        route_choice.NO_HERE, route_choice.NO_HERE_OK, TRAVEL_DAYS, w["access_days"], w["border_to_border_days"], w["air"])
     assert chosen.tolist() == [0, 0, -1]  # as numpy.argmax over the masked values, and -1 where nothing is allowed
 
 

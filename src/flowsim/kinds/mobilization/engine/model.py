@@ -18,7 +18,7 @@ import datetime as dt
 import mesa
 import numpy as np
 
-from flowsim.kinds.mobilization.engine import route_choice, rules
+from flowsim.kinds.mobilization.engine import route_choice, rules, state_changes
 from flowsim.kinds.mobilization.engine.people import (
     DOC_BITS, POPULATION_STATES, STATE_GROUP, People, Person, State, StopReason, document_mask)
 from flowsim.kinds.mobilization.engine.places import CrossingPlace, DayLog, DestinationPlace
@@ -337,7 +337,7 @@ class FlowModel(mesa.Model):
         # friends and kin abroad are where Russians already live (source 003: "friends or kin
         # wait on the other side")
         # (the draw of Generator.choice with weights, by inverse CDF, per region)
-        drawn = (self.rng.random(n)[:, None] >= self.origin_tie_cdf[origin]).sum(axis=1)
+        drawn = rules.count_at_or_below(self.rng.random(n), self.origin_tie_cdf, origin)
         tie = np.where(c.ties_abroad[cohort], np.minimum(drawn, self.n_destinations - 1), -1)
         rules_ = self.behaviour.leaving
         wait = rules.deliberation_days(n, rules_.panic_share, rules_.deliberation_days_max, self.rng)
@@ -395,14 +395,14 @@ class FlowModel(mesa.Model):
         return self._day_routes
 
     def _choose_routes(self, idx: np.ndarray, heading: np.ndarray | None = None,
-                       access_shift: np.ndarray = route_choice.NO_SHIFT, here: np.ndarray = route_choice.NO_HERE,
-                       here_ok: np.ndarray = route_choice.NO_HERE_OK) -> np.ndarray:
+                       here: np.ndarray = route_choice.NO_HERE, here_ok: np.ndarray = route_choice.NO_HERE_OK,
+                       ) -> np.ndarray:
         """The logit choice of a crossing by the people ``idx`` (rule 2): the crossing, ``n_crossings``
         for staying home, or -1 where every crossing is closed to him.
 
         ``heading``: people who set off towards each crossing earlier the same day, whose cars
-        on the approach road the news of the day already shows. ``access_shift``, ``here``,
-        ``here_ok``: for men already at a border (see :func:`route_choice.choose_crossings`).
+        on the approach road the news of the day already shows. ``here``, ``here_ok``: for
+        men already at a border (see :func:`route_choice.choose_crossings`).
         """
         p, routes = self.people, self._routes_today()
         # staying is one more option: where every way out means days in a queue or a fare
@@ -416,7 +416,8 @@ class FlowModel(mesa.Model):
         return route_choice.choose_crossings(
             per_origin, routes.money, self.behaviour.choice.ties, self.crossing_dest, routes.allowed,
             routes.document_sets, p.origin[idx], p.documents[idx], p.savings_usd[idx], p.tie_destination[idx],
-            noise, routes.stay_home if staying else 0.0, access_shift, here, here_ok)
+            noise, routes.stay_home if staying else 0.0, here, here_ok, self.behaviour.choice.travel_days,
+            self.access_days, self.crossing_distance_days, self.crossing_air)
 
     def _set_off(self) -> None:
         p = self.people
@@ -440,20 +441,12 @@ class FlowModel(mesa.Model):
         if idx.size == 0:
             return np.empty(0, dtype=np.intp)
         choice = self._choose_routes(idx, heading)
-        stayed = choice == self.n_crossings
-        self._set_state(idx[stayed], State.HOME_AGAIN)
-        p.stopped_reason[idx[stayed]] = StopReason.STAYED_HOME
-        idx, choice = idx[~stayed], choice[~stayed]
-        stuck = choice < 0
-        # nowhere to go today (every way closed to his documents): he tries again tomorrow,
-        # and gives up after a week of trying
-        hopeless = idx[stuck & (self.day - p.decided_day[idx] >= NO_ROUTE_GIVE_UP_DAYS)]
-        self._set_state(hopeless, State.HOME_AGAIN)
-        p.stopped_reason[hopeless] = StopReason.NO_ROUTE
-        p.act_day[idx[stuck]] = self.day + 1
-        go, crossing = idx[~stuck], choice[~stuck]
-        p.crossing[go] = crossing
-        self._set_state(go, State.TO_BORDER)
+        # staying home ends his attempt; with nowhere to go today (every way closed to his
+        # documents) he tries again tomorrow, and gives up after a week of trying
+        go, crossing = state_changes.settle_choices(
+            idx, choice, self.n_crossings, self.day, NO_ROUTE_GIVE_UP_DAYS, p.state, p.origin, self._state_counts,
+            p.decided_day, p.act_day, p.crossing, p.stopped_reason, State.HOME_AGAIN.value, State.TO_BORDER.value,
+            StopReason.STAYED_HOME.value, StopReason.NO_ROUTE.value)
         p.act_day[go] = self.day + rules.stochastic_round(self.access_days[p.origin[go], crossing], self.rng)
         return crossing
 
@@ -502,11 +495,6 @@ class FlowModel(mesa.Model):
             return
         p = self.people
         here = p.crossing[idx]
-        # moving from one border to another costs the road between them, not the road from home;
-        # a man who waited for a seat on a flight is still at home
-        from_home = self.access_days[p.origin[idx]]
-        access_now = np.where(self.crossing_air[here][:, None], from_home, self.crossing_distance_days[here])
-        shift = (self.behaviour.choice.travel_days * (access_now - from_home)).astype(np.float32)
         # he may stay where he is even where newcomers may no longer approach
         documents_ok = (p.documents[idx] & self.crossing_documents[here]) == self.crossing_documents[here]
         here_ok = self.crossing_open[here] & (self.crossing_capacity[here] > 0) & documents_ok
@@ -514,7 +502,7 @@ class FlowModel(mesa.Model):
         # off: where every way left means more days of queueing or a fare beyond his savings,
         # he goes home instead of trying the next border for a week (002: "a day or two
         # waited"; KZ-02..KZ-04: the pulse into Kazakhstan ended within days)
-        choice = self._choose_routes(idx, access_shift=shift, here=here, here_ok=here_ok)
+        choice = self._choose_routes(idx, here=here, here_ok=here_ok)
         nowhere = (choice < 0) | (choice == self.n_crossings)
         self._set_state(idx[nowhere], State.HOME_AGAIN)
         p.stopped_reason[idx[nowhere]] = StopReason.GAVE_UP
@@ -524,7 +512,12 @@ class FlowModel(mesa.Model):
         self.crossing_today["switched_away"] += self._people(np.bincount(here[moved], minlength=self.n_crossings))
         self._set_state(movers, State.TO_BORDER)
         self._setting_out.add(np.sort(movers))
-        p.act_day[movers] = self.day + rules.stochastic_round(access_now[moved, choice[moved]], self.rng)
+        # moving from one border to another takes the road between them, not the road from home;
+        # a man who waited for a seat on a flight is still at home
+        to, there = choice[moved], here[moved]
+        access_now = np.where(self.crossing_air[there], self.access_days[p.origin[movers], to],
+                              self.crossing_distance_days[there, to])
+        p.act_day[movers] = self.day + rules.stochastic_round(access_now, self.rng)
         p.crossing[movers] = choice[moved]
 
     def _ordinary_traffic(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -771,13 +764,8 @@ class FlowModel(mesa.Model):
         The counts make the day's population table a sum over 9 × 8 numbers instead of a
         count over everyone who left (700,000 at full scale) every day.
         """
-        p = self.people
-        if idx.size == 0:
-            return
-        origin = p.origin[idx].astype(np.intp)
-        self._state_counts -= np.bincount(origin * len(State) + p.state[idx], minlength=self.n_origins * len(State)).reshape(-1, len(State))
-        self._state_counts[:, state] += np.bincount(origin, minlength=self.n_origins)
-        p.state[idx] = state
+        if idx.size:
+            state_changes.put_in_state(idx, state.value, self.people.state, self.people.origin, self._state_counts)
 
     def population_by_origin(self) -> np.ndarray:
         """(origins × POPULATION_STATES) agents at home, queued, in transit, abroad, returned."""

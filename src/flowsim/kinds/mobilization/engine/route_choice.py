@@ -27,9 +27,8 @@ import numba
 import numpy as np
 
 NEVER_CHOSEN = np.float32(-np.inf)
-NO_SHIFT = np.zeros((0, 0), dtype=np.float32)
-"""``access_shift`` of a choice made at home (nobody is at a border yet)."""
 NO_HERE = np.zeros(0, dtype=np.int16)
+"""``here`` of a choice made at home (nobody is at a border yet)."""
 NO_HERE_OK = np.zeros(0, dtype=np.bool_)
 
 
@@ -88,8 +87,8 @@ def origin_utility(travel: np.ndarray, queue_days: float, queue_seen: np.ndarray
 def choose_crossings(per_origin: np.ndarray, money: np.ndarray, ties: float, crossing_dest: np.ndarray,
                      allowed: np.ndarray, document_sets: int, origin: np.ndarray, documents: np.ndarray,
                      savings: np.ndarray, tie_destination: np.ndarray, noise: np.ndarray,
-                     stay_home: float, access_shift: np.ndarray, here: np.ndarray,
-                     here_ok: np.ndarray) -> np.ndarray:
+                     stay_home: float, here: np.ndarray, here_ok: np.ndarray, travel_days: float,
+                     access_days: np.ndarray, border_to_border_days: np.ndarray, air: np.ndarray) -> np.ndarray:
     """Each chooser's crossing: the argmax of utility minus ``noise`` over the crossings he may
     approach, or ``crossings`` (one past the last) for staying home, or -1 if none is open to him.
 
@@ -101,14 +100,15 @@ def choose_crossings(per_origin: np.ndarray, money: np.ndarray, ties: float, cro
         noise: (choosers, options) ``logit_noise``, one column more than crossings when
             staying home is an option.
         stay_home: the utility of staying (read only when ``noise`` has the extra column).
-        access_shift: (choosers × crossings) single-precision change of the drive for a man
-            already at a border, or an empty array.
-        here, here_ok: a man at a border may stay at his crossing ``here`` when ``here_ok``
-            (empty arrays for a choice made at home).
+        here, here_ok: for men already at a border (empty arrays for a choice made at home):
+            the crossing each is at, where he may stay when ``here_ok``. Moving on from there
+            costs the road between the two borders (``border_to_border_days``) instead of
+            the road from home (``access_days``, origins × crossings, already in
+            ``per_origin``, weighted by ``travel_days``); a man who waited for a seat on a
+            flight (``air``) is still at home.
     """
     people, crossings = noise.shape[0], per_origin.shape[1]
     staying = noise.shape[1] > crossings
-    shifted = access_shift.shape[0] > 0
     at_border = here.shape[0] > 0
     choice = np.empty(people, dtype=np.int64)
     for i in range(people):
@@ -123,8 +123,10 @@ def choose_crossings(per_origin: np.ndarray, money: np.ndarray, ties: float, cro
                 utility = utility + ties
             # single precision from here on, each step rounded as numpy's float32 arrays round
             value = np.float32(utility)
-            if shifted:
-                value = np.float32(value + access_shift[i, j])
+            if at_border:
+                from_home = access_days[o, j]
+                now = from_home if air[here[i]] else border_to_border_days[here[i], j]
+                value = np.float32(value + np.float32(travel_days * (now - from_home)))
             value = np.float32(value - noise[i, j])
             if allowed[row, j] or (at_border and here[i] == j and here_ok[i]):
                 any_allowed = True

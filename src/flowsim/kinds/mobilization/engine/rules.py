@@ -7,6 +7,7 @@ can be tested alone; :mod:`flowsim.kinds.mobilization.engine.model` calls them i
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 ROAD_KM_PER_DAY = 700.0
@@ -137,6 +138,21 @@ def choose_options(utility: np.ndarray, allowed: np.ndarray, rng: np.random.Gene
     np.copyto(noisy, -np.inf, where=~allowed)
     choice = np.argmax(noisy, axis=1)
     return np.where(allowed.any(axis=1), choice, -1)
+
+
+@numba.njit(cache=True)
+def count_at_or_below(draws: np.ndarray, cdfs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each draw ``u`` with its row ``r`` of ``cdfs``, how many of ``cdfs[r]`` are at most ``u``:
+    the option an inverse-CDF draw picks (``(u[:, None] >= cdfs[rows]).sum(axis=1)``, without the
+    (draws × options) temporaries, compiled)."""
+    picked = np.empty(draws.size, dtype=np.int64)
+    for i in range(draws.size):
+        count = 0
+        for bound in cdfs[rows[i]]:
+            if draws[i] >= bound:
+                count += 1
+        picked[i] = count
+    return picked
 
 
 def logit_noise(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
