@@ -159,7 +159,10 @@ class People:
             grown = np.zeros(size, dtype=array.dtype)
             grown[: self.n] = array[: self.n]
             self._arrays[name] = grown
-        self._renew_views()
+            # the view moves to the new column at once, so the old column is freed before the
+            # next grows: the peak is the new columns and one old one, not old and new in full
+            setattr(self, name, grown[: self.n])
+            del array
 
     def describe(self, i: int, names: dict[str, list[str]], day_to_date) -> Person:
         """A readable view of person ``i`` (names maps 'origin', 'destination', 'crossing' to ids)."""
