@@ -432,23 +432,23 @@ class FlowModel(mesa.Model):
         turns = self.behaviour.choice.choice_turns_per_day
         heading = np.zeros(self.n_crossings)
         for turn in range(turns):
-            chosen = self._choose_crossings(deciding[turn::turns], heading if turn else None)
-            heading += self._people(np.bincount(chosen, minlength=self.n_crossings))
+            self._choose_crossings(deciding[turn::turns], heading, turn > 0)
 
-    def _choose_crossings(self, idx: np.ndarray, heading: np.ndarray | None) -> np.ndarray:
-        """People ``idx`` choose a crossing or to stay (rule 2); returns the crossings chosen by those who go."""
+    def _choose_crossings(self, idx: np.ndarray, heading: np.ndarray, seen: bool) -> None:
+        """People ``idx`` choose a crossing or to stay (rule 2); those who go are added to ``heading``
+        (people on the way to each crossing today), which the choice sees if ``seen``."""
         p = self.people
         if idx.size == 0:
-            return np.empty(0, dtype=np.intp)
-        choice = self._choose_routes(idx, heading)
+            return
+        choice = self._choose_routes(idx, heading if seen else None)
         # staying home ends his attempt; with nowhere to go today (every way closed to his
         # documents) he tries again tomorrow, and gives up after a week of trying
         go, crossing = state_changes.settle_choices(
             idx, choice, self.n_crossings, self.day, NO_ROUTE_GIVE_UP_DAYS, p.state, p.origin, self._state_counts,
             p.decided_day, p.act_day, p.crossing, p.stopped_reason, State.HOME_AGAIN.value, State.TO_BORDER.value,
             StopReason.STAYED_HOME.value, StopReason.NO_ROUTE.value)
-        p.act_day[go] = self.day + rules.stochastic_round(self.access_days[p.origin[go], crossing], self.rng)
-        return crossing
+        state_changes.schedule_arrivals(go, crossing, self.rng.random(go.size), p.origin, self.access_days, self.day,
+                                        p.act_day, heading, self.scale)
 
     def _reach_borders(self) -> None:
         p = self.people

@@ -62,3 +62,21 @@ def settle_choices(rows: np.ndarray, choice: np.ndarray, staying: int, day: int,
         person_state[row] = new_state
     return going[:went], towards[:went]
 
+
+
+@numba.njit(cache=True)
+def schedule_arrivals(rows: np.ndarray, towards: np.ndarray, draws: np.ndarray, person_origin: np.ndarray,
+                      access_days: np.ndarray, day: int, act_day: np.ndarray, heading: np.ndarray,
+                      scale: float) -> None:
+    """Those who set off reach their crossing after the drive from home, rounded up or down at random
+    (``rules.stochastic_round`` with the uniform ``draws``), and join ``heading``, the people on
+    the way to each crossing today (agents times ``scale``)."""
+    agents = np.zeros(heading.size, dtype=np.int64)
+    for k in range(rows.size):
+        row, crossing = rows[k], towards[k]
+        days = access_days[person_origin[row], crossing]
+        whole = np.floor(days)
+        act_day[row] = day + np.int32(whole + (1.0 if draws[k] < days - whole else 0.0))
+        agents[crossing] += 1
+    for crossing in range(heading.size):
+        heading[crossing] += agents[crossing] * scale
