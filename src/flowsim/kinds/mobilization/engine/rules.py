@@ -297,7 +297,10 @@ def carry_capacity(capacity_people: np.ndarray, scale: float, carry: np.ndarray)
 
 def daily_event(n: int, probability: np.ndarray | float, rng: np.random.Generator) -> np.ndarray:
     """Bernoulli draw per person with per-person probability."""
-    return rng.random(n) < np.clip(probability, 0.0, 1.0)
+    # the bounds without np.clip, whose dispatch costs more than a day's small draws
+    if isinstance(probability, (int, float)):
+        return rng.random(n) < min(max(probability, 0.0), 1.0)
+    return rng.random(n) < np.minimum(np.maximum(probability, 0.0), 1.0)
 
 
 def onward_hazard(
