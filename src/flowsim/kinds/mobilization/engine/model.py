@@ -29,6 +29,8 @@ from flowsim.kinds.mobilization.scenario.events import EVENT_KINDS
 from flowsim.kinds.mobilization.scenario.schema import THROUGHPUT_FIELDS, people_per_day
 
 AGE_RANGES = {"18-28": (18, 28), "29-39": (29, 39), "40+": (40, 50)}
+_AGE_LOWS = np.array([AGE_RANGES[b][0] for b in AGE_BANDS])
+_AGE_HIGHS = np.array([AGE_RANGES[b][1] for b in AGE_BANDS])
 SAVINGS_SPREAD = 0.6  # sd of log savings within a wealth band
 MAX_QUEUE_DAYS_SEEN = 60.0
 NO_ROUTE_GIVE_UP_DAYS = 7
@@ -174,6 +176,8 @@ class FlowModel(mesa.Model):
         self.crossing_lonlat = np.array([(c.lon, c.lat) for c in crossings])
         self._capacity_carry = np.zeros(len(crossings))
         self._day_routes: route_choice.DayRoutes | None = None
+        self._approach_key: tuple[bytes, ...] | None = None
+        self._approach = np.zeros((0, len(crossings)), dtype=bool)
         self._open_share_sums: tuple[np.ndarray, np.ndarray] | None = None
 
         origins = sc.origins
@@ -321,9 +325,7 @@ class FlowModel(mesa.Model):
         n = cohort.size
         origin = c.origin[cohort]
         age_band = c.age_band[cohort]
-        lows = np.array([AGE_RANGES[b][0] for b in AGE_BANDS])
-        highs = np.array([AGE_RANGES[b][1] for b in AGE_BANDS])
-        age = self.rng.integers(lows[age_band], highs[age_band] + 1)
+        age = self.rng.integers(_AGE_LOWS[age_band], _AGE_HIGHS[age_band] + 1)
         wealth = c.wealth_band[cohort]
         savings = self.origin_savings[origin, wealth] * np.exp(self.rng.normal(0.0, SAVINGS_SPREAD, n))
         foreign = c.foreign_passport[cohort]
@@ -344,7 +346,7 @@ class FlowModel(mesa.Model):
         rows = self.people.add(
             origin=origin, age=age, age_band=age_band, occupation=c.occupation[cohort],
             wealth_band=wealth, savings_usd=savings, documents=documents, tie_destination=tie,
-            state=np.full(n, State.DELIBERATING), decided_day=np.full(n, self.day),
+            state=State.DELIBERATING.value, decided_day=self.day,
             act_day=self.day + wait,
         )
         self._setting_out.add(np.arange(rows.start, rows.stop))
@@ -366,12 +368,6 @@ class FlowModel(mesa.Model):
         network = np.log1p((self.dest_resident[dest][None, :] + self.first_entries_by_origin[:, dest]) / 1000.0)
         fare = self.crossing_cost * self.fare_index
         living = self.dest_living[dest] * self.rent_index[dest]
-        # who may approach which crossing depends only on his origin and documents: a table of
-        # every (origin, set of documents)
-        documents = np.arange(1 << len(DOC_BITS))[:, None]
-        by_documents = (documents & self.crossing_documents[None, :]) == self.crossing_documents[None, :]
-        allowed = (self.crossing_open & (self.crossing_capacity > 0))[None, None, :] & by_documents[None, :, :] \
-            & self.approach_allowed[:, None, :]
         self._day_routes = route_choice.DayRoutes(
             travel=beta.travel_days * (self.access_days + self.crossing_travel[None, :]),
             draft_office=beta.draft_office * (self.turn_back_history[seen_day] > 0),
@@ -388,11 +384,24 @@ class FlowModel(mesa.Model):
             seat_wait_days=self.seat_wait_days,
             air=self.crossing_air,
             queue_days=beta.queue_days,
-            allowed=allowed.reshape(-1, self.n_crossings),
-            document_sets=len(documents),
+            allowed=self._approach_table(),
+            document_sets=1 << len(DOC_BITS),
             stay_home=self._stay_home_utility(),
         )
         return self._day_routes
+
+    def _approach_table(self) -> np.ndarray:
+        """Who may approach which crossing: it depends only on his origin and documents, so it is a
+        table of every (origin, set of documents), made anew only when a crossing opens, closes
+        or changes the documents it asks for."""
+        usable = self.crossing_open & (self.crossing_capacity > 0)
+        key = (usable.tobytes(), self.crossing_documents.tobytes(), self.approach_allowed.tobytes())
+        if self._approach_key != key:
+            documents = np.arange(1 << len(DOC_BITS))[:, None]
+            by_documents = (documents & self.crossing_documents[None, :]) == self.crossing_documents[None, :]
+            table = usable[None, None, :] & by_documents[None, :, :] & self.approach_allowed[:, None, :]
+            self._approach_key, self._approach = key, table.reshape(-1, self.n_crossings)
+        return self._approach
 
     def _choose_routes(self, idx: np.ndarray, heading: np.ndarray | None = None,
                        here: np.ndarray = route_choice.NO_HERE, here_ok: np.ndarray = route_choice.NO_HERE_OK,
