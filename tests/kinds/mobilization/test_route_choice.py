@@ -54,7 +54,7 @@ def _array_code(w, ties, stay_home, here, here_ok, rng):
 
 def _compiled(w, ties, stay_home, here, here_ok, rng):
     noise = rules.logit_noise((w["origin"].size, CROSSINGS + (stay_home is not None)), rng)
-    return route_choice.choose_crossings(
+    return route_choice.choose_for_people(
         w["per_origin"], w["money"], ties, w["crossing_dest"], w["allowed"], DOCUMENT_SETS, w["origin"],
         w["documents"], w["savings"], w["tie_destination"], noise, 0.0 if stay_home is None else stay_home,
         route_choice.NO_HERE if here is None else here, route_choice.NO_HERE_OK if here_ok is None else here_ok,
@@ -87,7 +87,7 @@ def test_equal_values_go_to_the_first_crossing_and_no_way_out_is_minus_one():
     w["allowed"][w["origin"][2] * DOCUMENT_SETS + w["documents"][2]] = False  # nothing open to the third man
     noise = np.zeros((3, CROSSINGS), dtype=np.float32)
     noise[1, :] = np.inf  # a draw of exactly 0: every option's value is minus infinity
-    chosen = route_choice.choose_crossings(
+    chosen = route_choice.choose_for_people(
         w["per_origin"], w["money"], 0.0, w["crossing_dest"], w["allowed"], DOCUMENT_SETS, w["origin"],
         w["documents"], w["savings"], w["tie_destination"], noise, 0.0,
         route_choice.NO_HERE, route_choice.NO_HERE_OK, TRAVEL_DAYS, w["access_days"], w["border_to_border_days"], w["air"])

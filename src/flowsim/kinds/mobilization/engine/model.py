@@ -411,22 +411,21 @@ class FlowModel(mesa.Model):
 
         ``heading``: people who set off towards each crossing earlier the same day, whose cars
         on the approach road the news of the day already shows. ``here``, ``here_ok``: for
-        men already at a border (see :func:`route_choice.choose_crossings`).
+        men already at a border (see :func:`route_choice.choose_for_people`).
         """
         p, routes = self.people, self._routes_today()
         # staying is one more option: where every way out means days in a queue or a fare
         # beyond his savings, a man who meant to leave stays (and does not try again)
         staying = routes.stay_home is not None
         noise = rules.logit_noise((idx.size, self.n_crossings + staying), self.rng)
-        per_origin = route_choice.origin_utility(
-            routes.travel, routes.queue_days, routes.queue_seen, routes.queue_seen if heading is None else heading,
-            heading is not None, routes.capacity_seen, MAX_QUEUE_DAYS_SEEN, routes.air, routes.seat_wait_days,
-            routes.draft_office, routes.language, routes.safety, routes.network, routes.appeal)
         return route_choice.choose_crossings(
-            per_origin, routes.money, self.behaviour.choice.ties, self.crossing_dest, routes.allowed,
-            routes.document_sets, p.origin[idx], p.documents[idx], p.savings_usd[idx], p.tie_destination[idx],
-            noise, routes.stay_home if staying else 0.0, here, here_ok, self.behaviour.choice.travel_days,
-            self.access_days, self.crossing_distance_days, self.crossing_air)
+            idx, p.origin, p.documents, p.savings_usd, p.tie_destination, noise,
+            routes.queue_seen if heading is None else heading, heading is not None,
+            routes.stay_home if staying else 0.0, here, here_ok,
+            routes.travel, routes.queue_days, routes.queue_seen, routes.capacity_seen, MAX_QUEUE_DAYS_SEEN,
+            routes.air, routes.seat_wait_days, routes.draft_office, routes.language, routes.safety, routes.network,
+            routes.appeal, routes.money, self.behaviour.choice.ties, self.crossing_dest, routes.allowed,
+            routes.document_sets, self.behaviour.choice.travel_days, self.access_days, self.crossing_distance_days)
 
     def _set_off(self) -> None:
         p = self.people

@@ -84,7 +84,27 @@ def origin_utility(travel: np.ndarray, queue_days: float, queue_seen: np.ndarray
 
 
 @numba.njit(cache=True, error_model="numpy")
-def choose_crossings(per_origin: np.ndarray, money: np.ndarray, ties: float, crossing_dest: np.ndarray,
+def choose_crossings(rows: np.ndarray, person_origin: np.ndarray, person_documents: np.ndarray,
+                     person_savings: np.ndarray, person_tie: np.ndarray, noise: np.ndarray, heading: np.ndarray,
+                     add_heading: bool, stay_home: float, here: np.ndarray, here_ok: np.ndarray,
+                     travel: np.ndarray, queue_days: float, queue_seen: np.ndarray, capacity_seen: np.ndarray,
+                     max_wait_days: float, air: np.ndarray, seat_wait_days: np.ndarray, draft_office: np.ndarray,
+                     language: np.ndarray, safety: np.ndarray, network: np.ndarray, appeal: np.ndarray,
+                     money: np.ndarray, ties: float, crossing_dest: np.ndarray, allowed: np.ndarray,
+                     document_sets: int, travel_days: float, access_days: np.ndarray,
+                     border_to_border_days: np.ndarray) -> np.ndarray:
+    """The choices of the people ``rows`` (of the person columns): :func:`origin_utility` and
+    :func:`choose_for_people` in one call (a turn of a quiet day has a handful of choosers, and
+    each call from Python costs more than their choices)."""
+    per_origin = origin_utility(travel, queue_days, queue_seen, heading, add_heading, capacity_seen, max_wait_days,
+                                air, seat_wait_days, draft_office, language, safety, network, appeal)
+    return choose_for_people(per_origin, money, ties, crossing_dest, allowed, document_sets, person_origin[rows],
+                             person_documents[rows], person_savings[rows], person_tie[rows], noise, stay_home, here,
+                             here_ok, travel_days, access_days, border_to_border_days, air)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def choose_for_people(per_origin: np.ndarray, money: np.ndarray, ties: float, crossing_dest: np.ndarray,
                      allowed: np.ndarray, document_sets: int, origin: np.ndarray, documents: np.ndarray,
                      savings: np.ndarray, tie_destination: np.ndarray, noise: np.ndarray,
                      stay_home: float, here: np.ndarray, here_ok: np.ndarray, travel_days: float,
