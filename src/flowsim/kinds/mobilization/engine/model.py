@@ -178,7 +178,7 @@ class FlowModel(mesa.Model):
         self._day_routes: route_choice.DayRoutes | None = None
         self._approach_key: tuple[bytes, ...] | None = None
         self._approach = np.zeros((0, len(crossings)), dtype=bool)
-        self._open_share_sums: tuple[np.ndarray, np.ndarray] | None = None
+        self._open_share_sums: tuple[bytes, np.ndarray] | None = None
 
         origins = sc.origins
         self.origin_lonlat = np.array([(o.lon, o.lat) for o in origins])
@@ -488,11 +488,12 @@ class FlowModel(mesa.Model):
         patience = np.where(by_air, rules_.seat_patience_days, rules_.patience_days)
         impatient = (self.day - p.queued_day[queued]) >= patience
         restless = queued[impatient & ~at_closed]
-        give_up = restless[rules.daily_event(restless.size, rules_.give_up_probability, self.rng)]
+        giving_up = rules.daily_event(restless.size, rules_.give_up_probability, self.rng)
+        give_up = restless[giving_up]
         self.crossing_today["gave_up"] += self._people(np.bincount(p.crossing[give_up], minlength=self.n_crossings))
         self._set_state(give_up, State.HOME_AGAIN)
         p.stopped_reason[give_up] = StopReason.GAVE_UP
-        still = np.setdiff1d(restless, give_up, assume_unique=True)
+        still = restless[~giving_up]
         switch_probability = np.where(self.crossing_air[p.crossing[still]], rules_.seat_rechoose_probability,
                                       rules_.switch_probability)
         switching = still[rules.daily_event(still.size, switch_probability, self.rng)]
@@ -541,10 +542,10 @@ class FlowModel(mesa.Model):
 
     def _open_share_by_destination(self, open_share: np.ndarray) -> np.ndarray:
         """Sum of the crossings' open shares per destination, kept until a crossing changes."""
-        kept = self._open_share_sums
-        if kept is None or not np.array_equal(kept[0], open_share):
+        kept, key = self._open_share_sums, open_share.tobytes()
+        if kept is None or kept[0] != key:
             sums = np.array([open_share[self.crossing_dest == d].sum() for d in range(self.n_destinations)])
-            self._open_share_sums = kept = (open_share, sums)
+            self._open_share_sums = kept = (key, sums)
         return kept[1]
 
     def _cross_borders(self) -> None:
