@@ -147,10 +147,9 @@ def count_at_or_below(draws: np.ndarray, cdfs: np.ndarray, rows: np.ndarray) -> 
     (draws × options) temporaries, compiled)."""
     picked = np.empty(draws.size, dtype=np.int64)
     for i in range(draws.size):
-        count = 0
-        for bound in cdfs[rows[i]]:
-            if draws[i] >= bound:
-                count += 1
+        row, count = rows[i], 0
+        for j in range(cdfs.shape[1]):
+            count += draws[i] >= cdfs[row, j]
         picked[i] = count
     return picked
 
