@@ -110,3 +110,30 @@ def test_origin_utility_is_the_array_codes_sum():
         got = route_choice.origin_utility(travel, -0.4, queue, heading, add_heading, capacity, 60.0, air,
                                           seat_wait, draft, language, safety, network, appeal)
         assert np.array_equal(got, expected)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_onward_choice_is_the_array_codes_choice(seed):
+    rng = np.random.default_rng(seed)
+    people, links, destinations = 3_000, 12, 6
+    link_from, link_to = rng.integers(0, destinations, links).astype(np.int16), rng.integers(0, destinations, links).astype(np.int16)
+    base, money = rng.normal(0.0, 2.0, links), rng.normal(-900.0, 400.0, links)
+    needed = rng.integers(0, 4, links).astype(np.uint8)
+    location = rng.integers(0, destinations, people).astype(np.int16)
+    documents = rng.integers(0, 8, people).astype(np.uint8)
+    visited = rng.integers(0, 1 << destinations, people).astype(np.uint64)
+    savings = np.exp(rng.normal(8.0, 1.0, people)).astype(np.float32)
+    tie = rng.integers(-1, destinations, people).astype(np.int16)
+    rows = np.sort(rng.choice(people, 2_000, replace=False))
+    # the array code of model._move_on
+    utility = (base[None, :] + money[None, :] / savings[rows].astype(float)[:, None]
+               + -0.8 * (tie[rows][:, None] == link_to[None, :]))
+    been = ((visited[rows][:, None] >> link_to.astype(np.uint64)[None, :]) & np.uint64(1)) == 1
+    allowed = ((link_from[None, :] == location[rows][:, None])
+               & ((documents[rows][:, None] & needed[None, :]) == needed[None, :]) & ~been)
+    expected = rules.choose_options(utility.astype(np.float32), allowed, np.random.default_rng(seed))
+    chosen = route_choice.choose_onward(rows, location, documents, visited, savings, tie,
+                                        rules.logit_noise((rows.size, links), np.random.default_rng(seed)),
+                                        base, money, -0.8, link_from, link_to, needed)
+    assert np.array_equal(chosen, expected)
+    assert (chosen == -1).any() and (chosen >= 0).any()

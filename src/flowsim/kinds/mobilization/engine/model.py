@@ -681,23 +681,18 @@ class FlowModel(mesa.Model):
         if idx.size == 0 or self.link_from.size == 0:
             return
         p, beta = self.people, self.behaviour.choice
-        here = p.location[idx]
         to = self.link_to
         network = np.log1p((self.dest_resident[to] + self.wave_stock[to]) / 1000.0)
         base = (beta.travel_days * self.link_days + beta.language * self.dest_russian[to]
                 + beta.safety * self.dest_safety[to] + beta.network * network + self.dest_appeal[to])
-        savings = p.savings_usd[idx].astype(float)[:, None]
         living = self.dest_living[to] * self.rent_index[to]
-        utility = (base[None, :]
-                   + (beta.cost_share_of_savings * self.link_cost + beta.living_cost * living)[None, :] / savings
-                   + beta.ties * (p.tie_destination[idx][:, None] == to[None, :]))
-        docs = p.documents[idx][:, None]
-        needed = self.dest_documents[to][None, :]
+        money = beta.cost_share_of_savings * self.link_cost + beta.living_cost * living
         # a man moving on does not go back to a country he has already left: the pack's onward
         # flows run one way (KZ-N6: Kazakhstan on to Uzbekistan and Kyrgyzstan; GE-11 transit)
-        been = ((p.visited[idx][:, None] >> to.astype(np.uint64)[None, :]) & np.uint64(1)) == 1
-        allowed = (self.link_from[None, :] == here[:, None]) & ((docs & needed) == needed) & ~been
-        choice = rules.choose_options(utility.astype(np.float32), allowed, self.rng)
+        choice = route_choice.choose_onward(
+            idx, p.location, p.documents, p.visited, p.savings_usd, p.tie_destination,
+            rules.logit_noise((idx.size, to.size), self.rng), base, money, beta.ties, self.link_from, to,
+            self.dest_documents[to])
         go = choice >= 0
         movers, link = idx[go], choice[go]
         self.destination_today["wave_exits_onward"] += self._people(np.bincount(p.location[movers], minlength=self.n_destinations))

@@ -1,5 +1,6 @@
-"""The route choice's inner loop, compiled: every chooser's utility of every crossing and his
-logit draw in one pass, without the (people × crossings) temporaries of array code.
+"""The route choice's inner loop, compiled: every chooser's utility of every crossing (or, abroad,
+of every onward link) and his logit draw in one pass, without the (people × options)
+temporaries of array code.
 
 A day's deciders choose in turns (``choice_turns_per_day``), a few dozen people a turn on most
 days: in array code each turn cost some forty numpy calls whatever its size, and at full scale
@@ -158,5 +159,42 @@ def choose_for_people(per_origin: np.ndarray, money: np.ndarray, ties: float, cr
             any_allowed = True
             if np.float32(np.float32(stay_home) - noise[i, crossings]) > best_value:
                 best = crossings
+        choice[i] = best if any_allowed else -1
+    return choice
+
+
+@numba.njit(cache=True, error_model="numpy")
+def choose_onward(rows: np.ndarray, person_location: np.ndarray, person_documents: np.ndarray,
+                  person_visited: np.ndarray, person_savings: np.ndarray, person_tie: np.ndarray,
+                  noise: np.ndarray, base: np.ndarray, money: np.ndarray, ties: float, link_from: np.ndarray,
+                  link_to: np.ndarray, link_documents: np.ndarray) -> np.ndarray:
+    """The onward link each of the people ``rows`` abroad takes (rule 5), or -1 where none is open to him.
+
+    A link is open to a man in its country of departure whose documents its destination accepts
+    and who has not been in its destination before (``person_visited``, a bit per destination).
+    Utility: ``base`` plus ``money`` (fare and living cost, weighted) over his savings, plus
+    ``ties`` where friends or kin wait; the choice is the argmax of utility minus ``noise``, as
+    ``rules.choose_options`` makes it over the array code's utility.
+    """
+    people, links = noise.shape
+    choice = np.empty(people, dtype=np.int64)
+    for i in range(people):
+        row = rows[i]
+        here, documents, visited = person_location[row], person_documents[row], person_visited[row]
+        wealth = np.float64(person_savings[row])
+        tie = person_tie[row]
+        best, best_value, any_allowed = 0, NEVER_CHOSEN, False
+        for k in range(links):
+            to = link_to[k]
+            utility = (base[k] + money[k] / wealth) + ties * (1.0 if tie == to else 0.0)
+            value = np.float32(np.float32(utility) - noise[i, k])
+            needed = link_documents[k]
+            been = (visited >> np.uint64(to)) & np.uint64(1)
+            if link_from[k] == here and (documents & needed) == needed and been == 0:
+                any_allowed = True
+            else:
+                value = NEVER_CHOSEN
+            if k == 0 or value > best_value:
+                best, best_value = k, value
         choice[i] = best if any_allowed else -1
     return choice
