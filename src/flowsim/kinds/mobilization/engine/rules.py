@@ -334,9 +334,12 @@ def adjust_rent(rent_index: np.ndarray, target: np.ndarray, rate: float) -> np.n
     return rent_index + rate * (target - rent_index)
 
 
+@numba.njit(cache=True)
 def split_largest_remainder_by_group(totals: np.ndarray, group: np.ndarray, weights: np.ndarray,
                                      group_weights: np.ndarray) -> np.ndarray:
     """:func:`split_largest_remainder` of ``totals[g]`` over the members of every group ``g`` at once.
+
+    Compiled: it runs every day on a few dozen crossings, where array code is a dozen calls.
 
     Args:
         totals: whole number to split per group.
@@ -348,18 +351,35 @@ def split_largest_remainder_by_group(totals: np.ndarray, group: np.ndarray, weig
     Returns:
         Per member, its whole share; the same numbers as splitting group by group.
     """
-    total = np.asarray(totals)[group]
-    weight_of_group = group_weights[group]
-    active = (total > 0) & (weight_of_group > 0)
-    exact = np.where(active, total * weights / np.where(active, weight_of_group, 1.0), 0.0)
-    whole = np.floor(exact).astype(np.int64)
-    short = np.asarray(totals, dtype=np.int64) - np.bincount(group, weights=whole, minlength=len(totals)).astype(np.int64)
-    # within each group the largest remainders first, ties in member order (a stable sort)
-    order = np.lexsort((-(exact - whole), group))
-    sorted_group = group[order]
-    rank = np.arange(order.size) - np.searchsorted(sorted_group, sorted_group, side="left")
-    whole[order[rank < short[sorted_group]]] += 1
-    return np.where(active, whole, 0)
+    members = group.size
+    whole = np.zeros(members, dtype=np.int64)
+    remainder = np.zeros(members)
+    short = np.zeros(totals.size, dtype=np.int64)
+    for g in range(totals.size):
+        short[g] = np.int64(totals[g])
+    for i in range(members):
+        g = group[i]
+        if totals[g] > 0 and group_weights[g] > 0:  # a group with nothing to split, or no weight, gets 0
+            exact = totals[g] * weights[i] / group_weights[g]
+            floor = np.floor(exact)
+            whole[i] = np.int64(floor)
+            remainder[i] = exact - floor
+            short[g] -= whole[i]
+    # within each group the largest remainders first, ties in member order
+    taken = np.zeros(members, dtype=np.bool_)
+    for g in range(totals.size):
+        if not (totals[g] > 0 and group_weights[g] > 0):
+            continue
+        for _ in range(short[g]):
+            best = -1
+            for i in range(members):
+                if group[i] == g and not taken[i] and (best < 0 or remainder[i] > remainder[best]):
+                    best = i
+            if best < 0:
+                break
+            taken[best] = True
+            whole[best] += 1
+    return whole
 
 
 def split_largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
