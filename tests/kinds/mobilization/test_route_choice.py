@@ -90,7 +90,8 @@ def test_equal_values_go_to_the_first_crossing_and_no_way_out_is_minus_one():
     chosen = route_choice.choose_for_people(
         w["per_origin"], w["money"], 0.0, w["crossing_dest"], w["allowed"], DOCUMENT_SETS, w["origin"],
         w["documents"], w["savings"], w["tie_destination"], noise, 0.0,
-        route_choice.NO_HERE, route_choice.NO_HERE_OK, TRAVEL_DAYS, w["access_days"], w["border_to_border_days"], w["air"])
+        route_choice.NO_HERE, route_choice.NO_HERE_OK, TRAVEL_DAYS, w["access_days"], w["border_to_border_days"],
+        w["air"])
     assert chosen.tolist() == [0, 0, -1]  # as numpy.argmax over the masked values, and -1 where nothing is allowed
 
 
@@ -116,7 +117,8 @@ def test_origin_utility_is_the_array_codes_sum():
 def test_compiled_onward_choice_is_the_array_codes_choice(seed):
     rng = np.random.default_rng(seed)
     people, links, destinations = 3_000, 12, 6
-    link_from, link_to = rng.integers(0, destinations, links).astype(np.int16), rng.integers(0, destinations, links).astype(np.int16)
+    link_from = rng.integers(0, destinations, links).astype(np.int16)
+    link_to = rng.integers(0, destinations, links).astype(np.int16)
     base, money = rng.normal(0.0, 2.0, links), rng.normal(-900.0, 400.0, links)
     needed = rng.integers(0, 4, links).astype(np.uint8)
     location = rng.integers(0, destinations, people).astype(np.int16)
