@@ -11,7 +11,7 @@ is an outcome "stay" (Flee's ``take_next_step`` drops it).
 
 What changes only between days (scores, closures, move chances) is prepared here, once, and kept
 while none of it has changed (:meth:`Choice._choice_arguments`); the rows themselves are rebuilt
-by the day's travel (:mod:`flowsim.kinds.network.engine.travel_rounds`) whenever a capped camp's
+by the day's travel (:mod:`flowsim.kinds.network.engine.outcome_table`) whenever a capped camp's
 multiplier has changed, which it finds by comparing the camps' occupancies clipped below at
 their buffers.
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from flowsim.kinds.network.engine import flee_rules as fr
-from flowsim.kinds.network.engine.travel_rounds import CAP_ONES, CAP_PLAIN, CAP_POWER, capacity_multipliers
+from flowsim.kinds.network.engine.outcome_table import CAP_ONES, CAP_PLAIN, CAP_POWER, capacity_multipliers
 
 NO_ROUTE = -1
 NOT_TRAVELLING = -1

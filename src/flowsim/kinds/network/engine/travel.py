@@ -25,16 +25,12 @@ import numpy as np
 
 from flowsim.kinds.network.engine import flee_rules as fr
 from flowsim.kinds.network.engine.choice import NO_ROUTE, NOT_TRAVELLING
-from flowsim.kinds.network.engine.travel_rounds import (BLOCK, BUDGET, DONE, FINISHED, ID, LINK, MOVED, PROGRESS,
-                                                        ROUTE, STALE, STATE_SIZE, STEP, travel_day)
+from flowsim.kinds.network.engine.outcome_table import STALE
+from flowsim.kinds.network.engine.travel_rounds import BLOCK, DONE, FINISHED, ID, ON_ROAD, SETTLED, STATE_SIZE, travel_day
 
 LONGEST_WAIT = float(1 << 24)  # days; a longer wait is "never" for any run
 
 __all__ = ["BLOCK", "NO_ROUTE", "NOT_TRAVELLING", "Travel"]
-
-
-def _floats(matrix: np.ndarray, row: int) -> np.ndarray:
-    return matrix[row].view(np.float32)
 
 
 class Travel:
@@ -42,6 +38,7 @@ class Travel:
 
     _ended: np.ndarray | None = None  # who ended the day, before the write-back (grown as needed)
     _window_people: np.ndarray | None = None
+    _written: tuple = ()  # the write-back's output: who settled, where, his draw; everyone's recent travel
 
     def _move(self, t: int) -> None:
         """Steps 4 and 5 of the day (Flee's ``evolve`` for everyone, then ``finish_travel`` for everyone)."""
@@ -51,62 +48,46 @@ class Travel:
         active = np.flatnonzero(self.next_day[:n] <= t).astype(np.int32)
         if not len(active):
             return
+        # each mover's recent-travel index at the end of yesterday (numpy's exp2), for his short-stint budget
+        recent = fr.recent_travel(self.recent_log[active], t) if self.avoid_short_stints else active.view(np.float32)
         rows = 7 if self.multi_step else 5
-        queue = np.zeros((rows, len(active)), dtype=np.int32)
-        queue[ID] = active
-        queue[LINK] = -1 - self.location[active]  # -1 - place for those at a place
-        _floats(queue, PROGRESS)[:] = self.progress[active]
-        _floats(queue, BUDGET)[:] = self._budget(active, t)
-        if self.multi_step:
-            queue[ROUTE] = self.route[active]
-            queue[STEP] = self.route_step[active]
-        places, day, table, tables, roads = self._choice_arguments()
         if self._window_people is None or self._window_people.shape[0] != rows:
             self._window_people = np.zeros((rows, BLOCK), dtype=np.int32)
         if self._ended is None or self._ended.shape[1] < len(active) + 2 * BLOCK:
             self._ended = np.zeros((rows, len(active) + 2 * BLOCK), dtype=np.int32)
+            size = self._ended.shape[1]
+            self._written = (np.zeros(size, dtype=np.int32), np.zeros(size, dtype=np.int32), np.zeros(size, dtype=np.float32),
+                             np.zeros(size, dtype=np.float32))
+        places, day, table, tables, roads = self._choice_arguments()
         mr = self.network_scenario.flee.move_rules
         travel = (self.link_distance32, self.link_speed, self.link_walk, self.link_end, self.link_open,
                   bool(self._all_open), self.travelled, self._town_shift(),
                   np.float32(mr.max_walk_speed), bool(self.start_on_foot), bool(self.any_walking),
                   bool(self.avoid_short_stints))
+        persons = (self.location, self.progress, self.route, self.route_step, self.next_day)
         state = np.zeros(STATE_SIZE, dtype=np.int64)
         state[STALE] = self._table_stale
+        queue = np.empty((rows, len(active)), dtype=np.int32)
         while True:
-            status = travel_day(state, queue, self._window_people, self._ended, self.occupancy, self.n_places,
-                                float(self._buffer()), travel, places, day, table, tables, roads, self.rng)
-            self._write_back(t, self._ended[:, : state[DONE]])
-            state[DONE] = 0
+            status = travel_day(state, t, active, recent, queue, self._window_people, self._ended, self._written, persons,
+                                self.occupancy, self.n_places, float(self._buffer()), float(self.max_speed), travel, places,
+                                day, table, tables, roads, self.rng)
+            self._store_written(t, state)
             if status == FINISHED:
                 break
+        self._on_road_today = int(state[ON_ROAD])
         self._table_stale = bool(state[STALE])
 
-    def _write_back(self, t: int, people: np.ndarray) -> None:
-        """The per-person arrays of who ended the day (``people``, a matrix as in the window): where,
-        progress, next decision day, route, recent travel."""
-        if not people.shape[1]:
-            return
-        ids, where = people[ID], people[LINK]
-        self.location[ids] = where
-        settled = where >= 0
-        next_day = np.full(len(ids), t + 1, dtype=np.int32)  # on a road: tomorrow
-        if settled.all():
-            next_day = t + self._waits(where)
-        elif settled.any():
-            at = settled.nonzero()[0]
-            next_day[at] = t + self._waits(where[at])
-        self.next_day[ids] = next_day
-        road = (~settled).nonzero()[0]
-        if len(road):
-            self.progress[ids[road]] = _floats(people, PROGRESS)[road]
-            self._on_road_today += len(road)
-        if self.multi_step:
-            self.route[ids] = people[ROUTE]
-            self.route_step[ids] = people[STEP]
-        if self.avoid_short_stints:
-            speed = np.float32(self.max_speed)
-            recent = np.float32(1.0) - _floats(people, BUDGET) / speed
-            self.recent_log[ids] = fr.stored_recent_travel((recent + _floats(people, MOVED) / speed) / np.float32(2.0), t)
+    def _store_written(self, t: int, state: np.ndarray) -> None:
+        """The write-back's numpy part: the next decision day of who settled (from the draws he made)
+        and everyone's recent-travel index, stored as its log2 (see ``flee_rules.recent_travel``)."""
+        settled_ids, settled_places, draws, recent = self._written
+        settled, done = int(state[SETTLED]), int(state[DONE])
+        if settled:
+            self.next_day[settled_ids[:settled]] = t + self._waits(settled_places[:settled], draws[:settled])
+        if self.avoid_short_stints and done:
+            self.recent_log[self._ended[ID, :done]] = fr.stored_recent_travel(recent[:done], t)
+        state[DONE] = state[SETTLED] = 0
 
     def _town_shift(self) -> np.ndarray:
         """Per place, the row offset of Flee's short-stint rule (n in towns: a move chance of 1, else 0)."""
@@ -116,17 +97,7 @@ class Travel:
 
     _town_shift_cache: tuple | None = None
 
-    def _budget(self, ids: np.ndarray, t: int) -> np.ndarray:
-        """Km a person may have moved today and still be sent on by Flee's short-stint rule.
-
-        Flee forces a move from a town when (recent travel + km today / max speed) / 2 < 0.5,
-        that is when km today < max speed × (1 − recent travel).
-        """
-        if not self.avoid_short_stints:
-            return np.zeros(len(ids), dtype=np.float32)
-        return (self.max_speed * (1.0 - fr.recent_travel(self.recent_log[ids], t))).astype(np.float32)
-
-    def _waits(self, places: np.ndarray) -> np.ndarray:
+    def _waits(self, places: np.ndarray, draws: np.ndarray | None = None) -> np.ndarray:
         """Days until the next decision (1 = tomorrow): geometric with the place's move chance.
 
         Inverse transform of an exponential: 1 + floor(E / −log(1 − p)), exactly a geometric
@@ -137,7 +108,9 @@ class Travel:
                 scale = (1.0 / np.log1p(-np.minimum(self.movechance, 1.0))).astype(np.float32)  # ≤ 0; -0 for a chance of 1
             self._wait_scale = (self.movechance.tobytes(), scale, bool(np.isinf(scale).any()))
         _, scale, never = self._wait_scale
-        draws = np.log1p(-self.rng.random(len(places), dtype=np.float32))
+        if draws is None:  # (the day's travel draws them itself, in the order they come)
+            draws = self.rng.random(len(places), dtype=np.float32)
+        draws = np.log1p(-draws)
         if never:
             with np.errstate(invalid="ignore"):  # 0 × -inf (a chance of 0, a draw of exactly 0) is NaN, dropped by fmin
                 days = draws * scale[places]

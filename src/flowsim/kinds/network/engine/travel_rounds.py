@@ -1,27 +1,29 @@
-"""A day's travel in compiled code: the departures, then the rounds through the window.
+"""A day's travel in compiled code: the movers, the departures, the rounds, the write-back.
 
 :meth:`flowsim.kinds.network.engine.travel.Travel._move` hands the day's movers to
 :func:`travel_day` (numba, compiled once and cached on disk). It does what the rounds did as
 array operations, person by person in the same order:
 
+- the movers: everyone whose decision day it is, or who is on a road, with his short-stint
+  budget (Flee forces a move from a town when (recent travel + km today / max speed) / 2 < 0.5,
+  that is when km today < max speed × (1 − recent travel));
 - departures: everyone who decided today draws his outcome (a uniform) against the outcome
   table with the day's opening occupancy; who goes leaves his place, who stays ends the day;
 - rounds: the travellers, in Flee's order, pass through a window (at most :data:`BLOCK`, on
   a day a camp can fill an eighth of the movers); each round moves everyone in it a day's
   distance or to the end of his link, adds the arrivals to the places, rebuilds the outcome
-  table if a capped camp's occupancy changed, and draws again for who arrived with distance
-  to spare. When the window has emptied to half, the next people in order join.
+  table if a capped camp's occupancy changed (:mod:`~flowsim.kinds.network.engine.outcome_table`),
+  and draws again for who arrived with distance to spare. When the window has emptied to half,
+  the next people in order join.
+- write-back: who ended the day is written to the per-person arrays in batches of about
+  :data:`BLOCK`; who settled at a place draws the uniform of his next decision day then, as
+  the array version did, and the function returns so that the caller turns the draws into
+  waiting days and the day's travel into the recent-travel index with numpy's exp2/log1p/log2
+  (transcendental functions stay in numpy: numba's may differ in the last bit).
 
-Who ends the day goes to the ``done`` matrix, in the order the arrays used to write him back;
-when it holds :data:`BLOCK` people the function returns :data:`WRITE_BACK` and the caller
-writes them back (drawing their next decision days) before calling again, so the random draws
-come in the same order as before. Everything transcendental (exp2, log1p, log2) stays in numpy.
-
-Exactness: the float32 travel arithmetic, the float64 route weights (summed in numpy's pairwise
-order, :func:`_numpy_sum`), the cumulative sums and every random draw (from the model's own
-generator, which numba shares) are those of the array version, so tables are byte-identical.
-The one exception is a ``weight_power`` other than 1, 2, 0.5, 0 or −1 (Flee's default is 1),
-where the C library's ``pow`` may differ from numpy's in the last bit.
+Exactness: the float32 travel arithmetic, the float64 route weights, the cumulative sums and
+every random draw (from the model's own generator, which numba shares) are those of the array
+version, so tables are byte-identical.
 
 Layout: the people matrices are int32 with a row per value (:data:`ID`, :data:`LINK`, ...);
 the float rows are viewed as float32.
@@ -33,187 +35,69 @@ import numba
 import numpy as np
 
 from flowsim.kinds.network.engine.flee_rules import FULL_CAMP_THRESHOLD
+from flowsim.kinds.network.engine.outcome_table import STALE, refresh_table
 
 ID, LINK, PROGRESS, MOVED, BUDGET, ROUTE, STEP = range(7)
 """Rows of the people matrices: person, link (or place, once settled), km on the link (float),
 km moved today (float), short-stint budget (float), planned route and its step (routes of
 several steps only)."""
 BLOCK = 1 << 15  # people in the window at most, and people ended before they are written back
-STAGE, QUEUED, START, COUNT, WINDOW, DONE, STALE = range(7)
-"""Slots of the state vector kept between calls: 0 before the departures / 1 in the rounds,
-travellers queued, next of them to join, people in the window, window size, people in ``done``,
-1 when the outcome table must be rebuilt (the day's table changed)."""
-STATE_SIZE = 7
+STAGE, QUEUED, START, COUNT, WINDOW, DONE, SETTLED, ON_ROAD = 0, 1, 2, 3, 4, 5, 7, 8
+"""Slots of the state vector kept between calls (and :data:`STALE`): 0 before the departures / 1 in
+the rounds, travellers queued, next of them to join, people in the window, window size, people
+ended and not yet written back, of them settled at a place, people who ended the day on a road."""
+STATE_SIZE = 9
 FINISHED, WRITE_BACK = 0, 1
-CAP_ONES, CAP_PLAIN, CAP_POWER = 0, 1, 2  # the capacity factor of a route: 1, the multiplier, multiplier^power
 
-TINY = float(np.finfo(np.float64).tiny)  # the divisor's floor, as numpy's ``np.maximum(total, tiny)``
 _jit = numba.njit(cache=True, error_model="numpy")
 
 
 @_jit
-def _block_sum(a, lo, n):
-    """numpy's ``pairwise_sum_DOUBLE`` of ``a[lo:lo + n]`` for ``n`` up to 128 (one block)."""
-    if n < 8:
-        res = -0.0
-        for i in range(n):
-            res += a[lo + i]
-        return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = 8
-    while i < n - (n % 8):
-        r0 += a[lo + i]
-        r1 += a[lo + i + 1]
-        r2 += a[lo + i + 2]
-        r3 += a[lo + i + 3]
-        r4 += a[lo + i + 4]
-        r5 += a[lo + i + 5]
-        r6 += a[lo + i + 6]
-        r7 += a[lo + i + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += a[lo + i]
-        i += 1
-    return res
+def _movers(queue, active, recent, persons, max_speed, avoid_short_stints, multi_step):
+    """The day's movers (``active``, in order) as the queue's columns, with their short-stint budgets
+    (``recent``: each one's recent-travel index at the end of yesterday)."""
+    location, progress, route, route_step = persons[0], persons[1], persons[2], persons[3]
+    floats = queue.view(np.float32)
+    speed = np.float32(max_speed)
+    for k in range(len(active)):
+        i = active[k]
+        queue[ID, k] = i
+        queue[LINK, k] = -1 - location[i]  # -1 - place for those at a place
+        floats[PROGRESS, k] = progress[i]
+        floats[MOVED, k] = 0.0
+        floats[BUDGET, k] = speed * (np.float32(1.0) - recent[k]) if avoid_short_stints else np.float32(0.0)
+        if multi_step:
+            queue[ROUTE, k], queue[STEP, k] = route[i], route_step[i]
 
 
 @_jit
-def _pairwise_sum(a, lo, n):
-    """numpy's pairwise summation of ``a[lo:lo + n]``, bit for bit: blocks of at most 128 summed
-    as :func:`_block_sum`, halves (rounded to multiples of 8) added in a tree. The tree is walked
-    with an explicit stack: numba's disk cache cannot hold a recursive function."""
-    if n <= 128:
-        return _block_sum(a, lo, n)
-    starts = np.empty(64, dtype=np.int64)
-    sizes = np.empty(64, dtype=np.int64)
-    stage = np.zeros(64, dtype=np.int8)
-    sums = np.empty(64)
-    top, done = 0, 0
-    starts[0], sizes[0] = lo, n
-    while top >= 0:
-        start, size = starts[top], sizes[top]
-        if size <= 128:
-            sums[done] = _block_sum(a, start, size)
-            done += 1
-            top -= 1
-            continue
-        half = size // 2
-        half -= half % 8
-        if stage[top] == 2:  # both halves summed: left + right
-            sums[done - 2] = sums[done - 2] + sums[done - 1]
-            done -= 1
-            top -= 1
-            continue
-        stage[top] += 1
-        first = stage[top] == 1
-        top += 1
-        starts[top] = start if first else start + half
-        sizes[top] = half if first else size - half
-        stage[top] = 0
-    return sums[0]
-
-
-@_jit
-def _numpy_sum(a, n):
-    """``a[:n].sum()`` as numpy reduces a row of a 2-D array (``sum(axis=1)``)."""
-    return 0.0 + _pairwise_sum(a, 0, n)
-
-
-@_jit
-def capacity_multipliers(occupancy, capped, capacity, floor, span, out):
-    """Flee's ``getCapMultiplier`` of the capped camps into ``out`` (1 elsewhere, set by the caller)."""
-    for c in range(len(capped)):
-        occ = float(occupancy[capped[c]])
-        if occ <= floor[c]:
-            out[capped[c]] = 1.0
-        elif occ >= capacity[c]:
-            out[capped[c]] = 0.0
+def _write_back(state, t, done, persons, written, max_speed, multi_step, rng):
+    """Who ended the day (``done[:, :state[DONE]]``) to the per-person arrays: where, progress,
+    tomorrow for who is on a road, route. Who settled draws the uniform of his next decision day
+    (``written[0:3]``: person, place, draw); ``written[3]`` gets everyone's recent-travel index
+    (stored by the caller with numpy's log2)."""
+    location, progress, route, route_step, next_day = persons
+    settled_ids, settled_places, draws, recent = written
+    floats = done.view(np.float32)
+    speed = np.float32(max_speed)
+    s = state[SETTLED]
+    for k in range(state[DONE]):
+        i, where = done[ID, k], done[LINK, k]
+        location[i] = where
+        if where >= 0:
+            settled_ids[s], settled_places[s] = i, where
+            s += 1
         else:
-            out[capped[c]] = 1.0 - (occ - floor[c]) / span[c]
-
-
-@_jit
-def _power(x, power):
-    """``x ** power`` as numpy computes an array to a scalar power (its fast cases first)."""
-    if power == 1.0:
-        return x
-    if power == 2.0:
-        return x * x
-    if power == 0.5:
-        return np.sqrt(x)
-    if power == 0.0:
-        return 1.0
-    if power == -1.0:
-        return 1.0 / x
-    return x**power
-
-
-@_jit
-def _build_table(day, cap, cap_mode, power, multi_step, edges, out_link, out_route):
-    """The outcome table (edges, first links, routes after) for the camps' multipliers ``cap``.
-
-    Row ``p``: stay with 1 − move chance, then each candidate with move chance × its share of
-    the route weights; row ``n + p``: the same with a move chance of 1 (0 with nowhere to go);
-    the last row: stay. As :meth:`~flowsim.kinds.network.engine.choice.Choice._day_table` lays it out.
-    """
-    base, end, valid, link, no_link, camp_end, movechance, has, first_edge, after = day
-    n, count = base.shape
-    width = edges.shape[1]
-    factor = np.ones(len(cap))
-    if cap_mode == CAP_PLAIN:
-        factor[:] = cap
-    elif cap_mode == CAP_POWER:
-        for i in range(len(cap)):
-            factor[i] = _power(cap[i], power)
-    weights = np.empty(count)
-    cumulative = np.empty(width)
-    for p in range(n):
-        for j in range(count):
-            weights[j] = base[p, j] * factor[end[p, j]]
-        total = _numpy_sum(weights, count)
-        if total <= 0.0:  # Flee: when every weight is zero, the routes are equally likely
-            for j in range(count):
-                if valid[p, j]:
-                    weights[j] = 1.0
-            total = _numpy_sum(weights, count)
-        total = max(total, TINY)
-        for r, chance in ((p, movechance[p]), (n + p, has[p])):
-            c = first_edge[r]
-            cumulative[0] = c
-            for j in range(count):
-                c = c + chance * (weights[j] / total)
-                cumulative[j + 1] = c
-            for j in range(count + 1, width):
-                c = c + 0.0
-                cumulative[j] = c
-            last = cumulative[width - 1]
-            for j in range(width):
-                # the last outcome with any chance takes everything up to 1 (and past float rounding)
-                edges[r, j] = np.float32(2.0) if cumulative[j] >= last else np.float32(cumulative[j])
-            for j in range(count):
-                blocked = no_link[p, j] or (camp_end[p, j] and cap[end[p, j]] < FULL_CAMP_THRESHOLD)
-                out_link[r, j + 1] = -1 if blocked else link[p, j]
-                if multi_step:
-                    out_route[r, j + 1] = -1 if blocked else after[p, j]
-
-
-@_jit
-def _refresh_table(state, occupancy, places, day, table, cap):
-    """Rebuild the outcome table if the day's table changed or a capped camp's multiplier may have."""
-    capped, capacity, floor, span, cap_floor, key, cap_mode, power, multi_step = places
-    edges, out_link, out_route = table
-    changed = state[STALE] == 1
-    for c in range(len(capped)):
-        clipped = max(occupancy[capped[c]], cap_floor[c])
-        if clipped != key[c]:
-            key[c] = clipped
-            changed = True
-    capacity_multipliers(occupancy, capped, capacity, floor, span, cap)
-    if changed:
-        _build_table(day, cap, cap_mode, power, multi_step, edges, out_link, out_route)
-        state[STALE] = 0
+            next_day[i] = t + 1
+            progress[i] = floats[PROGRESS, k]
+            state[ON_ROAD] += 1
+        if multi_step:
+            route[i], route_step[i] = done[ROUTE, k], done[STEP, k]
+        # Flee halves the index every day and adds half of the day's km / max speed
+        recent[k] = ((np.float32(1.0) - floats[BUDGET, k] / speed) + floats[MOVED, k] / speed) / np.float32(2.0)
+    for k in range(state[SETTLED], s):
+        draws[k] = rng.random(dtype=np.float32)
+    state[SETTLED] = s
 
 
 @_jit
@@ -289,14 +173,14 @@ def _depart(state, queue, done, occupancy, n_places, places, day, table, tables,
     k = len(deciders)
     if k:
         cap = np.ones(n_places)
-        _refresh_table(state, occupancy, places, day, table, cap)
+        refresh_table(state, occupancy, places, day, table, cap)
         u = np.empty(k, dtype=np.float32)
         for i in range(k):
             u[i] = rng.random(dtype=np.float32)
         here = np.empty(k, dtype=np.int64)
         for i in range(k):
             here[i] = -1 - queue[LINK, deciders[i]]
-        route, step = _routes(queue, deciders, multi_step)
+        route, step = _routes(queue, deciders if multi_step else deciders[:0], multi_step)
         link = np.empty(k, dtype=np.int64)
         new_route = np.empty(k, dtype=np.int64)
         new_step = np.empty(k, dtype=np.int64)
@@ -386,26 +270,32 @@ def _round(state, people, count, done, occupancy, travel, places, day, table, ta
         stays[i] = (moved >= sp if all_open else not (link_open[link] and moved < sp)) or not arrive[i]
         u[i] = rng.random(dtype=np.float32)
     cap = np.ones(len(occupancy))
-    _refresh_table(state, occupancy, places, day, table, cap)
-    everyone = np.arange(count)
-    route, step = _routes(people, everyone, multi_step)
+    refresh_table(state, occupancy, places, day, table, cap)
+    route, step = _routes(people, np.arange(count if multi_step else 0), multi_step)
     new_link = np.empty(count, dtype=np.int64)
     new_route = np.empty(count, dtype=np.int64)
     new_step = np.empty(count, dtype=np.int64)
     _choose(row, u, here, route, step, stays, new_link, new_route, new_step, tables, roads, cap)
-    on_road = np.flatnonzero(~arrive)  # who is still on his link ends the day there
-    d = _end_day(done, state, people, on_road)
+    d = state[DONE]
     done_floats = done.view(np.float32)
-    for k in range(len(on_road)):
-        done[LINK, d + k] = -1 - people[LINK, on_road[k]]  # as stored in ``location``
-        done_floats[PROGRESS, d + k] = reach[on_road[k]]
-    settled = np.flatnonzero(arrive & (new_link < 0))  # who arrived and stays
-    d = _end_day(done, state, people, settled)
-    for k in range(len(settled)):
-        done[LINK, d + k] = here[settled[k]]
-        done[PROGRESS, d + k] = 0
-        if multi_step:
-            done[ROUTE, d + k], done[STEP, d + k] = new_route[settled[k]], new_step[settled[k]]
+    rows = people.shape[0]
+    for i in range(count):  # who is still on his link ends the day there
+        if not arrive[i]:
+            for r in range(rows):
+                done[r, d] = people[r, i]
+            done[LINK, d] = -1 - people[LINK, i]  # as stored in ``location``
+            done_floats[PROGRESS, d] = reach[i]
+            d += 1
+    for i in range(count):  # who arrived and stays
+        if arrive[i] and new_link[i] < 0:
+            for r in range(rows):
+                done[r, d] = people[r, i]
+            done[LINK, d] = here[i]
+            done[PROGRESS, d] = 0
+            if multi_step:
+                done[ROUTE, d], done[STEP, d] = new_route[i], new_step[i]
+            d += 1
+    state[DONE] = d
     going = 0
     for i in range(count):
         if new_link[i] >= 0:
@@ -421,13 +311,17 @@ def _round(state, people, count, done, occupancy, travel, places, day, table, ta
 
 
 @_jit
-def travel_day(state, queue, people, done, occupancy, n_places, buffer, travel, places, day, table, tables, roads, rng):
-    """The day's departures and rounds, from where the last call stopped.
+def travel_day(state, t, active, recent, queue, people, done, written, persons, occupancy, n_places, buffer, max_speed,
+               travel, places, day, table, tables, roads, rng):
+    """The day's movers, departures and rounds, from where the last call stopped.
 
-    Returns :data:`WRITE_BACK` when ``done`` holds :data:`BLOCK` people or more (write them back,
-    set ``state[DONE]`` to 0, call again), :data:`FINISHED` when everyone has ended the day.
+    Returns :data:`WRITE_BACK` after writing back :data:`BLOCK` people or more (the caller stores
+    their next decision days and recent travel, sets ``state[DONE]`` and ``state[SETTLED]`` to 0
+    and calls again), :data:`FINISHED` when everyone has ended the day and been written back.
     """
+    multi_step, avoid_short_stints = roads[5], travel[11]
     if state[STAGE] == 0:
+        _movers(queue, active, recent, persons, max_speed, avoid_short_stints, multi_step)
         _depart(state, queue, done, occupancy, n_places, places, day, table, tables, roads, rng)
         state[WINDOW] = _window(occupancy, places[0], places[1], buffer, state[QUEUED])
         state[STAGE], state[START], state[COUNT] = 1, 0, 0
@@ -441,6 +335,8 @@ def travel_day(state, queue, people, done, occupancy, n_places, buffer, travel, 
         count = _round(state, people, count, done, occupancy, travel, places, day, table, tables, roads, rng)
         if state[DONE] >= BLOCK:
             state[START], state[COUNT] = start, count
+            _write_back(state, t, done, persons, written, max_speed, multi_step, rng)
             return WRITE_BACK
     state[START], state[COUNT] = start, count
+    _write_back(state, t, done, persons, written, max_speed, multi_step, rng)
     return FINISHED
