@@ -26,7 +26,8 @@ import numpy as np
 from flowsim.kinds.network.engine import flee_rules as fr
 from flowsim.kinds.network.engine.choice import NO_ROUTE, NOT_TRAVELLING
 from flowsim.kinds.network.engine.outcome_table import STALE
-from flowsim.kinds.network.engine.travel_rounds import BLOCK, DONE, FINISHED, ID, ON_ROAD, SETTLED, STATE_SIZE, travel_day
+from flowsim.kinds.network.engine.travel_rounds import (BLOCK, DONE, FINISHED, ID, ON_ROAD, SETTLED, STATE_SIZE, movers_due,
+                                                        travel_day, yesterdays_log)
 
 LONGEST_WAIT = float(1 << 24)  # days; a longer wait is "never" for any run
 
@@ -38,6 +39,9 @@ class Travel:
 
     _ended: np.ndarray | None = None  # who ended the day, before the write-back (grown as needed)
     _window_people: np.ndarray | None = None
+    _due: np.ndarray | None = None  # the day's movers (its first entries), then their recent travel, their queue
+    _recent: np.ndarray
+    _queue: np.ndarray
     _written: tuple = ()  # the write-back's output: who settled, where, his draw; everyone's recent travel
 
     def _move(self, t: int) -> None:
@@ -45,12 +49,22 @@ class Travel:
         n = self.n_people
         self.agent_steps += n
         self._on_road_today = 0
-        active = np.flatnonzero(self.next_day[:n] <= t).astype(np.int32)
-        if not len(active):
+        if self._due is None:  # buffers kept from day to day: fresh pages every day cost more than the work
+            self._due = np.empty(self.next_day.size, dtype=np.int32)
+            self._recent = np.empty(self.next_day.size, dtype=np.float32)
+            self._queue = np.empty(0, dtype=np.int32)
+        k = movers_due(self.next_day, n, t, self._due)
+        if not k:
             return
-        # each mover's recent-travel index at the end of yesterday (numpy's exp2), for his short-stint budget
-        recent = fr.recent_travel(self.recent_log[active], t) if self.avoid_short_stints else active.view(np.float32)
+        active = self._due[:k]
+        # each mover's recent-travel index at the end of yesterday (numpy's exp2, as flee_rules.recent_travel)
+        recent = self._recent[:k]
+        if self.avoid_short_stints:
+            yesterdays_log(self.recent_log, active, t, recent)
+            np.exp2(recent, out=recent)
         rows = 7 if self.multi_step else 5
+        if self._queue.size < rows * k:
+            self._queue = np.empty(rows * k, dtype=np.int32)
         if self._window_people is None or self._window_people.shape[0] != rows:
             self._window_people = np.zeros((rows, BLOCK), dtype=np.int32)
         if self._ended is None or self._ended.shape[1] < len(active) + 2 * BLOCK:
@@ -67,7 +81,7 @@ class Travel:
         persons = (self.location, self.progress, self.route, self.route_step, self.next_day)
         state = np.zeros(STATE_SIZE, dtype=np.int64)
         state[STALE] = self._table_stale
-        queue = np.empty((rows, len(active)), dtype=np.int32)
+        queue = self._queue[: rows * k].reshape(rows, k)
         while True:
             status = travel_day(state, t, active, recent, queue, self._window_people, self._ended, self._written, persons,
                                 self.occupancy, self.n_places, float(self._buffer()), float(self.max_speed), travel, places,

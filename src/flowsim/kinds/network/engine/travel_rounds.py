@@ -53,6 +53,29 @@ _jit = numba.njit(cache=True, error_model="numpy")
 
 
 @_jit
+def movers_due(next_day, n, t, out):
+    """Everyone whose decision day has come (on a road: every day), in order, into ``out``; how many.
+
+    (``np.flatnonzero(next_day[:n] <= t)`` without its temporary arrays, which at full scale were
+    tens of MB of fresh pages a day.)"""
+    k = 0
+    for i in range(n):
+        if next_day[i] <= t:
+            out[k] = i
+            k += 1
+    return k
+
+
+@_jit
+def yesterdays_log(recent_log, active, t, out):
+    """Each mover's stored recent-travel index minus yesterday (``flee_rules.recent_travel``'s
+    argument; its exp2 is numpy's)."""
+    yesterday = np.float32(t - 1)
+    for k in range(len(active)):
+        out[k] = recent_log[active[k]] - yesterday
+
+
+@_jit
 def _movers(queue, active, recent, persons, max_speed, avoid_short_stints, multi_step):
     """The day's movers (``active``, in order) as the queue's columns, with their short-stint budgets
     (``recent``: each one's recent-travel index at the end of yesterday)."""
