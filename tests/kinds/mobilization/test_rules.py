@@ -94,6 +94,22 @@ def test_queues_are_served_first_come_first_served_up_to_capacity_per_crossing()
     assert served.tolist() == [False, True, False, True, False, True]
 
 
+def test_queues_serve_the_lowest_tickets_of_each_crossing_up_to_its_places():
+    """The compiled rule against the array code it replaced (a sort by crossing, then ticket)."""
+    generator = rng(11)
+    for _ in range(100):
+        crossings = int(generator.integers(1, 8))
+        n = int(generator.integers(0, 300))
+        crossing = generator.integers(0, crossings, n)
+        ticket = generator.permutation(10 * n + 1)[:n]
+        places = generator.integers(0, 60, crossings)
+        order = np.lexsort((ticket, crossing))
+        rank = np.arange(n) - np.searchsorted(crossing[order], crossing[order], side="left")
+        expected = np.empty(n, dtype=bool)
+        expected[order] = rank < places[crossing[order]]
+        assert rules.serve_queues(crossing, ticket, places).tolist() == expected.tolist()
+
+
 def test_a_crossing_without_capacity_serves_nobody():
     served = rules.serve_queues(np.array([0, 0]), np.array([0, 1]), np.array([0]))
     assert not served.any()

@@ -18,7 +18,7 @@ import datetime as dt
 import mesa
 import numpy as np
 
-from flowsim.kinds.mobilization.engine import rules
+from flowsim.kinds.mobilization.engine import route_choice, rules, state_changes
 from flowsim.kinds.mobilization.engine.people import (
     DOC_BITS, POPULATION_STATES, STATE_GROUP, People, Person, State, StopReason, document_mask)
 from flowsim.kinds.mobilization.engine.places import CrossingPlace, DayLog, DestinationPlace
@@ -29,6 +29,8 @@ from flowsim.kinds.mobilization.scenario.events import EVENT_KINDS
 from flowsim.kinds.mobilization.scenario.schema import THROUGHPUT_FIELDS, people_per_day
 
 AGE_RANGES = {"18-28": (18, 28), "29-39": (29, 39), "40+": (40, 50)}
+_AGE_LOWS = np.array([AGE_RANGES[b][0] for b in AGE_BANDS])
+_AGE_HIGHS = np.array([AGE_RANGES[b][1] for b in AGE_BANDS])
 SAVINGS_SPREAD = 0.6  # sd of log savings within a wealth band
 MAX_QUEUE_DAYS_SEEN = 60.0
 NO_ROUTE_GIVE_UP_DAYS = 7
@@ -173,7 +175,10 @@ class FlowModel(mesa.Model):
         self.crossing_ordinary_share = np.array([c.ordinary_share for c in crossings])
         self.crossing_lonlat = np.array([(c.lon, c.lat) for c in crossings])
         self._capacity_carry = np.zeros(len(crossings))
-        self._open_share_sums: tuple[np.ndarray, np.ndarray] | None = None
+        self._day_routes: route_choice.DayRoutes | None = None
+        self._approach_key: tuple[bytes, ...] | None = None
+        self._approach = np.zeros((0, len(crossings)), dtype=bool)
+        self._open_share_sums: tuple[bytes, np.ndarray] | None = None
 
         origins = sc.origins
         self.origin_lonlat = np.array([(o.lon, o.lat) for o in origins])
@@ -283,6 +288,7 @@ class FlowModel(mesa.Model):
     def _begin_day(self) -> None:
         self.day += 1
         self._table_numbers.clear()
+        self._day_routes = None
         self.destination_counts.fill(0.0)
         self.crossing_counts.fill(0.0)
 
@@ -319,9 +325,7 @@ class FlowModel(mesa.Model):
         n = cohort.size
         origin = c.origin[cohort]
         age_band = c.age_band[cohort]
-        lows = np.array([AGE_RANGES[b][0] for b in AGE_BANDS])
-        highs = np.array([AGE_RANGES[b][1] for b in AGE_BANDS])
-        age = self.rng.integers(lows[age_band], highs[age_band] + 1)
+        age = self.rng.integers(_AGE_LOWS[age_band], _AGE_HIGHS[age_band] + 1)
         wealth = c.wealth_band[cohort]
         savings = self.origin_savings[origin, wealth] * np.exp(self.rng.normal(0.0, SAVINGS_SPREAD, n))
         foreign = c.foreign_passport[cohort]
@@ -335,66 +339,93 @@ class FlowModel(mesa.Model):
         # friends and kin abroad are where Russians already live (source 003: "friends or kin
         # wait on the other side")
         # (the draw of Generator.choice with weights, by inverse CDF, per region)
-        drawn = (self.rng.random(n)[:, None] >= self.origin_tie_cdf[origin]).sum(axis=1)
+        drawn = rules.count_at_or_below(self.rng.random(n), self.origin_tie_cdf, origin)
         tie = np.where(c.ties_abroad[cohort], np.minimum(drawn, self.n_destinations - 1), -1)
         rules_ = self.behaviour.leaving
         wait = rules.deliberation_days(n, rules_.panic_share, rules_.deliberation_days_max, self.rng)
         rows = self.people.add(
             origin=origin, age=age, age_band=age_band, occupation=c.occupation[cohort],
             wealth_band=wealth, savings_usd=savings, documents=documents, tie_destination=tie,
-            state=np.full(n, State.DELIBERATING), decided_day=np.full(n, self.day),
+            state=State.DELIBERATING.value, decided_day=self.day,
             act_day=self.day + wait,
         )
         self._setting_out.add(np.arange(rows.start, rows.stop))
         self._state_counts[:, State.DELIBERATING] += np.bincount(origin, minlength=self.n_origins)
 
-    def _route_utility(self, idx: np.ndarray, heading: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Utility and availability of every crossing for the people ``idx`` (rule 2).
+    def _routes_today(self) -> route_choice.DayRoutes:
+        """The parts of the route utility (rule 2) that stay the same all day, made at its first choice.
 
-        ``heading``: people who set off towards each crossing earlier the same day, whose cars
-        on the approach road the news of the day already shows.
+        Nothing they read changes between the day's first choice and its last: the news is
+        yesterday's (or older), the rents, fares and first entries change after the choices.
         """
-        p, beta = self.people, self.behaviour.choice
+        if self._day_routes is not None:
+            return self._day_routes
+        beta = self.behaviour.choice
         # history row k holds the end of day k-1: a delay of 0 means yesterday evening's news;
         # news of queues and of draft offices travels the same way (002: "hundreds of videos")
         seen_day = max(self.day - beta.queue_information_delay_days, 0)
-        queue_seen = self.queue_history[seen_day] * self.scale
-        if heading is not None:
-            queue_seen = queue_seen + heading
-        capacity_seen = np.where(self.capacity_history[seen_day] > 0, self.capacity_history[seen_day],
-                                 self.crossing_capacity)
-        wait = np.minimum(rules.expected_wait_days(queue_seen, capacity_seen), MAX_QUEUE_DAYS_SEEN)
-        # a flight is no queue to stand in: the wait for a seat and its fare show on booking
-        # sites at once, not through the news
-        wait = np.where(self.crossing_air, self.seat_wait_days, wait)
-        fare = self.crossing_cost * self.fare_index
-        draft_office_seen = self.turn_back_history[seen_day] > 0
         dest = self.crossing_dest
         network = np.log1p((self.dest_resident[dest][None, :] + self.first_entries_by_origin[:, dest]) / 1000.0)
-        per_origin = (
-            beta.travel_days * (self.access_days + self.crossing_travel[None, :])
-            + beta.queue_days * wait[None, :]
-            + beta.draft_office * draft_office_seen[None, :]
-            + beta.language * self.dest_russian[dest][None, :]
-            + beta.safety * self.dest_safety[dest][None, :]
-            + beta.network * network
-            + self.dest_appeal[dest][None, :]
-        )
-        origin = p.origin[idx]
-        savings = p.savings_usd[idx].astype(float)[:, None]
+        fare = self.crossing_cost * self.fare_index
         living = self.dest_living[dest] * self.rent_index[dest]
-        # in place, in the same order of operations as per_origin + costs / savings + ties
-        utility = per_origin[origin]
-        utility += (beta.cost_share_of_savings * fare[None, :] + beta.living_cost * living[None, :]) / savings
-        np.add(utility, beta.ties, out=utility, where=p.tie_destination[idx][:, None] == dest[None, :])
-        # who may approach which crossing depends only on his origin and documents: one
-        # gather from a table of every (origin, set of documents) instead of four passes
-        documents = np.arange(1 << len(DOC_BITS))[:, None]
-        by_documents = (documents & self.crossing_documents[None, :]) == self.crossing_documents[None, :]
-        table = (self.crossing_open & (self.crossing_capacity > 0))[None, None, :] & by_documents[None, :, :] \
-            & self.approach_allowed[:, None, :]
-        allowed = table.reshape(-1, table.shape[-1])[origin.astype(np.intp) * len(documents) + p.documents[idx]]
-        return utility.astype(np.float32), allowed
+        self._day_routes = route_choice.DayRoutes(
+            travel=beta.travel_days * (self.access_days + self.crossing_travel[None, :]),
+            draft_office=beta.draft_office * (self.turn_back_history[seen_day] > 0),
+            language=beta.language * self.dest_russian[dest],
+            safety=beta.safety * self.dest_safety[dest],
+            network=beta.network * network,
+            appeal=self.dest_appeal[dest],
+            money=beta.cost_share_of_savings * fare + beta.living_cost * living,
+            queue_seen=self.queue_history[seen_day] * self.scale,
+            capacity_seen=np.where(self.capacity_history[seen_day] > 0, self.capacity_history[seen_day],
+                                   self.crossing_capacity),
+            # a flight is no queue to stand in: the wait for a seat and its fare show on booking
+            # sites at once, not through the news
+            seat_wait_days=self.seat_wait_days,
+            air=self.crossing_air,
+            queue_days=beta.queue_days,
+            allowed=self._approach_table(),
+            document_sets=1 << len(DOC_BITS),
+            stay_home=self._stay_home_utility(),
+        )
+        return self._day_routes
+
+    def _approach_table(self) -> np.ndarray:
+        """Who may approach which crossing: it depends only on his origin and documents, so it is a
+        table of every (origin, set of documents), made anew only when a crossing opens, closes
+        or changes the documents it asks for."""
+        usable = self.crossing_open & (self.crossing_capacity > 0)
+        key = (usable.tobytes(), self.crossing_documents.tobytes(), self.approach_allowed.tobytes())
+        if self._approach_key != key:
+            documents = np.arange(1 << len(DOC_BITS))[:, None]
+            by_documents = (documents & self.crossing_documents[None, :]) == self.crossing_documents[None, :]
+            table = usable[None, None, :] & by_documents[None, :, :] & self.approach_allowed[:, None, :]
+            self._approach_key, self._approach = key, table.reshape(-1, self.n_crossings)
+        return self._approach
+
+    def _choose_routes(self, idx: np.ndarray, heading: np.ndarray | None = None,
+                       here: np.ndarray = route_choice.NO_HERE, here_ok: np.ndarray = route_choice.NO_HERE_OK,
+                       ) -> np.ndarray:
+        """The logit choice of a crossing by the people ``idx`` (rule 2): the crossing, ``n_crossings``
+        for staying home, or -1 where every crossing is closed to him.
+
+        ``heading``: people who set off towards each crossing earlier the same day, whose cars
+        on the approach road the news of the day already shows. ``here``, ``here_ok``: for
+        men already at a border (see :func:`route_choice.choose_for_people`).
+        """
+        p, routes = self.people, self._routes_today()
+        # staying is one more option: where every way out means days in a queue or a fare
+        # beyond his savings, a man who meant to leave stays (and does not try again)
+        staying = routes.stay_home is not None
+        noise = rules.logit_noise((idx.size, self.n_crossings + staying), self.rng)
+        return route_choice.choose_crossings(
+            idx, p.origin, p.documents, p.savings_usd, p.tie_destination, noise,
+            routes.queue_seen if heading is None else heading, heading is not None,
+            routes.stay_home if staying else 0.0, here, here_ok,
+            routes.travel, routes.queue_days, routes.queue_seen, routes.capacity_seen, MAX_QUEUE_DAYS_SEEN,
+            routes.air, routes.seat_wait_days, routes.draft_office, routes.language, routes.safety, routes.network,
+            routes.appeal, routes.money, self.behaviour.choice.ties, self.crossing_dest, routes.allowed,
+            routes.document_sets, self.behaviour.choice.travel_days, self.access_days, self.crossing_distance_days)
 
     def _set_off(self) -> None:
         p = self.people
@@ -409,37 +440,23 @@ class FlowModel(mesa.Model):
         turns = self.behaviour.choice.choice_turns_per_day
         heading = np.zeros(self.n_crossings)
         for turn in range(turns):
-            chosen = self._choose_crossings(deciding[turn::turns], heading if turn else None)
-            heading += self._people(np.bincount(chosen, minlength=self.n_crossings))
+            self._choose_crossings(deciding[turn::turns], heading, turn > 0)
 
-    def _choose_crossings(self, idx: np.ndarray, heading: np.ndarray | None) -> np.ndarray:
-        """People ``idx`` choose a crossing or to stay (rule 2); returns the crossings chosen by those who go."""
+    def _choose_crossings(self, idx: np.ndarray, heading: np.ndarray, seen: bool) -> None:
+        """People ``idx`` choose a crossing or to stay (rule 2); those who go are added to ``heading``
+        (people on the way to each crossing today), which the choice sees if ``seen``."""
         p = self.people
         if idx.size == 0:
-            return np.empty(0, dtype=np.intp)
-        utility, allowed = self._route_utility(idx, heading)
-        stay_home = self._stay_home_utility()
-        if stay_home is not None:
-            # staying is one more option: where every way out means days in a queue or a fare
-            # beyond his savings, a man who meant to leave stays (and does not try again)
-            utility, allowed = rules.with_staying_home(utility, allowed, stay_home)
-        choice = rules.choose_options(utility, allowed, self.rng)
-        stayed = choice == self.n_crossings
-        self._set_state(idx[stayed], State.HOME_AGAIN)
-        p.stopped_reason[idx[stayed]] = StopReason.STAYED_HOME
-        idx, choice = idx[~stayed], choice[~stayed]
-        stuck = choice < 0
-        # nowhere to go today (every way closed to his documents): he tries again tomorrow,
-        # and gives up after a week of trying
-        hopeless = idx[stuck & (self.day - p.decided_day[idx] >= NO_ROUTE_GIVE_UP_DAYS)]
-        self._set_state(hopeless, State.HOME_AGAIN)
-        p.stopped_reason[hopeless] = StopReason.NO_ROUTE
-        p.act_day[idx[stuck]] = self.day + 1
-        go, crossing = idx[~stuck], choice[~stuck]
-        p.crossing[go] = crossing
-        self._set_state(go, State.TO_BORDER)
-        p.act_day[go] = self.day + rules.stochastic_round(self.access_days[p.origin[go], crossing], self.rng)
-        return crossing
+            return
+        choice = self._choose_routes(idx, heading if seen else None)
+        # staying home ends his attempt; with nowhere to go today (every way closed to his
+        # documents) he tries again tomorrow, and gives up after a week of trying
+        go, crossing = state_changes.settle_choices(
+            idx, choice, self.n_crossings, self.day, NO_ROUTE_GIVE_UP_DAYS, p.state, p.origin, self._state_counts,
+            p.decided_day, p.act_day, p.crossing, p.stopped_reason, State.HOME_AGAIN.value, State.TO_BORDER.value,
+            StopReason.STAYED_HOME.value, StopReason.NO_ROUTE.value)
+        state_changes.schedule_arrivals(go, crossing, self.rng.random(go.size), p.origin, self.access_days, self.day,
+                                        p.act_day, heading, self.scale)
 
     def _reach_borders(self) -> None:
         p = self.people
@@ -471,11 +488,12 @@ class FlowModel(mesa.Model):
         patience = np.where(by_air, rules_.seat_patience_days, rules_.patience_days)
         impatient = (self.day - p.queued_day[queued]) >= patience
         restless = queued[impatient & ~at_closed]
-        give_up = restless[rules.daily_event(restless.size, rules_.give_up_probability, self.rng)]
+        giving_up = rules.daily_event(restless.size, rules_.give_up_probability, self.rng)
+        give_up = restless[giving_up]
         self.crossing_today["gave_up"] += self._people(np.bincount(p.crossing[give_up], minlength=self.n_crossings))
         self._set_state(give_up, State.HOME_AGAIN)
         p.stopped_reason[give_up] = StopReason.GAVE_UP
-        still = np.setdiff1d(restless, give_up, assume_unique=True)
+        still = restless[~giving_up]
         switch_probability = np.where(self.crossing_air[p.crossing[still]], rules_.seat_rechoose_probability,
                                       rules_.switch_probability)
         switching = still[rules.daily_event(still.size, switch_probability, self.rng)]
@@ -485,25 +503,15 @@ class FlowModel(mesa.Model):
         if idx.size == 0:
             return
         p = self.people
-        utility, allowed = self._route_utility(idx)
         here = p.crossing[idx]
-        # moving from one border to another costs the road between them, not the road from home;
-        # a man who waited for a seat on a flight is still at home
-        from_home = self.access_days[p.origin[idx]]
-        access_now = np.where(self.crossing_air[here][:, None], from_home, self.crossing_distance_days[here])
-        utility += (self.behaviour.choice.travel_days * (access_now - from_home)).astype(np.float32)
         # he may stay where he is even where newcomers may no longer approach
         documents_ok = (p.documents[idx] & self.crossing_documents[here]) == self.crossing_documents[here]
-        allowed[np.arange(idx.size), here] |= (self.crossing_open[here] & (self.crossing_capacity[here] > 0)
-                                               & documents_ok)
-        stay_home = self._stay_home_utility()
-        if stay_home is not None:
-            # a man who found no seat or whose post closed weighs staying again, as when he set
-            # off: where every way left means more days of queueing or a fare beyond his savings,
-            # he goes home instead of trying the next border for a week (002: "a day or two
-            # waited"; KZ-02..KZ-04: the pulse into Kazakhstan ended within days)
-            utility, allowed = rules.with_staying_home(utility, allowed, stay_home)
-        choice = rules.choose_options(utility, allowed, self.rng)
+        here_ok = self.crossing_open[here] & (self.crossing_capacity[here] > 0) & documents_ok
+        # a man who found no seat or whose post closed weighs staying again, as when he set
+        # off: where every way left means more days of queueing or a fare beyond his savings,
+        # he goes home instead of trying the next border for a week (002: "a day or two
+        # waited"; KZ-02..KZ-04: the pulse into Kazakhstan ended within days)
+        choice = self._choose_routes(idx, here=here, here_ok=here_ok)
         nowhere = (choice < 0) | (choice == self.n_crossings)
         self._set_state(idx[nowhere], State.HOME_AGAIN)
         p.stopped_reason[idx[nowhere]] = StopReason.GAVE_UP
@@ -513,7 +521,12 @@ class FlowModel(mesa.Model):
         self.crossing_today["switched_away"] += self._people(np.bincount(here[moved], minlength=self.n_crossings))
         self._set_state(movers, State.TO_BORDER)
         self._setting_out.add(np.sort(movers))
-        p.act_day[movers] = self.day + rules.stochastic_round(access_now[moved, choice[moved]], self.rng)
+        # moving from one border to another takes the road between them, not the road from home;
+        # a man who waited for a seat on a flight is still at home
+        to, there = choice[moved], here[moved]
+        access_now = np.where(self.crossing_air[there], self.access_days[p.origin[movers], to],
+                              self.crossing_distance_days[there, to])
+        p.act_day[movers] = self.day + rules.stochastic_round(access_now, self.rng)
         p.crossing[movers] = choice[moved]
 
     def _ordinary_traffic(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -529,10 +542,10 @@ class FlowModel(mesa.Model):
 
     def _open_share_by_destination(self, open_share: np.ndarray) -> np.ndarray:
         """Sum of the crossings' open shares per destination, kept until a crossing changes."""
-        kept = self._open_share_sums
-        if kept is None or not np.array_equal(kept[0], open_share):
+        kept, key = self._open_share_sums, open_share.tobytes()
+        if kept is None or kept[0] != key:
             sums = np.array([open_share[self.crossing_dest == d].sum() for d in range(self.n_destinations)])
-            self._open_share_sums = kept = (open_share, sums)
+            self._open_share_sums = kept = (key, sums)
         return kept[1]
 
     def _cross_borders(self) -> None:
@@ -668,23 +681,18 @@ class FlowModel(mesa.Model):
         if idx.size == 0 or self.link_from.size == 0:
             return
         p, beta = self.people, self.behaviour.choice
-        here = p.location[idx]
         to = self.link_to
         network = np.log1p((self.dest_resident[to] + self.wave_stock[to]) / 1000.0)
         base = (beta.travel_days * self.link_days + beta.language * self.dest_russian[to]
                 + beta.safety * self.dest_safety[to] + beta.network * network + self.dest_appeal[to])
-        savings = p.savings_usd[idx].astype(float)[:, None]
         living = self.dest_living[to] * self.rent_index[to]
-        utility = (base[None, :]
-                   + (beta.cost_share_of_savings * self.link_cost + beta.living_cost * living)[None, :] / savings
-                   + beta.ties * (p.tie_destination[idx][:, None] == to[None, :]))
-        docs = p.documents[idx][:, None]
-        needed = self.dest_documents[to][None, :]
+        money = beta.cost_share_of_savings * self.link_cost + beta.living_cost * living
         # a man moving on does not go back to a country he has already left: the pack's onward
         # flows run one way (KZ-N6: Kazakhstan on to Uzbekistan and Kyrgyzstan; GE-11 transit)
-        been = ((p.visited[idx][:, None] >> to.astype(np.uint64)[None, :]) & np.uint64(1)) == 1
-        allowed = (self.link_from[None, :] == here[:, None]) & ((docs & needed) == needed) & ~been
-        choice = rules.choose_options(utility.astype(np.float32), allowed, self.rng)
+        choice = route_choice.choose_onward(
+            idx, p.location, p.documents, p.visited, p.savings_usd, p.tie_destination,
+            rules.logit_noise((idx.size, to.size), self.rng), base, money, beta.ties, self.link_from, to,
+            self.dest_documents[to])
         go = choice >= 0
         movers, link = idx[go], choice[go]
         self.destination_today["wave_exits_onward"] += self._people(np.bincount(p.location[movers], minlength=self.n_destinations))
@@ -760,13 +768,8 @@ class FlowModel(mesa.Model):
         The counts make the day's population table a sum over 9 × 8 numbers instead of a
         count over everyone who left (700,000 at full scale) every day.
         """
-        p = self.people
-        if idx.size == 0:
-            return
-        origin = p.origin[idx].astype(np.intp)
-        self._state_counts -= np.bincount(origin * len(State) + p.state[idx], minlength=self.n_origins * len(State)).reshape(-1, len(State))
-        self._state_counts[:, state] += np.bincount(origin, minlength=self.n_origins)
-        p.state[idx] = state
+        if idx.size:
+            state_changes.put_in_state(idx, state.value, self.people.state, self.people.origin, self._state_counts)
 
     def population_by_origin(self) -> np.ndarray:
         """(origins × POPULATION_STATES) agents at home, queued, in transit, abroad, returned."""

@@ -86,6 +86,18 @@ _FIELDS: dict[str, type] = {
 }
 
 
+_UNSET_IS_MINUS_ONE = ("crossing", "location", "first_destination", "crossed_day", "arrived_day",
+                       "returned_day", "queued_day", "tie_destination")
+"""Columns of ids and days, -1 until set; every other column starts at 0."""
+
+
+def _column(name: str, size: int) -> np.ndarray:
+    """A column of ``size`` rows at its starting value (rows are filled before they are used)."""
+    if name in _UNSET_IS_MINUS_ONE:
+        return np.full(size, -1, dtype=_FIELDS[name])
+    return np.zeros(size, dtype=_FIELDS[name])
+
+
 @dataclass(frozen=True)
 class Person:
     """One man of the exodus, as a reader would want to see him."""
@@ -119,7 +131,7 @@ class People:
 
     def __init__(self, capacity: int = 1024) -> None:
         self.n = 0
-        self._arrays = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _FIELDS.items()}
+        self._arrays = {name: _column(name, capacity) for name in _FIELDS}
         self._renew_views()
 
     def _renew_views(self) -> None:
@@ -134,18 +146,12 @@ class People:
         return self._arrays[name][: self.n]
 
     def add(self, **columns: np.ndarray) -> slice:
-        """Append people; columns not given start at -1 (ids) or 0."""
+        """Append people; columns not given start at -1 (ids) or 0 (the rows not yet in use hold those)."""
         count = len(next(iter(columns.values())))
         self._reserve(self.n + count)
         rows = slice(self.n, self.n + count)
-        for name, array in self._arrays.items():
-            if name in columns:
-                array[rows] = columns[name]
-            elif name in ("crossing", "location", "first_destination", "crossed_day", "arrived_day",
-                          "returned_day", "queued_day", "tie_destination"):
-                array[rows] = -1
-            else:
-                array[rows] = 0
+        for name, values in columns.items():
+            self._arrays[name][rows] = values
         self.n += count
         self._renew_views()
         return rows
@@ -156,10 +162,13 @@ class People:
             return
         size = max(needed, int(current * 1.6) + 1024)
         for name, array in self._arrays.items():
-            grown = np.zeros(size, dtype=array.dtype)
+            grown = _column(name, size)
             grown[: self.n] = array[: self.n]
             self._arrays[name] = grown
-        self._renew_views()
+            # the view moves to the new column at once, so the old column is freed before the
+            # next grows: the peak is the new columns and one old one, not old and new in full
+            setattr(self, name, grown[: self.n])
+            del array
 
     def describe(self, i: int, names: dict[str, list[str]], day_to_date) -> Person:
         """A readable view of person ``i`` (names maps 'origin', 'destination', 'crossing' to ids)."""

@@ -7,6 +7,7 @@ can be tested alone; :mod:`flowsim.kinds.mobilization.engine.model` calls them i
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 ROAD_KM_PER_DAY = 700.0
@@ -132,18 +133,39 @@ def choose_options(utility: np.ndarray, allowed: np.ndarray, rng: np.random.Gene
     Returns:
         Index of the chosen option per person, or -1.
     """
-    # Gumbel noise by inverse transform in single precision: the choice needs no more, and
-    # it is the model's most frequent draw
-    # (computed in place in the draws' own array: this is a hot loop of the baseline)
-    noisy = rng.random(utility.shape, dtype=np.float32)
-    with np.errstate(divide="ignore"):
-        np.log(noisy, out=noisy)
-        np.negative(noisy, out=noisy)
-        np.log(noisy, out=noisy)
+    noisy = logit_noise(utility.shape, rng)
     np.subtract(utility, noisy, out=noisy)
     np.copyto(noisy, -np.inf, where=~allowed)
     choice = np.argmax(noisy, axis=1)
     return np.where(allowed.any(axis=1), choice, -1)
+
+
+@numba.njit(cache=True)
+def count_at_or_below(draws: np.ndarray, cdfs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each draw ``u`` with its row ``r`` of ``cdfs``, how many of ``cdfs[r]`` are at most ``u``:
+    the option an inverse-CDF draw picks (``(u[:, None] >= cdfs[rows]).sum(axis=1)``, without the
+    (draws × options) temporaries, compiled)."""
+    picked = np.empty(draws.size, dtype=np.int64)
+    for i in range(draws.size):
+        row, count = rows[i], 0
+        for j in range(cdfs.shape[1]):
+            count += draws[i] >= cdfs[row, j]
+        picked[i] = count
+    return picked
+
+
+def logit_noise(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """Minus a standard Gumbel draw per option (utility minus it is the logit choice's value).
+
+    By inverse transform in single precision, ``log(-log(u))``: the choice needs no more, and it
+    is the model's most frequent draw (computed in place in the draws' own array).
+    """
+    noise = rng.random(shape, dtype=np.float32)
+    with np.errstate(divide="ignore"):
+        np.log(noise, out=noise)
+        np.negative(noise, out=noise)
+        np.log(noise, out=noise)
+    return noise
 
 
 def seat_load_factor(wanted: np.ndarray, seats: np.ndarray) -> np.ndarray:
@@ -235,10 +257,15 @@ def expected_wait_days(queue_seen: np.ndarray, capacity: np.ndarray) -> np.ndarr
     return np.where(capacity > 0, queue_seen / np.maximum(capacity, 1e-9), 60.0)
 
 
+@numba.njit(cache=True)
 def serve_queues(
     crossing_of: np.ndarray, ticket: np.ndarray, capacity: np.ndarray
 ) -> np.ndarray:
     """First come, first served at every crossing at once (rule 3).
+
+    A crossing whose queue fits its places serves everyone in it; one with a longer queue serves
+    the holders of its ``capacity`` lowest tickets (found by a partial sort of that queue's tickets only).
+    Compiled: at full scale the queues hold a hundred thousand people on the busiest days.
 
     Args:
         crossing_of: crossing index of each queued person.
@@ -248,16 +275,29 @@ def serve_queues(
     Returns:
         Boolean mask over the queued people: processed today.
     """
-    n = crossing_of.size
-    if n == 0:
-        return np.zeros(0, dtype=bool)
-    order = np.lexsort((ticket, crossing_of))
-    sorted_crossing = crossing_of[order]
-    starts = np.searchsorted(sorted_crossing, sorted_crossing, side="left")
-    rank = np.arange(n) - starts
-    served_sorted = rank < capacity[sorted_crossing]
-    served = np.empty(n, dtype=bool)
-    served[order] = served_sorted
+    n, crossings = crossing_of.size, capacity.size
+    served = np.zeros(n, dtype=np.bool_)
+    waiting = np.zeros(crossings, dtype=np.int64)
+    for i in range(n):
+        waiting[crossing_of[i]] += 1
+    # each crossing's tickets side by side (a counting sort by crossing)
+    start = np.zeros(crossings + 1, dtype=np.int64)
+    for c in range(crossings):
+        start[c + 1] = start[c] + waiting[c]
+    filled = start[:-1].copy()
+    tickets = np.empty(n, dtype=ticket.dtype)
+    for i in range(n):
+        c = crossing_of[i]
+        tickets[filled[c]] = ticket[i]
+        filled[c] += 1
+    last_served = np.empty(crossings, dtype=ticket.dtype)
+    for c in range(crossings):
+        if capacity[c] > 0 and waiting[c] > capacity[c]:
+            last_served[c] = np.partition(tickets[start[c]:start[c + 1]], capacity[c] - 1)[capacity[c] - 1]
+    for i in range(n):
+        c = crossing_of[i]
+        if capacity[c] > 0:
+            served[i] = waiting[c] <= capacity[c] or ticket[i] <= last_served[c]
     return served
 
 
@@ -274,7 +314,10 @@ def carry_capacity(capacity_people: np.ndarray, scale: float, carry: np.ndarray)
 
 def daily_event(n: int, probability: np.ndarray | float, rng: np.random.Generator) -> np.ndarray:
     """Bernoulli draw per person with per-person probability."""
-    return rng.random(n) < np.clip(probability, 0.0, 1.0)
+    # the bounds without np.clip, whose dispatch costs more than a day's small draws
+    if isinstance(probability, (int, float)):
+        return rng.random(n) < min(max(probability, 0.0), 1.0)
+    return rng.random(n) < np.minimum(np.maximum(probability, 0.0), 1.0)
 
 
 def onward_hazard(
@@ -309,9 +352,12 @@ def adjust_rent(rent_index: np.ndarray, target: np.ndarray, rate: float) -> np.n
     return rent_index + rate * (target - rent_index)
 
 
+@numba.njit(cache=True)
 def split_largest_remainder_by_group(totals: np.ndarray, group: np.ndarray, weights: np.ndarray,
                                      group_weights: np.ndarray) -> np.ndarray:
     """:func:`split_largest_remainder` of ``totals[g]`` over the members of every group ``g`` at once.
+
+    Compiled: it runs every day on a few dozen crossings, where array code is a dozen calls.
 
     Args:
         totals: whole number to split per group.
@@ -323,18 +369,35 @@ def split_largest_remainder_by_group(totals: np.ndarray, group: np.ndarray, weig
     Returns:
         Per member, its whole share; the same numbers as splitting group by group.
     """
-    total = np.asarray(totals)[group]
-    weight_of_group = group_weights[group]
-    active = (total > 0) & (weight_of_group > 0)
-    exact = np.where(active, total * weights / np.where(active, weight_of_group, 1.0), 0.0)
-    whole = np.floor(exact).astype(np.int64)
-    short = np.asarray(totals, dtype=np.int64) - np.bincount(group, weights=whole, minlength=len(totals)).astype(np.int64)
-    # within each group the largest remainders first, ties in member order (a stable sort)
-    order = np.lexsort((-(exact - whole), group))
-    sorted_group = group[order]
-    rank = np.arange(order.size) - np.searchsorted(sorted_group, sorted_group, side="left")
-    whole[order[rank < short[sorted_group]]] += 1
-    return np.where(active, whole, 0)
+    members = group.size
+    whole = np.zeros(members, dtype=np.int64)
+    remainder = np.zeros(members)
+    short = np.zeros(totals.size, dtype=np.int64)
+    for g in range(totals.size):
+        short[g] = np.int64(totals[g])
+    for i in range(members):
+        g = group[i]
+        if totals[g] > 0 and group_weights[g] > 0:  # a group with nothing to split, or no weight, gets 0
+            exact = totals[g] * weights[i] / group_weights[g]
+            floor = np.floor(exact)
+            whole[i] = np.int64(floor)
+            remainder[i] = exact - floor
+            short[g] -= whole[i]
+    # within each group the largest remainders first, ties in member order
+    taken = np.zeros(members, dtype=np.bool_)
+    for g in range(totals.size):
+        if not (totals[g] > 0 and group_weights[g] > 0):
+            continue
+        for _ in range(short[g]):
+            best = -1
+            for i in range(members):
+                if group[i] == g and not taken[i] and (best < 0 or remainder[i] > remainder[best]):
+                    best = i
+            if best < 0:
+                break
+            taken[best] = True
+            whole[best] += 1
+    return whole
 
 
 def split_largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
