@@ -306,12 +306,16 @@ class NetworkModel(Travel, Choice, Roads, mesa.Model):
         k = int(self.new_people[t])
         if k == 0:
             return
-        decay = fr.conflict_decay(decay_day - self.conflict_since, self.network_scenario.flee.spawn_rules.conflict_spawn_decay)
-        weights = fr.spawn_weights(self.population, self.conflict, decay)
-        total = weights.sum()
-        if not total > 0:
+        decay = self._decay(decay_day)
+        key = (decay.tobytes(), self.conflict.tobytes())
+        if self._spawn_shares is None or self._spawn_shares[0] != key:
+            weights = fr.spawn_weights(self.population, self.conflict, decay)
+            total = weights.sum()
+            self._spawn_shares = (key, weights / total if total > 0 else None)
+        shares = self._spawn_shares[1]
+        if shares is None:
             return  # Flee 3.1 stops with an assertion here; nobody can be spawned without a conflict zone
-        counts = self.rng.multinomial(k, weights / total)
+        counts = self.rng.multinomial(k, shares)
         self._add_people(np.repeat(np.arange(self.n_places), counts))
         self.spawned[t] = k
 
@@ -319,8 +323,23 @@ class NetworkModel(Travel, Choice, Roads, mesa.Model):
 
     def _update_scores(self, t: int) -> None:
         mr = self.network_scenario.flee.move_rules
-        decay = fr.conflict_decay(t - self.conflict_since, self.network_scenario.flee.spawn_rules.conflict_spawn_decay)
-        self.score = fr.location_scores(self.foreign, self.is_camp, self.conflict, decay, mr.foreign_weight, mr.camp_weight, mr.conflict_weight)
+        decay = self._decay(t)
+        key = (decay.tobytes(), self.conflict.tobytes(), self.is_camp.tobytes())
+        if self._score_key != key:  # the scores change only with conflicts, camps and the 30-day decay steps
+            self._score_key = key
+            self.score = fr.location_scores(self.foreign, self.is_camp, self.conflict, decay, mr.foreign_weight, mr.camp_weight, mr.conflict_weight)
+
+    _score_key: tuple | None = None
+    _spawn_shares: tuple | None = None  # (decay and conflicts they were made from, each place's share of the spawned)
+
+    def _decay(self, day: int) -> np.ndarray:
+        """Flee's conflict decay of every place on ``day`` (kept for the next day's spawning, which reads the same day)."""
+        key = (day, self.conflict_since.tobytes())
+        if self._decays is None or self._decays[0] != key:
+            self._decays = (key, fr.conflict_decay(day - self.conflict_since, self.network_scenario.flee.spawn_rules.conflict_spawn_decay))
+        return self._decays[1]
+
+    _decays: tuple | None = None
 
     def _record(self, t: int) -> None:
         self.simulated[t] = self.occupancy[self.camps]
