@@ -28,28 +28,29 @@ CALIBRATION_TARGETS = [t.id for t in scenario_targets(load_scenario(BASELINE)) i
 #: holds it this test says so and the mark must go. The calibration before the mechanisms of
 #: issue 21 (24 min of ABC-SMC at scale 40, 50 particles, 17 populations, final threshold 0.25)
 #: held all of them with the model of its day.
-_RECALIBRATED = ("the emulator-posterior calibration with the call-up and transit registration (7 Dec: 4 waves of "
-                 "150 runs at scale 20, 30 parameters, SMC with 1,000 particles, ESS 596, SBC uniform for 28 of 30) "
-                 "holds it in fewer than 8 of 10 runs: ")
+_RECALIBRATED = ("the emulator-posterior calibration with the call-up, transit registration and KZ-10/KZ-11 as "
+                 "targets (7 Dec: 4 waves of 150 runs at scale 20, 30 parameters, 39 figures, SMC with 1,000 "
+                 "particles, ESS 633, SBC uniform for 29 of 30) holds it in fewer than 8 of 10 runs: ")
 NOT_YET_HELD: dict[str, str] = {
-    "F4": _RECALIBRATED + "3 of 10, median 83,800 against 65,000-84,000: Upper Lars runs at the top of its "
-                          "band, and its spread (61,600-88,900) is wider than the band",
-    "F7_exits": _RECALIBRATED + "4 of 10, median 9,300 a day against 9,500-11,550: the exodus leaving Kazakhstan "
+    "F1_3": _RECALIBRATED + "6 of 10, median 201,300 at the lower bound 200,000: the first week held to "
+                            "KZ-10's 98,000 and no late-September surge leave the two weeks short",
+    "F7_exits": _RECALIBRATED + "2 of 10, median 9,280 a day against 9,500-11,550: the exodus leaving Kazakhstan "
                                 "in late October is small beside ordinary exits",
-    "F7_entries": _RECALIBRATED + "5 of 10, median 7,560 a day against 7,600-9,450: KZ-04's 7,000 on a Monday and "
+    "F7_entries": _RECALIBRATED + "3 of 10, median 7,350 a day against 7,600-9,450: KZ-04's 7,000 on a Monday and "
                                   "late October's 8,000-9,000 a day pull the ordinary level apart; no weekly cycle",
-    "F8": _RECALIBRATED + "7 of 10, median 102,300 at the lower bound 100,000: transit registration is "
-                          "calibrated at a quarter (KZ12 and F8 ask for more, KZN5 and KZ-10's week for less)",
-    "KZ12": _RECALIBRATED + "2 of 10, median 51,200 IINs received by 4 Oct against 63,000-110,000",
-    "KZ02_entries": _RECALIBRATED + "0 of 10, median 17,100 on 29 Sep: the simulated pulse peaks on 25-26 Sep at "
-                                    "about 20,700, not on the 29th at 22,500",
-    "KZ02_exits": _RECALIBRATED + "0 of 10, median 12,600 against 8,585-11,615: the move-on from Kazakhstan peaks "
-                                  "with the entries, not after them",
-    "KZ03_entries": _RECALIBRATED + "6 of 10, median 14,800 on 30 Sep against 12,665-17,135",
-    "KZ04_entries": _RECALIBRATED + "0 of 10, median 10,100 on 3 Oct against 5,950-8,050: the pulse's tail",
-    "FI01": _RECALIBRATED + "1 of 10, median 3,750 on 21 Sep under the lower bound 4,100: the first day's "
+    "F8": _RECALIBRATED + "7 of 10, median 112,500 against 100,000-220,000 (5 %: 96,600)",
+    "F15": _RECALIBRATED + "7 of 10, peak rent index about 3, at the upper bound",
+    "KZN5": _RECALIBRATED + "6 of 10, median 52,600 at the lower bound 50,000: men still move on through the autumn",
+    "KZ02_entries": _RECALIBRATED + "1 of 10, median 15,500 on 29 Sep: the simulated pulse peaks on 25-26 Sep at "
+                                    "about 21,200, not on the 29th at 22,500",
+    "KZ02_exits": _RECALIBRATED + "5 of 10, median 11,600 at the upper bound 11,615",
+    "KZ03_entries": _RECALIBRATED + "6 of 10, median 13,400 on 30 Sep against 12,665-17,135",
+    "KZ04_entries": _RECALIBRATED + "0 of 10, median 9,300 on 3 Oct against 5,950-8,050: the call-up's men keep "
+                                    "coming (docs/calibration.md: why the fall to 7,000 is out of reach)",
+    "FI01": _RECALIBRATED + "2 of 10, median 3,730 on 21 Sep under the lower bound 4,100: the first day's "
                             "leavers reach Finland a day late",
-    "FI06": _RECALIBRATED + "7 of 10, median 8,000 on 27 Sep at the upper bound 8,114",
+    "KZ10_entries": _RECALIBRATED + "7 of 10, median 114,700 against 88,000-118,000: the first week a little large",
+    "KZ11": _RECALIBRATED + "2 of 10, median 10,800 applications on the busiest day against more than 11,700",
 }
 
 
