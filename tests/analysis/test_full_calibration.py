@@ -1,5 +1,5 @@
 """The committed calibration of the baseline, re-run in full from its record (slow: about 25 minutes
-of two idle cores; 1,521 s on 7 Dec).
+of two idle cores; 1,481 s on 7 Dec).
 
 The record (scenarios/calibrated/mobilization_2022.record.yaml) holds the command that wrote the
 committed posterior. Run again with the same seed into a temporary folder, it must learn the same
