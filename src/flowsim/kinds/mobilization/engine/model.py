@@ -419,8 +419,7 @@ class FlowModel(mesa.Model):
             document_sets=1 << len(DOC_BITS),
             stay_home=stay_home,
             # a man the call-up reached feels no calm: his summons (or his brother's) stands
-            stay_home_called_up=(beta.stay_home if self.callup_days.size and stay_home is not None
-                                 else stay_home or 0.0),
+            stay_home_called_up=0.0 if stay_home is None else beta.stay_home,
         )
         return self._day_routes
 
@@ -679,12 +678,10 @@ class FlowModel(mesa.Model):
         # needed for a job, a phone number and a bank account (002), and some in transit want
         # the last two (KZ-10: 8,000 IINs by 27 Sep among 98,000 arrivals; F8: about 200,000 by 27 Oct)
         registers = rules.daily_event(due.size, rules_.registration_share, self.rng)
-        if rules_.transit_registration_share > 0.0:
-            passing = p.transit[due]
-            registers &= ~passing | rules.daily_event(due.size, rules_.transit_registration_share, self.rng)
-        else:
-            registers &= ~p.transit[due]
-        due = due[registers]
+        passing = p.transit[due]
+        if rules_.transit_registration_share > 0.0:  # no draws without it: such scenarios keep their stream
+            passing &= ~rules.daily_event(due.size, rules_.transit_registration_share, self.rng)
+        due = due[registers & ~passing]
         p.registered_in[due] |= np.left_shift(np.uint64(1), p.location[due].astype(np.uint64))
         self.destination_today["wave_registrations"] += self._people(
             np.bincount(p.location[due], minlength=self.n_destinations))
