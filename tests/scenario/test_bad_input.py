@@ -63,6 +63,12 @@ CASES = {
                      "      delivered:\n        - {id: half, after_days: 10, share: 0.5}\n"
                      "        - {id: first, after_days: 3, share: 0.7}\n    panic_share: 0.5\n"),
         "id: first, after_days: 3", r"behaviour\.leaving\.callup\.delivered\.first\.after_days.*increasing order"),
+    "rumour_knots_out_of_order": (
+        GOOD.replace("    panic_share: 0.5\n", "    closure_rumours:\n      willing_share: 0.01\n      daily_hazard: 0.5\n"
+                     "      heard:\n        - {id: rumoured_day, after_days: 7, share: 1.0}\n"
+                     "        - {id: first_reports, after_days: 4, share: 0.0}\n    panic_share: 0.5\n"),
+        "id: first_reports, after_days: 4",
+        r"behaviour\.leaving\.closure_rumours\.heard\.first_reports\.after_days.*increasing order"),
     # a man's registrations and visits are one 64-bit mask each: no more destinations than its bits
     "more_destinations_than_a_mask_has_bits": (
         GOOD.replace("crossings:\n", "".join(

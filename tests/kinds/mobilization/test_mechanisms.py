@@ -309,7 +309,7 @@ def test_the_call_up_moves_men_as_its_summonses_go_out_and_no_more():
     # RU-06: 300,000 summonses over five weeks; source 000: "a call-up notice to a relative triggers leaving"
     world = callup_world(willing_share=0.05)
     model = FlowModel(build(world), rng=3)
-    reach = model.callup_reach.sum()
+    reach = model.callup.reach.sum()
     model.run()
     decided = model.people.decided_day - model.announced_day
     leavers = np.bincount(decided, minlength=12)
@@ -317,7 +317,7 @@ def test_the_call_up_moves_men_as_its_summonses_go_out_and_no_more():
     assert leavers[1:11] == pytest.approx(np.full(10, reach / 10), abs=0.02 * reach)
     assert leavers[11:].sum() == 0                  # every summons is out by day 10
     assert model.people.called_up.all()             # the shock moved nobody here
-    assert leavers.sum() == pytest.approx(reach, abs=len(model.callup_reach))
+    assert leavers.sum() == pytest.approx(reach, abs=len(model.callup.reach))
 
 
 def test_without_a_call_up_no_man_is_marked_called_up():
@@ -341,6 +341,51 @@ def test_a_man_the_call_up_reached_finds_no_calm_when_the_rumours_end():
     stayed = p.stopped_reason == StopReason.STAYED_HOME
     assert stayed[late & ~p.called_up].mean() > 0.5
     assert stayed[late & p.called_up].mean() < 0.2
+
+
+# ---------------------------------------------------------------- the rush before a rumoured closure
+
+def rumour_world(*, willing_share: float, ends_after_days: float | None) -> dict:
+    """Nobody leaves on the announcement; rumours of a closure reach a pool over days 4-7."""
+    world = road_world(people=20_000, capacity=100_000)
+    world["behaviour"]["leaving"].update(
+        shock_hazard=0.0, willing_share=0.1, panic_share=0.0, deliberation_days_max=3,
+        pressure=[{"id": "announcement", "after_days": 0, "level": 1.0}],
+        closure_rumours={"willing_share": willing_share, "daily_hazard": 0.5,
+                         "heard": [{"id": "first_reports", "after_days": 4, "share": 0.0},
+                                   {"id": "rumoured_closure", "after_days": 7, "share": 1.0}],
+                         "ends_after_days": ends_after_days})
+    return world
+
+
+def rumour_leavers(world: dict) -> tuple[np.ndarray, FlowModel]:
+    model = FlowModel(build(world), rng=5)
+    model.run()
+    decided = model.people.decided_day - model.announced_day
+    return np.bincount(decided, minlength=20), model
+
+
+def test_men_the_rumours_move_set_off_at_once_and_stop_when_the_rumours_end():
+    # Meduza, 25 Sep 2022: the borders would close on 28 Sep; they stayed open after 30 Sep
+    leavers, model = rumour_leavers(rumour_world(willing_share=0.05, ends_after_days=9))
+    reach = model.rumoured.reach.sum()
+    assert leavers[:5].sum() == 0                   # nobody before the first reports
+    assert leavers[5:9].sum() > 0.6 * reach         # the rush, at half the pool a day
+    assert leavers[9:].sum() == 0                   # the borders stayed open: the rest stay
+    p = model.people
+    # a man racing a closure does not take the 1-3 days to deliberate: the road alone delays him
+    assert (p.crossed_day - p.decided_day).max() <= 2
+    assert not p.called_up.any()
+
+
+def test_rumours_that_never_end_move_their_whole_pool():
+    leavers, model = rumour_leavers(rumour_world(willing_share=0.05, ends_after_days=None))
+    assert leavers.sum() == pytest.approx(model.rumoured.reach.sum(), abs=len(model.rumoured.reach))
+
+
+def test_without_rumours_nobody_leaves_in_that_world():
+    leavers, _ = rumour_leavers(rumour_world(willing_share=0.0, ends_after_days=9))
+    assert leavers.sum() == 0
 
 
 # ---------------------------------------------------------------- registrations outside the exodus

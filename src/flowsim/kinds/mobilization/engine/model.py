@@ -24,6 +24,7 @@ from flowsim.kinds.mobilization.engine.people import (
 from flowsim.kinds.mobilization.engine.places import CrossingPlace, DayLog, DestinationPlace
 from flowsim.kinds.mobilization.engine.population import build_cohorts
 from flowsim.kinds.mobilization.engine.state_sets import StateSet
+from flowsim.kinds.mobilization.engine.triggered_pools import TriggeredPool
 from flowsim.kinds.mobilization.scenario import AGE_BANDS, Event, Scenario
 from flowsim.kinds.mobilization.scenario.events import EVENT_KINDS
 from flowsim.kinds.mobilization.scenario.schema import THROUGHPUT_FIELDS, people_per_day
@@ -100,15 +101,14 @@ class FlowModel(mesa.Model):
         self.willing_fraction = (rules.willing_fraction(self.leaving_multiplier, willing_share)
                                  if willing_share < 1.0 else np.ones(self.cohorts.size))
         self.willing = np.rint(self.cohorts.at_home * self.willing_fraction).astype(np.int64)
-        callup = scenario.behaviour.leaving.callup
-        self.callup_days = np.array([k.after_days for k in callup.delivered], dtype=float)
-        self.callup_shares = np.array([k.share for k in callup.delivered], dtype=float)
-        # men whom the summonses will have moved by the call-up's end, by cohort: who answers a
-        # summons to himself or his kin by leaving is selected as the first days' leavers were
-        # (F13, F14: young, skilled, better off)
-        self.callup_reach = self.cohorts.at_home * rules.willing_fraction(self.leaving_multiplier, callup.willing_share)
-        self.callup_willing = np.zeros(self.cohorts.size, dtype=np.int64)  # reached, still at home
-        self.callup_reached = np.zeros(self.cohorts.size, dtype=np.int64)  # reached so far
+        leaving = scenario.behaviour.leaving
+        # the men whom the summonses and the rumours of a closure move: each is selected as the
+        # first days' leavers were (F13, F14: young, skilled, better off)
+        self.callup = self._triggered_pool(leaving.callup.willing_share, leaving.callup.delivered,
+                                           leaving.callup.daily_hazard)
+        rumours = leaving.closure_rumours
+        self.rumoured = self._triggered_pool(rumours.willing_share, rumours.heard, rumours.daily_hazard,
+                                             rumours.ends_after_days)
         knots = scenario.behaviour.leaving.pressure
         self.pressure_days = np.array([k.after_days for k in knots], dtype=float)
         self.pressure_levels = np.array([k.level for k in knots], dtype=float)
@@ -326,30 +326,40 @@ class FlowModel(mesa.Model):
         self.cohorts.at_home -= leavers
         cohort = np.repeat(np.arange(self.cohorts.size), leavers)
         called_up = None
-        if self.callup_days.size and self.announced_day is not None:
-            answering = np.repeat(np.arange(self.cohorts.size), self._answer_callup())
+        if self.announced_day is not None and self.callup.active:
+            answering = np.repeat(np.arange(self.cohorts.size), self._triggered_leavers(self.callup))
             called_up = np.repeat([False, True], [cohort.size, answering.size])
             cohort = np.concatenate([cohort, answering])
+        rushing = None
+        if self.announced_day is not None and self.rumoured.active:
+            rushed = np.repeat(np.arange(self.cohorts.size), self._triggered_leavers(self.rumoured))
+            if called_up is not None:
+                called_up = np.concatenate([called_up, np.zeros(rushed.size, dtype=bool)])
+            rushing = np.repeat([False, True], [cohort.size, rushed.size])
+            cohort = np.concatenate([cohort, rushed])
         if cohort.size == 0:
             return
-        self._create_leavers(cohort, called_up)
+        self._create_leavers(cohort, called_up, rushing)
 
-    def _answer_callup(self) -> np.ndarray:
-        """Men the summonses reached today join those the call-up moved; some of them set off."""
-        callup = self.behaviour.leaving.callup
-        delivered = rules.mobilization_pressure(self.day - self.announced_day, self.callup_days, self.callup_shares)
-        # the shock's willing are not reached twice: a man is either in that pool or in this one
-        free = self.cohorts.at_home - self.willing - self.callup_willing
-        reached = np.clip(np.rint(self.callup_reach * delivered).astype(np.int64) - self.callup_reached, 0, free)
-        self.callup_reached += reached
-        self.callup_willing += reached
-        hazard = callup.daily_hazard * (self.behaviour.leaving.complete_multiplier if self.complete else 1.0)
-        leavers = rules.draw_leavers(self.callup_willing, np.full(self.cohorts.size, hazard), self.rng)
-        self.callup_willing -= leavers
+    def _triggered_pool(self, willing_share: float, knots: list, daily_hazard: float,
+                        ends_after_days: float | None = None) -> TriggeredPool:
+        return TriggeredPool(
+            reach=self.cohorts.at_home * rules.willing_fraction(self.leaving_multiplier, willing_share),
+            knot_days=np.array([k.after_days for k in knots], dtype=float),
+            knot_shares=np.array([k.share for k in knots], dtype=float),
+            daily_hazard=daily_hazard, ends_after_days=ends_after_days)
+
+    def _triggered_leavers(self, pool: TriggeredPool) -> np.ndarray:
+        """Men a trigger reached today join its pool; some of them set off (and leave home)."""
+        # a man is in one pool at most: the shock's, the call-up's or the rumours'
+        free = self.cohorts.at_home - self.willing - self.callup.willing - self.rumoured.willing
+        complete_factor = self.behaviour.leaving.complete_multiplier if self.complete else 1.0
+        leavers = pool.leavers_today(self.day - self.announced_day, free, complete_factor, self.rng)
         self.cohorts.at_home -= leavers
         return leavers
 
-    def _create_leavers(self, cohort: np.ndarray, called_up: np.ndarray | None = None) -> None:
+    def _create_leavers(self, cohort: np.ndarray, called_up: np.ndarray | None = None,
+                        rushing: np.ndarray | None = None) -> None:
         c = self.cohorts
         n = cohort.size
         origin = c.origin[cohort]
@@ -372,6 +382,8 @@ class FlowModel(mesa.Model):
         tie = np.where(c.ties_abroad[cohort], np.minimum(drawn, self.n_destinations - 1), -1)
         rules_ = self.behaviour.leaving
         wait = rules.deliberation_days(n, rules_.panic_share, rules_.deliberation_days_max, self.rng)
+        if rushing is not None:
+            wait[rushing] = 0  # a man racing a rumoured closure does not wait to weigh his options
         rows = self.people.add(
             origin=origin, age=age, age_band=age_band, occupation=c.occupation[cohort],
             wealth_band=wealth, savings_usd=savings, documents=documents, tie_destination=tie,

@@ -126,6 +126,29 @@ class CallupRules(Spec):
     delivered: Annotated[list[CallupKnot], Field(max_length=MAX_LIST["pressure_knots"])] = Field(default_factory=list)
 
 
+class RumourRules(Spec):
+    """Men whom the rumours of a closing border move to leave before it closes.
+
+    Four days after the announcement the Russian press reported that the borders would close
+    to men of military age once the referendums in occupied Ukraine ended (Meduza, 25 Sep
+    2022; The Moscow Times, 26 Sep 2022: "Sept. 28 is named as the most likely date"); the
+    Kremlin "refused to deny" it (Reuters, 26 Sep). Men who had not gone on the announcement
+    rushed to be out before the rumoured day; the borders stayed open after the annexation of
+    30 Sep, and whoever the rumours had moved but not yet sent stayed (KZ-02..KZ-04: Kazakh
+    entries 22,500 on 29 Sep, 14,900 on 30 Sep, 7,000 on 3 Oct).
+    """
+
+    #: share of a reference cohort (multiplier 1) the rumours move once everyone has heard them
+    willing_share: Share = 0.0
+    #: daily chance that a man the rumours moved sets off
+    daily_hazard: Share = 0.0
+    #: share of the pool that has heard the rumours by days after the announcement (linear in
+    #: between, flat after the last knot)
+    heard: Annotated[list[CallupKnot], Field(max_length=MAX_LIST["pressure_knots"])] = Field(default_factory=list)
+    #: days after the announcement when the rumours end and move nobody more; None: never
+    ends_after_days: Days | None = None
+
+
 class LeavingRules(Spec):
     """Daily hazard of leaving Russia for a man at risk (rule 1)."""
 
@@ -146,6 +169,7 @@ class LeavingRules(Spec):
     # 1 (default): every man is willing and the hazard applies to all at home.
     willing_share: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
     callup: CallupRules = Field(default_factory=CallupRules)
+    closure_rumours: RumourRules = Field(default_factory=RumourRules)
 
 
 class ChoiceRules(Spec):

@@ -368,6 +368,11 @@ def check_consistency(sc: Scenario) -> tuple[tuple, str] | None:
         if callup[k].after_days <= callup[k - 1].after_days or callup[k].share < callup[k - 1].share:
             return ("behaviour", "leaving", "callup", "delivered", k, "after_days"), (
                 "call-up knots must be in increasing order of after_days, with shares that never fall.")
+    heard = sc.behaviour.leaving.closure_rumours.heard
+    for k in range(1, len(heard)):
+        if heard[k].after_days <= heard[k - 1].after_days or heard[k].share < heard[k - 1].share:
+            return ("behaviour", "leaving", "closure_rumours", "heard", k, "after_days"), (
+                "rumour knots must be in increasing order of after_days, with shares that never fall.")
     for i, link in enumerate(sc.onward_links):
         for field, value in (("from", link.from_), ("to", link.to)):
             if value not in destinations:
