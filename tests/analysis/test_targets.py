@@ -455,3 +455,20 @@ def test_column_weights_count_a_share_of_a_column():
     assert target_value(target, {"crossings": crossings}) == pytest.approx(300 + 0.45 * 3000)
     with pytest.raises(ValueError, match="one weight per column"):
         Target.model_validate({**target.model_dump(), "column_weights": [1.0]})
+
+
+def test_the_figure_draws_an_areas_points_beside_the_entries_at_its_own_posts():
+    # Upper Lars's 80,000 in two weeks (002) is scored on that post, not on all of Georgia's entries
+    from flowsim.analysis.series import SeriesPoint
+    from flowsim.analysis.target_observations import figure_counts
+
+    point = SeriesPoint(id="ul", country="georgia", area="upper_lars", crossings=["ge_upper_lars"],
+                        column="entries_total", start="2022-09-21", end="2022-09-21", daily_mean=5714, source="002")
+    daily = pd.DataFrame({"date": ["2022-09-21"], "country": ["georgia"], "entries_total": [9000], "exits_total": [4000]})
+    crossings = pd.DataFrame({"date": ["2022-09-21"] * 2, "crossing": ["ge_upper_lars", "ge_air"],
+                              "processed": [4000, 2000], "ordinary_entries": [1500, 1500]})
+    counts = figure_counts(daily, crossings, [point]).set_index("country")
+    assert counts.loc["georgia", "entries_total"] == 9000
+    assert counts.loc["upper_lars", "entries_total"] == 5500          # the post's exodus and ordinary entries
+    assert math.isnan(counts.loc["upper_lars", "exits_total"])        # the post's exits are not counted
+    assert figure_counts(daily).equals(daily[["date", "country", "entries_total", "exits_total"]])

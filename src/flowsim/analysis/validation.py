@@ -296,7 +296,7 @@ def validation_from_run_folders(targets: TargetSet, folders: list[Path], seeds: 
         tables = {name: read_table(folder / f"{name}.csv") for name in sorted(needed)}
         rows.append(simulated_values(targets, tables))
         series.append(series_table(targets.series, tables["daily"], tables.get("crossings")).assign(run=run))
-        daily.append(figure_counts(tables["daily"]).assign(run=run))
+        daily.append(figure_counts(tables["daily"], tables.get("crossings"), targets.series).assign(run=run))
     values = pd.DataFrame(rows, columns=targets.ids)
     values.insert(0, "seed", seeds)
     frame = summarise(targets, values)
