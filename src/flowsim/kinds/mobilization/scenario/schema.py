@@ -363,16 +363,13 @@ def check_consistency(sc: Scenario) -> tuple[tuple, str] | None:
         if knots[k].after_days <= knots[k - 1].after_days:
             return ("behaviour", "leaving", "pressure", k, "after_days"), (
                 "pressure knots must be in increasing order of after_days.")
-    callup = sc.behaviour.leaving.callup.delivered
-    for k in range(1, len(callup)):
-        if callup[k].after_days <= callup[k - 1].after_days or callup[k].share < callup[k - 1].share:
-            return ("behaviour", "leaving", "callup", "delivered", k, "after_days"), (
-                "call-up knots must be in increasing order of after_days, with shares that never fall.")
-    heard = sc.behaviour.leaving.closure_rumours.heard
-    for k in range(1, len(heard)):
-        if heard[k].after_days <= heard[k - 1].after_days or heard[k].share < heard[k - 1].share:
-            return ("behaviour", "leaving", "closure_rumours", "heard", k, "after_days"), (
-                "rumour knots must be in increasing order of after_days, with shares that never fall.")
+    leaving = sc.behaviour.leaving
+    for pool, field, knots, word in (("callup", "delivered", leaving.callup.delivered, "call-up"),
+                                     ("closure_rumours", "heard", leaving.closure_rumours.heard, "rumour")):
+        for k in range(1, len(knots)):
+            if knots[k].after_days <= knots[k - 1].after_days or knots[k].share < knots[k - 1].share:
+                return ("behaviour", "leaving", pool, field, k, "after_days"), (
+                    f"{word} knots must be in increasing order of after_days, with shares that never fall.")
     for i, link in enumerate(sc.onward_links):
         for field, value in (("from", link.from_), ("to", link.to)):
             if value not in destinations:
