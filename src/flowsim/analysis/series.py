@@ -77,6 +77,10 @@ class SeriesPoint(BaseModel):
         """Where the ARD per country scores the point: ``area`` if given, else the country."""
         return self.area or self.country
 
+
+#: the crossings-table columns whose sum is the entries at a set of posts: the exodus processed
+#: there plus the ordinary travellers through them (a border count counts both)
+POST_ENTRY_COLUMNS = ["processed", "ordinary_entries"]
 SERIES_COLUMNS = ["id", "country", "region", "role", "column", "start", "end", "source", "documented",
                   "documented_low", "documented_high", "simulated"]
 
@@ -100,7 +104,7 @@ def series_table(points: list[SeriesPoint], daily: pd.DataFrame,
     daily_countries = daily["country"].to_numpy(dtype=object)
     crossing_dates = _day_strings(crossings["date"]) if crossings is not None else None
     crossing_names = crossings["crossing"].to_numpy(dtype=object) if crossings is not None else None
-    crossing_entries = crossings[["processed", "ordinary_entries"]].to_numpy() if crossings is not None else None
+    crossing_entries = crossings[POST_ENTRY_COLUMNS].to_numpy() if crossings is not None else None
     rows = []
     for point in points:
         first, last = point.start.isoformat(), point.end.isoformat()

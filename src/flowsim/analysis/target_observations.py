@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flowsim.analysis.series import SeriesPoint, series_table
+from flowsim.analysis.series import POST_ENTRY_COLUMNS, SeriesPoint, series_table
 from flowsim.analysis.targets import OUTSIDE, TargetSet, calibration_distance, series_values, simulated_values
 from flowsim.kinds.protocol import Observations, RunOutput
 from flowsim.scenario.spec import ScenarioSpec
@@ -42,7 +42,7 @@ def figure_counts(daily: pd.DataFrame, crossings: pd.DataFrame | None = None,
     frames = [counts]
     for area, posts in areas.items():
         at_posts = crossings[crossings["crossing"].isin(posts)]
-        entries = (at_posts["processed"] + at_posts["ordinary_entries"]).groupby(at_posts["date"]).sum()
+        entries = at_posts[POST_ENTRY_COLUMNS].sum(axis=1).groupby(at_posts["date"]).sum()
         frames.append(pd.DataFrame({"date": entries.index, "country": area, "entries_total": entries.to_numpy(),
                                     "exits_total": np.nan}))
     return pd.concat(frames, ignore_index=True)
