@@ -69,6 +69,11 @@ CASES = {
                      "        - {id: first_reports, after_days: 4, share: 0.0}\n    panic_share: 0.5\n"),
         "id: first_reports, after_days: 4",
         r"behaviour\.leaving\.closure_rumours\.heard\.first_reports\.after_days.*increasing order"),
+    "registration_on_a_day_that_is_not_a_weekday": (
+        GOOD.replace("    registration_after_days: 3\n", "    registration_after_days: 3\n"
+                     "    registration_weekday_share: {saturday: 0.5, sundy: 0.0}\n"),
+        "sundy",
+        r"behaviour\.after_arrival\.registration_weekday_share\.sundy.*'monday'.*'sunday'"),
     # a man's registrations and visits are one 64-bit mask each: no more destinations than its bits
     "more_destinations_than_a_mask_has_bits": (
         GOOD.replace("crossings:\n", "".join(

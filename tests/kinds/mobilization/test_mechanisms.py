@@ -8,6 +8,7 @@ Return, fares by load factor, staying at home and a region's own ties abroad.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from helpers.worlds import build, one_road_world
@@ -410,3 +411,77 @@ def test_russians_outside_the_exodus_register_at_the_scenarios_daily_rate():
     daily = simulate(build(world), seed=1).daily
     assert set(daily.query("country == 'kazakhstan'")["ordinary_registrations"]) == {520}
     assert set(daily.query("country != 'kazakhstan'")["ordinary_registrations"]) == {0}
+
+
+# ---------------------------------------------------------------- whom a trigger moves
+
+def test_a_rumour_that_weighs_a_passport_less_moves_men_without_one_to_where_their_papers_admit():
+    # a foreign passport takes weeks to get: the men the rumours moved without one could go only
+    # where the internal passport admits them (Kazakhstan), not to Turkey
+    def rushed(foreign_passport: float | None) -> tuple[float, float]:
+        world = rumour_world(willing_share=0.05, ends_after_days=None)
+        world["origins"][0]["foreign_passport_share"] = 0.5
+        world["behaviour"]["leaving"]["foreign_passport"] = 4.0
+        world["behaviour"]["leaving"]["closure_rumours"]["foreign_passport"] = foreign_passport
+        world["crossings"][0].update(open=True, daily_capacity=100_000)   # flights to Istanbul too
+        model = FlowModel(build(world), rng=5)
+        model.run()
+        p = model.people
+        holders = (p.documents[:p.n] & DOC_BITS["foreign_passport"]) > 0
+        to_kazakhstan = p.first_destination[:p.n] == model.destination_ids.index("kazakhstan")
+        assert to_kazakhstan[~holders].all()              # without a passport, Kazakhstan or nowhere
+        return holders.mean(), to_kazakhstan.mean()
+
+    holders_as_announced, kazakhstan_as_announced = rushed(None)
+    holders_unweighted, kazakhstan_unweighted = rushed(1.0)
+    assert holders_as_announced == pytest.approx(4 / 5, abs=0.03)    # 4 : 1 among equal halves
+    assert holders_unweighted == pytest.approx(1 / 2, abs=0.03)      # the passport weighs nothing
+    assert kazakhstan_unweighted > kazakhstan_as_announced + 0.05
+
+
+def test_a_passport_weight_equal_to_the_announcements_changes_nothing():
+    world = rumour_world(willing_share=0.05, ends_after_days=9)
+    world["behaviour"]["leaving"]["foreign_passport"] = 3.0
+    same = FlowModel(build(world), rng=1)
+    world["behaviour"]["leaving"]["closure_rumours"]["foreign_passport"] = 3.0
+    again = FlowModel(build(world), rng=1)
+    assert np.array_equal(same.rumoured.reach, again.rumoured.reach)
+
+
+# ---------------------------------------------------------------- registration offices shut at the weekend
+
+def test_offices_shut_on_sunday_take_sundays_applicants_on_monday():
+    # KZ-11: "more than 13,000" applications in one day, Monday 26 Sep after the weekend
+    wanting = np.full((8, 1), 100.0)                     # Wed 21 Sep .. Wed 28 Sep
+    open_share = np.array([1, 1, 1, 0.5, 0.0, 1, 1, 1.0])  # Saturday half, Sunday shut
+    taken = rules.office_day_applications(wanting, open_share)[:, 0]
+    assert taken.tolist() == [100, 100, 100, 50, 0, 250, 100, 100]
+    assert taken.sum() == wanting.sum()                  # nobody is lost, only delayed
+
+
+def test_men_due_to_register_at_the_weekend_apply_on_monday():
+    world = road_world(people=3000, capacity=300)        # arrivals every day for ten days
+    world["behaviour"]["after_arrival"].update(registration_after_days=0)
+
+    def registrations(weekday_share: dict) -> pd.Series:
+        world["behaviour"]["after_arrival"]["registration_weekday_share"] = weekday_share
+        daily = simulate(build(world), seed=2).daily.query("country == 'kazakhstan'")
+        return daily.set_index(pd.to_datetime(daily["date"]))["wave_registrations"]
+
+    every_day, shut_sunday = registrations({}), registrations({"sunday": 0.0})
+    sundays = shut_sunday.index.day_of_week == 6
+    assert every_day[sundays].sum() > 0 and shut_sunday[sundays].sum() == 0
+    mondays = shut_sunday.index.day_of_week == 0
+    assert shut_sunday[mondays].sum() > 1.5 * every_day[mondays].sum()   # Sunday's men come on Monday
+    assert shut_sunday.sum() == every_day.sum()          # all register in the end
+
+
+def test_russians_outside_the_exodus_apply_on_the_days_the_offices_open():
+    world = road_world(people=2000, capacity=100)
+    world["destinations"][1]["ordinary_daily_registrations"] = 520
+    world["behaviour"]["after_arrival"]["registration_weekday_share"] = {"sunday": 0.0}
+    daily = simulate(build(world), seed=1).daily.query("country == 'kazakhstan'")
+    weekday = pd.to_datetime(daily["date"]).dt.day_of_week
+    assert set(daily.loc[weekday == 6, "ordinary_registrations"]) == {0}
+    assert set(daily.loc[weekday == 0, "ordinary_registrations"]) <= {520, 1040}
+

@@ -22,10 +22,11 @@ from flowsim.kinds.mobilization.engine import route_choice, rules, state_changes
 from flowsim.kinds.mobilization.engine.people import (
     DOC_BITS, POPULATION_STATES, STATE_GROUP, People, Person, State, StopReason, document_mask)
 from flowsim.kinds.mobilization.engine.places import CrossingPlace, DayLog, DestinationPlace
-from flowsim.kinds.mobilization.engine.population import build_cohorts
+from flowsim.kinds.mobilization.engine.population import build_cohorts, leaving_multiplier
 from flowsim.kinds.mobilization.engine.state_sets import StateSet
 from flowsim.kinds.mobilization.engine.triggered_pools import TriggeredPool
 from flowsim.kinds.mobilization.scenario import AGE_BANDS, Event, Scenario
+from flowsim.kinds.mobilization.scenario.behaviour import WEEKDAYS
 from flowsim.kinds.mobilization.scenario.events import EVENT_KINDS
 from flowsim.kinds.mobilization.scenario.schema import THROUGHPUT_FIELDS, people_per_day
 
@@ -94,8 +95,10 @@ class FlowModel(mesa.Model):
         self._queued = StateSet((State.QUEUED,))
         self._in_transit = StateSet((State.TRAVELLING, State.GOING_HOME))
         self._unregistered = StateSet((State.ABROAD,))  # and not registered where he is
-        intensity = np.array([o.mobilization_intensity for o in scenario.origins])
-        self.leaving_multiplier = self.cohorts.leaving_multiplier * intensity[self.cohorts.origin]
+        weekday_share = scenario.behaviour.after_arrival.registration_weekday_share
+        self.registration_open_share = np.array([weekday_share.get(day, 1.0) for day in WEEKDAYS])
+        self.origin_intensity = np.array([o.mobilization_intensity for o in scenario.origins])
+        self.leaving_multiplier = self.cohorts.leaving_multiplier * self.origin_intensity[self.cohorts.origin]
         willing_share = scenario.behaviour.leaving.willing_share
         # the pool of the willing, drained by the exodus (willing_share 1: every man is willing)
         self.willing_fraction = (rules.willing_fraction(self.leaving_multiplier, willing_share)
@@ -103,12 +106,14 @@ class FlowModel(mesa.Model):
         self.willing = np.rint(self.cohorts.at_home * self.willing_fraction).astype(np.int64)
         leaving = scenario.behaviour.leaving
         # the men whom the summonses and the rumours of a closure move: each is selected as the
-        # first days' leavers were (F13, F14: young, skilled, better off)
+        # first days' leavers were (F13, F14: young, skilled, better off), unless the trigger
+        # weighs a foreign passport otherwise
         self.callup = self._triggered_pool(leaving.callup.willing_share, leaving.callup.delivered,
-                                           leaving.callup.daily_hazard)
+                                           leaving.callup.daily_hazard,
+                                           foreign_passport=leaving.callup.foreign_passport)
         rumours = leaving.closure_rumours
         self.rumoured = self._triggered_pool(rumours.willing_share, rumours.heard, rumours.daily_hazard,
-                                             rumours.ends_after_days)
+                                             rumours.ends_after_days, rumours.foreign_passport)
         knots = scenario.behaviour.leaving.pressure
         self.pressure_days = np.array([k.after_days for k in knots], dtype=float)
         self.pressure_levels = np.array([k.level for k in knots], dtype=float)
@@ -342,9 +347,14 @@ class FlowModel(mesa.Model):
         self._create_leavers(cohort, called_up, rushing)
 
     def _triggered_pool(self, willing_share: float, knots: list, daily_hazard: float,
-                        ends_after_days: float | None = None) -> TriggeredPool:
+                        ends_after_days: float | None = None,
+                        foreign_passport: float | None = None) -> TriggeredPool:
+        multiplier = self.leaving_multiplier
+        if foreign_passport is not None:
+            multiplier = (leaving_multiplier(self.cohorts, self.behaviour.leaving, foreign_passport)
+                          * self.origin_intensity[self.cohorts.origin])
         return TriggeredPool(
-            reach=self.cohorts.at_home * rules.willing_fraction(self.leaving_multiplier, willing_share),
+            reach=self.cohorts.at_home * rules.willing_fraction(multiplier, willing_share),
             knot_days=np.array([k.after_days for k in knots], dtype=float),
             knot_shares=np.array([k.share for k in knots], dtype=float),
             daily_hazard=daily_hazard, ends_after_days=ends_after_days)
@@ -683,8 +693,13 @@ class FlowModel(mesa.Model):
     def _register(self) -> None:
         """People abroad register some days after arriving, once per country (F8)."""
         p, rules_ = self.people, self.behaviour.after_arrival
+        open_share = self.registration_open_share[(self.start + dt.timedelta(days=self.day)).weekday()]
+        if open_share <= 0.0:
+            return  # the offices are shut: today's applicants come back tomorrow
         unregistered = self._unregistered.read(p.state, unless=p.registered)
         due = unregistered[p.arrived_day[unregistered] <= self.day - rules_.registration_after_days]
+        if open_share < 1.0:  # no draws on a full day: scenarios without shut days keep their stream
+            due = due[rules.daily_event(due.size, open_share, self.rng)]
         p.registered[due] = True
         # only some newcomers register at all, and fewer of those passing through: the number is
         # needed for a job, a phone number and a bank account (002), and some in transit want

@@ -16,6 +16,7 @@ import numpy as np
 
 from flowsim.kinds.mobilization.engine.rules import split_largest_remainder
 from flowsim.kinds.mobilization.scenario import AGE_BANDS, OCCUPATIONS, WEALTH_BANDS, Scenario
+from flowsim.kinds.mobilization.scenario.behaviour import LeavingRules
 
 
 @dataclass
@@ -59,14 +60,7 @@ def build_cohorts(scenario: Scenario, scale: float) -> Cohorts:
         rows.extend((o, *combo) for combo in combos)
     table = np.array(rows, dtype=np.int16)
     age, occ, wealth, passport, ties = (table[:, k] for k in range(1, 6))
-    multiplier = (
-        np.array([rules.age[b] for b in AGE_BANDS])[age]
-        * np.array([rules.occupation[b] for b in OCCUPATIONS])[occ]
-        * np.array([rules.wealth[b] for b in WEALTH_BANDS])[wealth]
-        * np.where(passport == 1, rules.foreign_passport, 1.0)
-        * np.where(ties == 1, rules.ties_abroad, 1.0)
-    )
-    return Cohorts(
+    cohorts = Cohorts(
         origin=table[:, 0],
         age_band=age,
         occupation=occ,
@@ -74,5 +68,19 @@ def build_cohorts(scenario: Scenario, scale: float) -> Cohorts:
         foreign_passport=passport.astype(bool),
         ties_abroad=ties.astype(bool),
         at_home=np.concatenate(counts).astype(np.int64),
-        leaving_multiplier=multiplier,
+        leaving_multiplier=np.empty(0),
+    )
+    cohorts.leaving_multiplier = leaving_multiplier(cohorts, rules, rules.foreign_passport)
+    return cohorts
+
+
+def leaving_multiplier(cohorts: Cohorts, rules: LeavingRules, foreign_passport: float) -> np.ndarray:
+    """How much readier each cohort's men are to leave than a reference man (F13, F14, 003),
+    with ``foreign_passport`` the weight of holding one (a trigger may weigh it otherwise)."""
+    return (
+        np.array([rules.age[b] for b in AGE_BANDS])[cohorts.age_band]
+        * np.array([rules.occupation[b] for b in OCCUPATIONS])[cohorts.occupation]
+        * np.array([rules.wealth[b] for b in WEALTH_BANDS])[cohorts.wealth_band]
+        * np.where(cohorts.foreign_passport, foreign_passport, 1.0)
+        * np.where(cohorts.ties_abroad, rules.ties_abroad, 1.0)
     )

@@ -315,6 +315,22 @@ def carry_capacity(capacity_people: np.ndarray, scale: float, carry: np.ndarray)
     return whole.astype(np.int64), exact - whole
 
 
+def office_day_applications(wanting: np.ndarray, open_share: np.ndarray) -> np.ndarray:
+    """Applications an office takes each day (rows: days) from a steady stream of applicants.
+
+    On a day it takes ``open_share`` of everyone waiting (that day's ``wanting`` and those left
+    from earlier days); the rest come back the next day. The flow the offices see on the first
+    working day after a weekend is the weekend's as well as its own (KZ-11).
+    """
+    taken = np.empty_like(wanting, dtype=float)
+    left = np.zeros(wanting.shape[1:])
+    for day in range(wanting.shape[0]):
+        waiting = wanting[day] + left
+        taken[day] = waiting * open_share[day]
+        left = waiting - taken[day]
+    return taken
+
+
 def daily_event(n: int, probability: np.ndarray | float, rng: np.random.Generator) -> np.ndarray:
     """Bernoulli draw per person with per-person probability."""
     # the bounds without np.clip, whose dispatch costs more than a day's small draws

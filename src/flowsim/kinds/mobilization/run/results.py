@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from flowsim.kinds.mobilization.engine import rules
 from flowsim.kinds.mobilization.engine.model import (
     CROSSING_COUNTERS,
     DESTINATION_COUNTERS,
@@ -136,8 +137,11 @@ def place_tables(model: FlowModel, *, by_id: bool = True) -> tuple[pd.DataFrame,
     dest["wave_registered"] = registered_after(dest["wave_registrations"],
                                                model.behaviour.after_arrival.registration_processing_days)
     ordinary = np.array([d.ordinary_daily_registrations for d in model.config.destinations])
-    # the same for every day (KZ-N4's rate); ids in the scenario's order, as the day log's columns
-    dest["ordinary_registrations"] = _people_numbers(model, np.tile(ordinary, (days, 1)))
+    # KZ-N4's steady rate, taken on the days the offices open; ids in the scenario's order, as
+    # the day log's columns
+    open_share = model.registration_open_share[[(model.start + dt.timedelta(days=d)).weekday() for d in range(days)]]
+    dest["ordinary_registrations"] = _people_numbers(
+        model, rules.office_day_applications(np.tile(ordinary, (days, 1)).astype(float), open_share))
     dest["rent_index"] = rounded(log.rent_index[:days], 6)
     daily = _by_day_and_place(dates, model.destination_ids, "country", {c: dest[c] for c in DAILY_COLUMNS[2:]},
                               by_id)

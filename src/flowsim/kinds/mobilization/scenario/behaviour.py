@@ -46,6 +46,8 @@ Occupation = Literal["it", "arts", "medical", "other_skilled", "low_skilled"]
 WealthBand = Literal["low", "mid", "high"]
 Document = Literal["internal_passport", "foreign_passport", "schengen_visa", "eu_residence", "law_of_return"]
 Mode = Literal["road", "rail", "foot", "air", "sea"]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[str, ...] = Weekday.__args__  # in the order of datetime.date.weekday()
 # Resource limits (docs/scenarios.md, "Limits"): every number finite and bounded, so that no input can
 # overflow an array, hang a run or exhaust memory; the bounds are far beyond any real scenario.
 MAX_CALENDAR_DAYS = 5 * 365 + 2  # five years of days
@@ -124,6 +126,9 @@ class CallupRules(Spec):
     #: share of the call-up delivered by days after the announcement (linear in between,
     #: flat after the last knot)
     delivered: Annotated[list[CallupKnot], Field(max_length=MAX_LIST["pressure_knots"])] = Field(default_factory=list)
+    #: how much readier a man holding a foreign passport is to answer by leaving than one
+    #: without, in place of ``leaving.foreign_passport`` (None: the announcement's selection)
+    foreign_passport: Factor | None = None
 
 
 class RumourRules(Spec):
@@ -147,6 +152,9 @@ class RumourRules(Spec):
     heard: Annotated[list[CallupKnot], Field(max_length=MAX_LIST["pressure_knots"])] = Field(default_factory=list)
     #: days after the announcement when the rumours end and move nobody more; None: never
     ends_after_days: Days | None = None
+    #: how much readier a man holding a foreign passport is to be moved than one without, in
+    #: place of ``leaving.foreign_passport`` (None: the same selection as the announcement's)
+    foreign_passport: Factor | None = None
 
 
 class LeavingRules(Spec):
@@ -229,6 +237,10 @@ class AfterArrivalRules(Spec):
     #: share of the men passing through who still register before moving on, if they stay
     #: long enough: the number is needed "for setting up a phone number and a bank account" (002)
     transit_registration_share: Share = 0.0
+    #: share of the day's applicants the registration offices take on a weekday (those left
+    #: apply the next day); a weekday not named takes them all. Offices shut at the weekend
+    #: make the first working day after it the busiest (KZ-11)
+    registration_weekday_share: dict[Weekday, Share] = Field(default_factory=dict)
 
 
 class PriceRules(Spec):
