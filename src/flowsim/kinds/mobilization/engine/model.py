@@ -96,7 +96,10 @@ class FlowModel(mesa.Model):
         self._in_transit = StateSet((State.TRAVELLING, State.GOING_HOME))
         self._unregistered = StateSet((State.ABROAD,))  # and not registered where he is
         weekday_share = scenario.behaviour.after_arrival.registration_weekday_share
-        self.registration_open_share = np.array([weekday_share.get(day, 1.0) for day in WEEKDAYS])
+        by_weekday = np.array([weekday_share.get(day, 1.0) for day in WEEKDAYS])
+        # the share of the day's applicants the offices take, day by day of the calendar
+        self.registration_open_share = by_weekday[[(self.start + dt.timedelta(days=d)).weekday()
+                                                   for d in range(self.days)]]
         self.origin_intensity = np.array([o.mobilization_intensity for o in scenario.origins])
         self.leaving_multiplier = self.cohorts.leaving_multiplier * self.origin_intensity[self.cohorts.origin]
         willing_share = scenario.behaviour.leaving.willing_share
@@ -693,7 +696,7 @@ class FlowModel(mesa.Model):
     def _register(self) -> None:
         """People abroad register some days after arriving, once per country (F8)."""
         p, rules_ = self.people, self.behaviour.after_arrival
-        open_share = self.registration_open_share[(self.start + dt.timedelta(days=self.day)).weekday()]
+        open_share = self.registration_open_share[self.day]
         if open_share <= 0.0:
             return  # the offices are shut: today's applicants come back tomorrow
         unregistered = self._unregistered.read(p.state, unless=p.registered)

@@ -139,9 +139,8 @@ def place_tables(model: FlowModel, *, by_id: bool = True) -> tuple[pd.DataFrame,
     ordinary = np.array([d.ordinary_daily_registrations for d in model.config.destinations])
     # KZ-N4's steady rate, taken on the days the offices open; ids in the scenario's order, as
     # the day log's columns
-    open_share = model.registration_open_share[[(model.start + dt.timedelta(days=d)).weekday() for d in range(days)]]
-    dest["ordinary_registrations"] = _people_numbers(
-        model, rules.office_day_applications(np.tile(ordinary, (days, 1)).astype(float), open_share))
+    dest["ordinary_registrations"] = _people_numbers(model, rules.office_day_applications(
+        np.tile(ordinary, (days, 1)).astype(float), model.registration_open_share[:days]))
     dest["rent_index"] = rounded(log.rent_index[:days], 6)
     daily = _by_day_and_place(dates, model.destination_ids, "country", {c: dest[c] for c in DAILY_COLUMNS[2:]},
                               by_id)
