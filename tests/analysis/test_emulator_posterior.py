@@ -125,7 +125,8 @@ def test_command_line_emulator_calibration_and_validation_of_its_posterior(tmp_p
     work = tmp_path / "scenario"
     work.mkdir()
     text = with_absolute_targets(TINY.read_text())
-    (work / "tiny.yaml").write_text(text.replace("calibration:\n", "calibration:\n  calibrated_file: cal/tiny.yaml\n"))
+    (work / "tiny.yaml").write_text(text.replace(
+        "calibration:\n", "calibration:\n  calibrated_file: cal/tiny.yaml\n  model_discrepancy: 0.05\n"))
     out = tmp_path / "out"
     status = main(["calibrate", str(work / "tiny.yaml"), "--method", "emulator", "--waves", "2", "--runs-per-wave", "16",
                    "--candidates", "4000", "--sbc", "20", "--particles", "300", "--history-match-runs", "0",
@@ -133,6 +134,7 @@ def test_command_line_emulator_calibration_and_validation_of_its_posterior(tmp_p
     assert status == 0, capsys.readouterr().err
     record = yaml.safe_load((work / "cal" / "tiny.record.yaml").read_text())
     assert record["method"] == "emulator" and "--method emulator" in record["command"]
+    assert record["model_discrepancy"] == 0.05 and "(0.05 x documented value)^2" in record["likelihood"]
     assert record["simulations"] == 2 * 16 + 20
     waves = [row["wave"] for row in record["populations"]]
     assert waves[:2] == ["1", "2"] and waves[2:] and all(w.startswith("smc ") for w in waves[2:])

@@ -74,6 +74,9 @@ CASES = {
                      "    registration_weekday_share: {saturday: 0.5, sundy: 0.0}\n"),
         "sundy",
         r"behaviour\.after_arrival\.registration_weekday_share\.sundy.*'monday'.*'sunday'"),
+    "model_discrepancy_above_one": (
+        GOOD.replace("calibration:\n", "calibration:\n  model_discrepancy: 1.5\n"),
+        "model_discrepancy: 1.5", r"calibration\.model_discrepancy.*less than or equal to 1"),
     # a man's registrations and visits are one 64-bit mask each: no more destinations than its bits
     "more_destinations_than_a_mask_has_bits": (
         GOOD.replace("crossings:\n", "".join(

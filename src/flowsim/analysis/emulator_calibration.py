@@ -30,7 +30,8 @@ from flowsim.analysis.calibration import (
 from flowsim.analysis.diagnostics import posterior_diagnostics, value_provenance
 from flowsim.analysis.emulator_posterior import EmulatorPosterior, fit_emulator_posterior, systematic_resample
 from flowsim.analysis.executors import make_executor, resolve_kind
-from flowsim.analysis.history_matching import CUTOFF, DISCREPANCY_SHARE, Observation, scenario_simulator
+from flowsim.analysis.history_matching import (
+    CUTOFF, DISCREPANCY_SHARE, Observation, model_discrepancy, scenario_simulator)
 from flowsim.analysis.sbc import (
     PASS_P_VALUE, SimulationBasedCalibration, add_assumed_errors, simulation_based_calibration)
 from flowsim.analysis.targets import SERIES_KEY, TargetSet, calibration_distance
@@ -81,6 +82,7 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
     priors = scenario_priors(scenario)
     scale = scale if scale is not None else (scenario.calibration.scale if scenario.calibration else None)
     seed = scenario.calendar.seed if seed is None else int(seed)
+    discrepancy = model_discrepancy(scenario)
     observations = likelihood_observations(targets)
     if not observations:
         raise CalibrationError(f"No calibration-role figure of '{targets.name}' is left to fit.")
@@ -91,8 +93,9 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
         fitted = fit_emulator_posterior(observations, simulate_at, len(priors), waves=waves,
                                         runs_per_wave=runs_per_wave, candidates=candidates, seed=seed,
                                         report=_say if progress else None, fit_map=pool.map,
-                                        smc_particles=smc_particles)
-        checked = _sbc(fitted, simulate_at, sbc, sbc_from, sbc_draws, seed) if sbc > 0 else None
+                                        smc_particles=smc_particles, discrepancy_share=discrepancy)
+        checked = (_sbc(fitted, simulate_at, sbc, sbc_from, sbc_draws, seed, discrepancy)
+                   if sbc > 0 else None)
     wall_time = time.perf_counter() - began
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5041]))
     posterior = particle_table(fitted, priors, targets, particles, rng)
@@ -104,7 +107,8 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
         "point_estimate": "posterior weighted median" if point == "median" else "particle of least distance",
         "likelihood": (f"Gaussian in the distance of each fitted figure's emulated value from the figure (beyond "
                        f"the bound of a one-sided figure), variance V_obs + V_md + V_em(x); V_md = "
-                       f"({DISCREPANCY_SHARE:g} x documented value)^2"),
+                       f"({discrepancy:g} x documented value)^2"),
+        "model_discrepancy": discrepancy,
         "fitted_figures": [o.id for o in fitted.observations],
         "not_emulated": fitted.left_out,
         "waves": len(fitted.history.waves),
@@ -147,7 +151,7 @@ def _say(line: str) -> None:
 
 
 def _sbc(fitted: EmulatorPosterior, simulate_at, data_sets: int, sbc_from: str, draws: int,
-         seed: int) -> SimulationBasedCalibration:
+         seed: int, discrepancy: float = DISCREPANCY_SHARE) -> SimulationBasedCalibration:
     """Simulate ``data_sets`` runs at true values from the prior (or the posterior) and rank them."""
     from flowsim.analysis.history_matching import latin_hypercube
 
@@ -156,16 +160,16 @@ def _sbc(fitted: EmulatorPosterior, simulate_at, data_sets: int, sbc_from: str, 
     base = None
     if sbc_from == "posterior":
         truths = fitted.candidates.points[rng.choice(len(fitted.weights), size=data_sets, p=fitted.weights)]
-        base = fitted.candidates.log_weights(fitted.observations)
+        base = fitted.candidates.log_weights(fitted.observations, discrepancy_share=discrepancy)
     elif sbc_from == "prior":
         truths = latin_hypercube(data_sets, dims, rng)
     else:
         raise CalibrationError(f"--sbc-from must be 'prior' or 'posterior', got '{sbc_from}'.")
     runs = simulate_at(truths)
     simulated = np.array([[float(run.get(o.id, np.nan)) for o in fitted.observations] for run in runs])
-    data = add_assumed_errors(simulated, fitted.observations, rng)
+    data = add_assumed_errors(simulated, fitted.observations, rng, discrepancy)
     return simulation_based_calibration(fitted.candidates, fitted.observations, truths, data, rng, draws=draws,
-                                        base_log_weights=base)
+                                        base_log_weights=base, discrepancy_share=discrepancy)
 
 
 def prior_informativeness(fitted: EmulatorPosterior, targets: TargetSet) -> dict[str, Any]:

@@ -354,6 +354,12 @@ def scenario_simulator(model: Callable[[dict[str, float]], dict[str, float]], pr
     return simulate_at
 
 
+def model_discrepancy(scenario: Any) -> float:
+    """The scenario's model discrepancy (``calibration.model_discrepancy``), or the default."""
+    calibration = getattr(scenario, "calibration", None)
+    return float(getattr(calibration, "model_discrepancy", DISCREPANCY_SHARE))
+
+
 def scenario_history_match(scenario: Any, targets: TargetSet, *, waves: int = 3, runs_per_wave: int = 60,
                            scale: float | None = None, seed: int | None = None, workers: int = 1,
                            candidates: int = 5_000) -> tuple[HistoryMatch, pd.DataFrame]:
@@ -379,6 +385,7 @@ def scenario_history_match(scenario: Any, targets: TargetSet, *, waves: int = 3,
     with make_executor("process" if workers > 1 else "serial", workers) as pool:
         result = history_match(observations, scenario_simulator(model, priors, pool.map), len(priors),
                                waves=waves, runs_per_wave=runs_per_wave, candidates=candidates, seed=seed,
+                               discrepancy_share=model_discrepancy(scenario),
                                fit_map=pool.map)
     return result, discrepancy_table(result, targets)
 

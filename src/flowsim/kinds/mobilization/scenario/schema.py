@@ -223,6 +223,10 @@ class CalibrationSpec(_Spec):
     parameters: CalibrationParameters
     calibrated_file: str | None = None
     scale: Scale = 1.0
+    # Standard deviation of the model discrepancy as a share of each documented value (Kennedy and
+    # O'Hagan 2001): how far the model at its best parameters may still miss a figure. The emulator
+    # posterior and history matching add it to each figure's own uncertainty.
+    model_discrepancy: Annotated[float, Field(gt=0.0, le=1.0)] = 0.10
 
 
 class Scenario(ScenarioSpec):
