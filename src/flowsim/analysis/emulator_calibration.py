@@ -30,8 +30,7 @@ from flowsim.analysis.calibration import (
 from flowsim.analysis.diagnostics import posterior_diagnostics, value_provenance
 from flowsim.analysis.emulator_posterior import EmulatorPosterior, fit_emulator_posterior, systematic_resample
 from flowsim.analysis.executors import make_executor, resolve_kind
-from flowsim.analysis.history_matching import (
-    CUTOFF, DISCREPANCY_SHARE, Observation, model_discrepancy, scenario_simulator)
+from flowsim.analysis.history_matching import CUTOFF, Observation, model_discrepancy, scenario_simulator
 from flowsim.analysis.sbc import (
     PASS_P_VALUE, SimulationBasedCalibration, add_assumed_errors, simulation_based_calibration)
 from flowsim.analysis.targets import SERIES_KEY, TargetSet, calibration_distance
@@ -94,8 +93,7 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
                                         runs_per_wave=runs_per_wave, candidates=candidates, seed=seed,
                                         report=_say if progress else None, fit_map=pool.map,
                                         smc_particles=smc_particles, discrepancy_share=discrepancy)
-        checked = (_sbc(fitted, simulate_at, sbc, sbc_from, sbc_draws, seed, discrepancy)
-                   if sbc > 0 else None)
+        checked = _sbc(fitted, simulate_at, sbc, sbc_from, sbc_draws, seed, discrepancy) if sbc > 0 else None
     wall_time = time.perf_counter() - began
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5041]))
     posterior = particle_table(fitted, priors, targets, particles, rng)
@@ -151,7 +149,7 @@ def _say(line: str) -> None:
 
 
 def _sbc(fitted: EmulatorPosterior, simulate_at, data_sets: int, sbc_from: str, draws: int,
-         seed: int, discrepancy: float = DISCREPANCY_SHARE) -> SimulationBasedCalibration:
+         seed: int, discrepancy: float) -> SimulationBasedCalibration:
     """Simulate ``data_sets`` runs at true values from the prior (or the posterior) and rank them."""
     from flowsim.analysis.history_matching import latin_hypercube
 
