@@ -63,6 +63,14 @@ ONE_SIDED_SHARE = 0.10
 """Observation standard deviation of a one-sided figure, as a share of its bound."""
 MIN_RUNS = 5
 """Fewest finite runs a target needs for an emulator."""
+HYPERPARAMETER_RUNS = 400
+"""Most runs an emulator's kernel hyperparameters are optimised on.
+
+The optimiser's cost grows with the cube of the runs and each step's gradient with their square
+times the parameters, so at 1,000 runs of 38 parameters one emulator took more than a minute
+(``bench/bench_emulator.py``). The hyperparameters (length scales, amplitude, seed noise) are
+properties of the model, well estimated from a few hundred runs; the emulator is then
+conditioned on every run with them fixed, which costs one Cholesky factorisation."""
 
 Simulator = Callable[[np.ndarray], list[dict[str, float]]]
 """Runs the model at rows of parameter sets (unit-cube coordinates) and returns their target values."""
@@ -117,32 +125,40 @@ class Emulator:
     """A Gaussian process of one target's value over the unit cube of the parameters.
 
     The kernel is a scaled anisotropic squared exponential plus white noise (the runs' seed
-    noise); outputs are standardised. The optimiser restarts from fixed seeds, so the same
-    runs give the same emulator.
+    noise); outputs are standardised. Its hyperparameters are optimised on at most
+    ``hyperparameter_runs`` of the runs (a subset drawn from ``seed`` when there are more), then
+    the process is conditioned on all of them. The optimiser restarts from fixed seeds, so the
+    same runs give the same emulator.
     """
 
-    def __init__(self, inputs: np.ndarray, outputs: np.ndarray, seed: int) -> None:
+    def __init__(self, inputs: np.ndarray, outputs: np.ndarray, seed: int,
+                 hyperparameter_runs: int = HYPERPARAMETER_RUNS) -> None:
         try:
             from sklearn.gaussian_process import GaussianProcessRegressor
             from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
         except ImportError:
             raise CalibrationError("History matching needs scikit-learn, which is not installed. Install the "
                                    "optional extra: pip install 'flowsim[calibrate]'.") from None
+        from sklearn.exceptions import ConvergenceWarning
         from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
         self._one_thread = threadpool_limits
-
         dims = inputs.shape[1]
         kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(dims, 0.5), (0.05, 20.0))
                   + WhiteKernel(0.05, (1e-6, 1.0)))
         self.process = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=1,
                                                 random_state=seed)
-        from sklearn.exceptions import ConvergenceWarning
-
+        subset = slice(None)
+        if len(inputs) > hyperparameter_runs:
+            rng = np.random.default_rng(seed)
+            subset = np.sort(rng.choice(len(inputs), size=hyperparameter_runs, replace=False))
         # one BLAS thread: the matrices are small, and on a busy machine idle threads spin
         with warnings.catch_warnings(), self._one_thread(1):
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.process.fit(inputs, outputs)
+            self.process.fit(inputs[subset], outputs[subset])
+            if len(inputs) > hyperparameter_runs:
+                self.process = GaussianProcessRegressor(self.process.kernel_, normalize_y=True,
+                                                        optimizer=None).fit(inputs, outputs)
 
     def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and variance (emulator uncertainty and seed noise) at rows of ``inputs``."""
