@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_calibration.py
 	$(BIN)/python bench/bench_ensemble.py
 	$(BIN)/python bench/bench_dashboard.py
+	$(BIN)/python bench/bench_emulator.py
 
 clean:
 	rm -rf $(VENV) build site src/*.egg-info

@@ -7,6 +7,7 @@ import pytest
 
 from flowsim.analysis.history_matching import (
     CUTOFF,
+    Emulator,
     Observation,
     history_match,
     jointly_reachable,
@@ -84,3 +85,22 @@ def test_a_latin_hypercube_has_one_point_per_stratum():
     points = latin_hypercube(10, 3, np.random.default_rng(1))
     for axis in range(3):
         assert sorted((points[:, axis] * 10).astype(int)) == list(range(10))
+
+
+def test_an_emulator_fitted_on_a_subset_of_runs_is_conditioned_on_every_run():
+    # 120 runs of a smooth surface; the kernel is optimised on 40 of them, then every run is used
+    rng = np.random.default_rng(3)
+    inputs = rng.random((120, 2))
+    surface = np.sin(3 * inputs[:, 0]) + inputs[:, 1] ** 2
+    emulator = Emulator(inputs, surface, seed=4, hyperparameter_runs=40)
+    assert len(emulator.process.X_train_) == 120
+    mean, variance = emulator.predict(inputs)
+    assert np.abs(mean - surface).max() < 0.02          # it interpolates the runs left out of the subset too
+    fresh = rng.random((200, 2))
+    truth = np.sin(3 * fresh[:, 0]) + fresh[:, 1] ** 2
+    full = Emulator(inputs, surface, seed=4, hyperparameter_runs=120)
+    error_subset = np.sqrt(np.mean((emulator.predict(fresh)[0] - truth) ** 2))
+    error_full = np.sqrt(np.mean((full.predict(fresh)[0] - truth) ** 2))
+    assert error_subset < 0.05 and error_subset < 3 * error_full
+    again = Emulator(inputs, surface, seed=4, hyperparameter_runs=40)
+    assert np.array_equal(again.predict(fresh)[0], emulator.predict(fresh)[0])
