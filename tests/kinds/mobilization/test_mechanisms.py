@@ -43,6 +43,20 @@ def test_a_post_reinforced_behind_its_queue_doubles_its_throughput_within_days()
     assert sum(served) == 3000                  # everyone crosses in the end
 
 
+def test_a_reinforcement_decided_after_days_of_queue_steps_throughput_up_late():
+    # KZ-10: about 14,000 entries a day in the first week, under the posts' ordinary throughput
+    # behind queues of hours (KZ-13); KZ-02: 22,500 on 29 Sep, the eighth day
+    world = road_world(people=3000, capacity=100)
+    world["destinations"][1].update(border_surge_factor=2.0, border_surge_days=1, border_surge_delay_days=4)
+    served = [n for n in processed(simulate(build(world), seed=1), "kz_road") if n]
+    assert served[:4] == [100] * 4              # four days at the ordinary rate behind the queue
+    assert served[4] == 200                     # then the whole reinforcement at once
+    assert sum(served) == 3000
+    undelayed = road_world(people=3000, capacity=100)
+    undelayed["destinations"][1].update(border_surge_factor=2.0, border_surge_days=1)
+    assert [n for n in processed(simulate(build(undelayed), seed=1), "kz_road") if n][1] == 200
+
+
 def test_a_post_without_reinforcement_keeps_its_ordinary_throughput():
     world = road_world(people=3000, capacity=100)
     served = [n for n in processed(simulate(build(world), seed=1), "kz_road") if n]

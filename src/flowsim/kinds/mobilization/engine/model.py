@@ -178,6 +178,8 @@ class FlowModel(mesa.Model):
         surge_max = np.array([d.border_surge_factor for d in dests])
         self.crossing_surge_max = np.where(self.crossing_air, 1.0, surge_max[self.crossing_dest])
         self.crossing_surge_days = np.array([d.border_surge_days for d in dests])[self.crossing_dest]
+        self.crossing_surge_delay = np.array([d.border_surge_delay_days for d in dests])[self.crossing_dest]
+        self.crossing_backlog_days = np.zeros(len(crossings))   # days in a row each post ended with a backlog
         self.dest_transit = np.array([d.transit_share for d in dests])
         self.seat_load = np.zeros(len(crossings))
         self.crossing_pedestrian_share = self._pedestrian_share()
@@ -797,8 +799,10 @@ class FlowModel(mesa.Model):
         fares = (rules.yield_fare_multiple(self.seat_load, beta.fare_knee_load_factor, beta.sold_out_fare_multiple)
                  + rules.fare_index(backlog, beta.air_fare_surge) - 1.0)
         self.fare_index = np.where(self.crossing_air, fares, 1.0)
+        self.crossing_backlog_days = np.where(backlog > rules.SURGE_BACKLOG_DAYS, self.crossing_backlog_days + 1, 0.0)
         self.crossing_surge = rules.staffing_surge(self.crossing_surge, backlog, self.crossing_surge_max,
-                                                   self.crossing_surge_days)
+                                                   self.crossing_surge_days, self.crossing_backlog_days,
+                                                   self.crossing_surge_delay)
         reinforced = np.flatnonzero(self.crossing_surge_max > 1.0)
         if reinforced.size:
             self.refresh_capacity(reinforced)

@@ -126,6 +126,7 @@ class Destination(_Spec):
     border_capacity_factor: Annotated[float, Field(gt=0.0, le=MAX_FACTOR)] = 1.0
     border_surge_factor: Annotated[float, Field(ge=1.0, le=MAX_FACTOR)] = 1.0
     border_surge_days: PositiveDays = 3.0
+    border_surge_delay_days: Days = 0.0
     transit_share: Share = 0.0
     #: registrations (a Kazakh IIN) by Russians outside the exodus a day: card tourists and
     #: the spring's relocants (KZ-N4); counted with the exodus's where a figure counts everyone
