@@ -148,15 +148,16 @@ class Emulator:
                   + WhiteKernel(0.05, (1e-6, 1.0)))
         self.process = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=1,
                                                 random_state=seed)
-        subset = slice(None)
+        subset = None
         if len(inputs) > hyperparameter_runs:
-            rng = np.random.default_rng(seed)
-            subset = np.sort(rng.choice(len(inputs), size=hyperparameter_runs, replace=False))
+            subset = np.sort(np.random.default_rng(seed).choice(len(inputs), size=hyperparameter_runs, replace=False))
         # one BLAS thread: the matrices are small, and on a busy machine idle threads spin
         with warnings.catch_warnings(), self._one_thread(1):
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.process.fit(inputs[subset], outputs[subset])
-            if len(inputs) > hyperparameter_runs:
+            if subset is None:
+                self.process.fit(inputs, outputs)
+            else:
+                self.process.fit(inputs[subset], outputs[subset])
                 self.process = GaussianProcessRegressor(self.process.kernel_, normalize_y=True,
                                                         optimizer=None).fit(inputs, outputs)
 
