@@ -17,7 +17,9 @@ model discrepancy alone). ``--fit-until`` has already cut both to the figures th
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +32,32 @@ from flowsim.analysis.calibration import (
 from flowsim.analysis.diagnostics import posterior_diagnostics, value_provenance
 from flowsim.analysis.emulator_posterior import EmulatorPosterior, fit_emulator_posterior, systematic_resample
 from flowsim.analysis.executors import make_executor, resolve_kind
-from flowsim.analysis.history_matching import CUTOFF, Observation, model_discrepancy, scenario_simulator
+from flowsim.analysis.history_matching import (
+    AROUND_SHARE, AROUND_SPREAD, CUTOFF, Observation, model_discrepancy, scenario_simulator)
+from flowsim.analysis.history_matching import design_around as design_around_point
 from flowsim.analysis.sbc import (
     PASS_P_VALUE, SimulationBasedCalibration, add_assumed_errors, simulation_based_calibration)
 from flowsim.analysis.targets import SERIES_KEY, TargetSet, calibration_distance
 from flowsim.errors import CalibrationError
+from flowsim.run.seeds import Purpose, random_stream
 
 REQUIRED_ESS = 200
 """Kish's effective sample size the posterior should reach (issue 21)."""
 INFORMATIVE_ESS = 10
 """Median effective sample of the SBC data sets' posteriors below which their ranks say nothing: a posterior
 of one or two candidates ranks the true value by the tie-break alone (posterior SBC) or at an end (prior SBC)."""
+
+
+def unit_point(priors: Sequence[Prior], values: Mapping[str, float]) -> np.ndarray:
+    """Parameter values (dotted names) as unit-cube coordinates of the priors' sampling scales, clipped
+    to the cube."""
+    coordinates = []
+    for prior in priors:
+        value = float(values[prior.name])
+        if prior.scale == "log":
+            value = math.log10(value) if value > 0 else prior.lower
+        coordinates.append((value - prior.lower) / (prior.upper - prior.lower))
+    return np.clip(np.asarray(coordinates), 0.0, 1.0)
 
 
 def likelihood_observations(targets: TargetSet) -> list[Observation]:
@@ -58,6 +75,7 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
                        runs_per_wave: int = 150, candidates: int = 100_000, sbc: int = 200,
                        sbc_from: str = "posterior", sbc_draws: int = 99, particles: int = 1_000,
                        point: str = "median", smc_particles: int = 1_000,
+                       design_around: Mapping[str, float] | None = None,
                        progress: bool = False) -> tuple[CalibrationResult, SimulationBasedCalibration | None]:
     """Fit the scenario's free parameters by the emulator posterior and check it by SBC.
 
@@ -76,6 +94,9 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
         sbc_draws: posterior draws per data set the true value is ranked among.
         particles: particles written to ``posterior.csv`` (resampled from the candidates).
         point: calibrated values: 'median' or 'best' (smallest distance of the emulated figures).
+        design_around: values of the free parameters (dotted names; those left out keep the
+            scenario's) near which half the first wave runs (:func:`design_around`); None: the
+            whole first wave is a Latin hypercube of the prior.
         progress: say on standard error when each wave and the SBC are done.
     """
     priors = scenario_priors(scenario)
@@ -86,13 +107,18 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
     if not observations:
         raise CalibrationError(f"No calibration-role figure of '{targets.name}' is left to fit.")
     model = TargetModel(scenario, targets, priors, scale, seed)
+    first_design = None
+    if design_around is not None:
+        centre = unit_point(priors, {p.name: design_around.get(p.name, scenario.get_value(p.name)) for p in priors})
+        first_design = design_around_point(centre, runs_per_wave, random_stream(seed, Purpose.HISTORY_MATCHING, 0x4152))
     began = time.perf_counter()
     with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
         simulate_at = scenario_simulator(model, priors, pool.map)
         fitted = fit_emulator_posterior(observations, simulate_at, len(priors), waves=waves,
                                         runs_per_wave=runs_per_wave, candidates=candidates, seed=seed,
                                         report=_say if progress else None, fit_map=pool.map,
-                                        smc_particles=smc_particles, discrepancy_share=discrepancy)
+                                        smc_particles=smc_particles, discrepancy_share=discrepancy,
+                                        first_design=first_design)
         checked = _sbc(fitted, simulate_at, sbc, sbc_from, sbc_draws, seed, discrepancy) if sbc > 0 else None
     wall_time = time.perf_counter() - began
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5041]))
@@ -111,6 +137,11 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
         "not_emulated": fitted.left_out,
         "waves": len(fitted.history.waves),
         "runs_per_wave": runs_per_wave,
+        "first_wave": ("Latin hypercube of the prior" if design_around is None else
+                       f"{AROUND_SHARE:.0%} of its runs Gaussian about a given point (sd {AROUND_SPREAD:g} of each "
+                       "prior's width), the rest a Latin hypercube of the prior"),
+        **({"design_around": {p.name: float(design_around.get(p.name, scenario.get_value(p.name))) for p in priors}}
+           if design_around is not None else {}),
         "simulations": int(len(fitted.history.inputs) + (len(checked.ranks) if checked else 0)),
         "wall_time_s": round(wall_time, 1),
         "history_matching": {"implausibility_cutoff": CUTOFF,

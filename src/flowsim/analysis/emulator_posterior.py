@@ -245,7 +245,7 @@ def fit_emulator_posterior(observations: Sequence[Observation], simulate_at: Sim
                            wave_candidates: int = 20_000, history_candidates: int = 10_000, seed: int = 0,
                            discrepancy_share: float = DISCREPANCY_SHARE,
                            report: Callable[[str], None] | None = None, fit_map: Callable = map,
-                           smc_particles: int = 0) -> EmulatorPosterior:
+                           smc_particles: int = 0, first_design: np.ndarray | None = None) -> EmulatorPosterior:
     """History-matching waves, then the emulated posterior of ``observations`` by importance sampling.
 
     After each wave, ``wave_candidates`` candidates are drawn from the current proposal (wave 1:
@@ -275,6 +275,8 @@ def fit_emulator_posterior(observations: Sequence[Observation], simulate_at: Sim
         smc_particles: when positive, the final posterior is sampled by sequential Monte Carlo on
             the last emulators (:func:`flowsim.analysis.emulator_smc.tempered_smc`) with this many
             particles, instead of the refinements and the final importance sample.
+        first_design: the first wave's runs instead of a Latin hypercube of the prior
+            (:func:`flowsim.analysis.history_matching.design_around`).
     """
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x454D]))
     state: dict = {"proposal": Proposal(dims), "emulators": {}, "map": fit_map}
@@ -291,7 +293,7 @@ def fit_emulator_posterior(observations: Sequence[Observation], simulate_at: Sim
 
     history = history_match(observations, simulate_at, dims, waves=waves, runs_per_wave=runs_per_wave,
                             candidates=history_candidates, seed=seed, discrepancy_share=discrepancy_share,
-                            on_wave=follow, fit_map=fit_map)
+                            on_wave=follow, fit_map=fit_map, first_design=first_design)
     if smc_particles:
         return _smc_posterior(observations, history, state, rows, dims, rng, smc_particles, discrepancy_share,
                               report)

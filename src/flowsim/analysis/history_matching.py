@@ -72,6 +72,11 @@ times the parameters, so at 1,000 runs of 38 parameters one emulator took more t
 properties of the model, well estimated from a few hundred runs; the emulator is then
 conditioned on every run with them fixed, which costs one Cholesky factorisation."""
 
+AROUND_SHARE = 0.5
+"""Share of the first wave's runs placed near a given point (:func:`design_around`)."""
+AROUND_SPREAD = 0.05
+"""Standard deviation of those runs about the point along each axis, as a share of the prior's width."""
+
 Simulator = Callable[[np.ndarray], list[dict[str, float]]]
 """Runs the model at rows of parameter sets (unit-cube coordinates) and returns their target values."""
 
@@ -190,6 +195,25 @@ def fit_emulator(job: tuple[np.ndarray, np.ndarray, int]) -> Emulator:
     return Emulator(inputs, outputs, seed=seed)
 
 
+def design_around(point: np.ndarray, runs: int, rng: np.random.Generator, *, share: float = AROUND_SHARE,
+                  spread: float = AROUND_SPREAD) -> np.ndarray:
+    """A first wave with ``share`` of its runs near ``point`` (unit cube) and the rest a Latin hypercube
+    of the prior.
+
+    The runs near the point are Gaussian about it with standard deviation ``spread`` along each
+    axis, folded back into the cube. Where the runs lie changes only where the emulators are good,
+    not the posterior they define (prior x emulated likelihood): a region found before (a previous
+    posterior's median, a point searched on runs) is emulated well from the first wave, and the
+    rest of the prior is still covered.
+    """
+    point = np.clip(np.asarray(point, float), 0.0, 1.0)
+    near = min(runs, int(round(share * runs)))
+    ball = point[None, :] + spread * rng.standard_normal((near, len(point)))
+    ball = np.abs(ball)                          # fold at 0 ...
+    ball = 1.0 - np.abs(1.0 - ball)              # ... and at 1
+    return np.vstack([latin_hypercube(runs - near, len(point), rng), np.clip(ball, 0.0, 1.0)])
+
+
 def latin_hypercube(rows: int, dims: int, rng: np.random.Generator) -> np.ndarray:
     """A Latin hypercube sample of the unit cube (one point in each of ``rows`` strata per axis)."""
     strata = np.stack([rng.permutation(rows) for _ in range(dims)], axis=1)
@@ -231,7 +255,7 @@ def history_match(observations: Sequence[Observation], simulate_at: Simulator, d
                   runs_per_wave: int = 60, candidates: int = 5_000, seed: int = 0, cutoff: float = CUTOFF,
                   discrepancy_share: float = DISCREPANCY_SHARE,
                   on_wave: Callable[[int, dict[str, Emulator]], np.ndarray | None] | None = None,
-                  fit_map: Callable = map) -> HistoryMatch:
+                  fit_map: Callable = map, first_design: np.ndarray | None = None) -> HistoryMatch:
     """Waves of runs, an emulator per target, and the targets no parameter set reaches jointly.
 
     Args:
@@ -250,6 +274,8 @@ def history_match(observations: Sequence[Observation], simulate_at: Simulator, d
             posterior lies).
         fit_map: maps :func:`fit_emulator` over the targets' training sets (an executor's ``map``
             fits them in parallel; the result does not depend on it).
+        first_design: the first wave's runs (unit-cube rows) instead of a Latin hypercube of the
+            prior (:func:`design_around`).
 
     Returns:
         The runs, the waves and each target's reachability (alone and jointly).
@@ -261,7 +287,7 @@ def history_match(observations: Sequence[Observation], simulate_at: Simulator, d
     wave_of_run: list[int] = []
     cuts: list[tuple[dict[str, Emulator], list[int]]] = []  # earlier waves' emulators and kept targets
     wave_rows = []
-    design = latin_hypercube(runs_per_wave, dims, rng)
+    design = latin_hypercube(runs_per_wave, dims, rng) if first_design is None else np.asarray(first_design, float)
     for wave in range(1, waves + 1):
         inputs = np.vstack([inputs, design])
         outputs += simulate_at(design)

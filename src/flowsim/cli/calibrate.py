@@ -37,6 +37,11 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         help="emulator: particles of the sequential Monte Carlo that tempers the prior into the "
                              "emulated posterior on the last wave's emulators (default 1000); 0 samples it by "
                              "importance sampling from the last wave's proposal instead (--candidates)")
+    parser.add_argument("--design-around", type=Path, default=None, metavar="FILE",
+                        help="emulator: place half the first wave's runs near the point in FILE (a calibrated file: "
+                             "'parameters:' of dotted names to values; parameters it leaves out keep the scenario's), "
+                             "the rest across the prior. It moves where the emulators are good, not the posterior: "
+                             "use it to continue from a previous calibration or a point found by hand")
     parser.add_argument("--particles", type=whole_number(10, 1_000_000), default=1_000,
                         help="emulator: draws from the posterior written to posterior.csv (default 1000)")
     parser.add_argument("--sbc", type=whole_number(0, 100_000), default=200, metavar="N",
@@ -139,7 +144,7 @@ def command_text(args: argparse.Namespace) -> str:
                             ("point", "median"), ("check_runs", 3), ("prior_draws", 100), ("out", None), ("calibrated_file", None),
                             ("fit_until", None), ("history_match_runs", 40), ("history_match_waves", 2),
                             ("waves", 4), ("runs_per_wave", 150), ("candidates", 100_000), ("smc_particles", 1_000), ("particles", 1_000),
-                            ("sbc", 200), ("sbc_from", "posterior")):
+                            ("sbc", 200), ("sbc_from", "posterior"), ("design_around", None)):
         value = getattr(args, option, default)
         if value != default:
             parts += [f"--{option.replace('_', '-')}", f"{value:g}" if isinstance(value, float) else str(value)]

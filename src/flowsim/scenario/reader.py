@@ -385,3 +385,38 @@ def _is_calibrated_value(value: Any) -> bool:
             return False
         return True
     return False
+
+
+def read_parameter_point(path: Path, allowed: dict[str, tuple[float, float]]) -> dict[str, float]:
+    """A point of the free parameters from a file of calibrated-file shape (``parameters:``, dotted
+    names to numbers), such as a previous calibration's calibrated file.
+
+    Args:
+        path: the file.
+        allowed: each calibration parameter's name and its prior's (low, high).
+
+    Raises:
+        ScenarioError: the file cannot be read, has no ``parameters:`` mapping, names a parameter the
+            scenario does not calibrate, or gives a value that is not a number inside its prior.
+    """
+    document = read_yaml(path, what="a parameter file")
+    values = document.get("parameters") if isinstance(document, dict) else None
+    if not isinstance(values, dict):
+        raise ScenarioError(f"{path}, line 1: a parameter file must hold a mapping 'parameters:' of the scenario's "
+                            "calibration parameters (dotted paths) to numbers, as 'flowsim calibrate' writes its "
+                            "calibrated file.")
+    point = {}
+    for dotted, value in values.items():
+        if dotted == "__lines__":
+            continue
+        where = f"{path}, {line_text(values['__lines__'].get(dotted, (str(path), None))[1])}, key '{short(dotted)}'"
+        if dotted not in allowed:
+            raise ScenarioError(f"{where}: not a calibration parameter of the scenario. Allowed: "
+                                f"{', '.join(sorted(allowed))}.")
+        low, high = allowed[dotted]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                or not low <= value <= high:
+            raise ScenarioError(f"{where}: {short(repr(value))} is not a number between the prior's bounds "
+                                f"{low:g} and {high:g}.")
+        point[dotted] = float(value)
+    return point

@@ -114,6 +114,14 @@ def _forecast(args: SimpleNamespace, request: ValidateRequest, scenario: Scenari
                           daily=frame.attrs["daily"], prior_series=prior)
 
 
+def _design_point(scenario: Scenario, path: Path) -> dict[str, float]:
+    """The ``--design-around`` file's point, checked against the scenario's calibration parameters."""
+    from flowsim.analysis.abc_model import scenario_priors
+    from flowsim.scenario.reader import read_parameter_point
+
+    return read_parameter_point(Path(path), {p.name: (p.low, p.high) for p in scenario_priors(scenario)})
+
+
 def calibrate(scenario: Scenario, request: CalibrateRequest) -> str:
     """History matching, then the emulator posterior (with its SBC) or ABC-SMC against the targets; returns the report."""
     from flowsim.analysis.calibration import calibrate, format_result, write_calibration
@@ -123,6 +131,9 @@ def calibrate(scenario: Scenario, request: CalibrateRequest) -> str:
     from flowsim.run.writing import check_out_folder, default_out
 
     args = _options(request.options)
+    if args.method == "abc" and getattr(args, "design_around", None):
+        raise UserError("--design-around places the emulator's first wave; ABC-SMC draws its first population from "
+                        "the prior. Give --method emulator, or leave --design-around out.")
     if args.method == "abc" and args.budget is None and not (args.max_populations or args.max_simulations
                                                              or args.history_match_only):
         raise UserError("--budget is required unless --max-populations or --max-simulations is given: the wall "
@@ -143,11 +154,12 @@ def calibrate(scenario: Scenario, request: CalibrateRequest) -> str:
     if args.method == "emulator":
         from flowsim.analysis.emulator_calibration import emulator_calibrate, format_emulator_result, write_sbc
 
+        around = _design_point(scenario, args.design_around) if getattr(args, "design_around", None) else None
         result, checked = emulator_calibrate(
             scenario, targets, scale=request.scale, workers=request.workers, scheduler=getattr(args, "scheduler", None),
             seed=request.seed, waves=args.waves, runs_per_wave=args.runs_per_wave, candidates=args.candidates,
             sbc=args.sbc, sbc_from=args.sbc_from, particles=args.particles, point=args.point,
-            smc_particles=args.smc_particles, progress=request.progress)
+            smc_particles=args.smc_particles, design_around=around, progress=request.progress)
         extra = (write_sbc(checked, result.priors, Path(out), f"Simulation-based calibration of '{scenario.name}': "
                            f"{len(checked.ranks)} data sets") if checked is not None else {})
         report = format_emulator_result
