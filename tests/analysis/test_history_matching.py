@@ -9,6 +9,7 @@ from flowsim.analysis.history_matching import (
     CUTOFF,
     Emulator,
     Observation,
+    design_around,
     history_match,
     jointly_reachable,
     latin_hypercube,
@@ -79,6 +80,27 @@ def test_implausibility_reads_a_band_as_two_standard_deviations_and_adds_the_dis
 def test_the_greedy_joint_search_drops_the_one_target_in_conflict():
     implausible = np.array([[0.0, 0.0, 5.0], [0.0, 0.0, 5.0], [5.0, 5.0, 0.0]])
     assert jointly_reachable(implausible) == [0, 1]
+
+
+def test_a_first_wave_around_a_point_puts_half_its_runs_near_it_and_spreads_the_rest():
+    point = np.array([0.8, 0.02])
+    design = design_around(point, 40, np.random.default_rng(3), spread=0.05)
+    assert design.shape == (40, 2)
+    assert np.all((design >= 0.0) & (design <= 1.0))
+    near = np.all(np.abs(design - point) < 0.2, axis=1)
+    assert near[20:].all()                     # the half about the point, folded into the cube at 0
+    assert near[:20].sum() <= 2                # the Latin hypercube half: one point per twentieth of each axis
+    for axis in range(2):
+        assert sorted((design[:20, axis] * 20).astype(int)) == list(range(20))
+
+
+def test_history_matching_runs_the_first_wave_it_is_given():
+    first = design_around(np.array([0.8, 0.8]), 12, np.random.default_rng(4))
+    matched = history_match(OBSERVATIONS[:2], toy, 2, waves=2, runs_per_wave=12, candidates=500, seed=9,
+                            first_design=first)
+    assert np.array_equal(matched.inputs[matched.wave_of_run == 1], first)
+    # runs near the figures' joint region from the first wave: the first emulators already place it
+    assert set(matched.jointly_reachable) == {"x", "y"}
 
 
 def test_a_latin_hypercube_has_one_point_per_stratum():

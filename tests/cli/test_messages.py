@@ -96,3 +96,21 @@ def test_check_refuses_a_calibration_parameter_named_twice(baseline, capsys):
     replace_once(baseline, "{name: behaviour.leaving.pressure.rumours.level,", "{name: behaviour.leaving.shock_hazard,")
     err = check(baseline, capsys)
     assert "named once; repeated: behaviour.leaving.shock_hazard" in err and str(baseline) in err
+
+
+@pytest.mark.parametrize("content, line, says", [
+    ("parameters:\n  behaviour.leaving.shock_hazrd: 0.001\n", 2, "not a calibration parameter of the scenario"),
+    ("parameters:\n  behaviour.leaving.shock_hazard: 0.001\n  behaviour.choice.queue_days: 3\n", 3,
+     "not a number between the prior's bounds -1.5 and -0.1"),
+    ("parameters: [1, 2]\n", 1, "must hold a mapping 'parameters:'"),
+])
+def test_a_bad_design_point_names_its_file_line_and_key_before_any_run(baseline, tmp_path, capsys, content, line, says):
+    point = tmp_path / "point.yaml"
+    point.write_text(content)
+    out = tmp_path / "calibration"
+    assert main(["calibrate", str(baseline), "--method", "emulator", "--design-around", str(point),
+                 "--history-match-runs", "0", "--out", str(out), "--calibrated-file", str(out / "c.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"{point}, line {line}" in err and says in err
+    assert not (out / "posterior.csv").exists()

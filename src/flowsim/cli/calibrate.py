@@ -26,7 +26,10 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                              "reaches an effective sample of 200 and more, with its coverage checked, in well under an "
                              "hour, where ABC-SMC stops at a few dozen; abc when an ABC-only option (--budget, "
                              "--population-size, --max-populations, --max-simulations, --min-acceptance-rate) is given. "
-                             "Network (Flee) scenarios always use ABC-SMC")
+                             "Network (Flee) scenarios always use ABC-SMC. search: no posterior, a point: CMA-ES on "
+                             "runs for --max-simulations runs (default 1500) from the scenario's values (or "
+                             "--design-around FILE's), minimising how far each figure lies from the middle of its band; "
+                             "writes point.yaml for --design-around and the figures still outside there")
     parser.add_argument("--waves", type=whole_number(1, 20), default=4,
                         help="emulator: history-matching waves (default 4)")
     parser.add_argument("--runs-per-wave", type=whole_number(10, 100_000), default=150,
@@ -95,7 +98,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return parser
 
 
-METHODS = ("emulator", "abc")
+METHODS = ("emulator", "abc", "search")
 ABC_OPTIONS = ("budget", "population_size", "max_populations", "max_simulations", "min_acceptance_rate")
 """Options only ABC-SMC reads: giving one without --method picks it."""
 
@@ -121,8 +124,8 @@ def resolve_method(args: argparse.Namespace, kind: str) -> str:
     option is given; the ABC-only options left out take their defaults."""
     from flowsim.errors import UserError
 
-    if args.method == "emulator" and kind != "mobilization":
-        raise UserError(f"--method emulator calibrates mobilization scenarios; {args.scenario} is a {kind} "
+    if args.method in ("emulator", "search") and kind != "mobilization":
+        raise UserError(f"--method {args.method} calibrates mobilization scenarios; {args.scenario} is a {kind} "
                         "scenario, which calibrates by ABC-SMC: leave --method out or give --method abc.")
     method = args.method
     if method is None:

@@ -114,6 +114,36 @@ def _forecast(args: SimpleNamespace, request: ValidateRequest, scenario: Scenari
                           daily=frame.attrs["daily"], prior_series=prior)
 
 
+def _search(args: SimpleNamespace, request: CalibrateRequest, scenario: Scenario, targets, out: Path) -> str:
+    """``--method search``: CMA-ES on runs; writes ``point.yaml`` (a calibrated file's shape, for
+    ``--design-around``), ``search.csv`` (one row per generation) and ``search.record.yaml``."""
+    import sys
+
+    import yaml
+
+    from flowsim.analysis.point_search import search_scenario
+    from flowsim.run.writing import write_all
+
+    start = _design_point(scenario, args.design_around) if getattr(args, "design_around", None) else None
+    result, values, record = search_scenario(
+        scenario, targets, scale=request.scale, seed=request.seed, workers=request.workers,
+        scheduler=getattr(args, "scheduler", None), max_simulations=args.max_simulations or 1_500, start=start,
+        report=(lambda line: print(line, file=sys.stderr, flush=True)) if request.progress else None)
+    record["command"] = args.command
+    header = (f"# Best point of a search on runs of scenario '{scenario.name}' (flowsim calibrate --method search).\n"
+              f"# Written by: {args.command}\n# Give it to 'flowsim calibrate --design-around' to start a calibration "
+              "near it; the search is in search.record.yaml.\n")
+    text = header + yaml.safe_dump({"parameters": values}, sort_keys=False)
+    record_text = yaml.safe_dump(record, sort_keys=False, allow_unicode=True)
+    written = write_all({out / "point.yaml": lambda tmp: tmp.write_text(text, encoding="utf-8"),
+                         out / "search.record.yaml": lambda tmp: tmp.write_text(record_text, encoding="utf-8"),
+                         out / "search.csv": lambda tmp: result.trace.to_csv(tmp, index=False)})
+    outside = ", ".join(result.outside) or "none"
+    return (f"search of {len(values)} parameters on {result.simulations} runs at scale {record['scale']:g}: best cost "
+            f"{result.cost:.3f}; figures outside their bands at the best point: {outside}\n"
+            f"written to {out}: {', '.join(p.name for p in written)}")
+
+
 def _design_point(scenario: Scenario, path: Path) -> dict[str, float]:
     """The ``--design-around`` file's point, checked against the scenario's calibration parameters."""
     from flowsim.analysis.abc_model import scenario_priors
@@ -146,6 +176,9 @@ def calibrate(scenario: Scenario, request: CalibrateRequest) -> str:
     check_out_folder(Path(out))
     check_out_folder(Path(calibrated_file).parent, option="calibrated file folder")
     lines = []
+    if args.method == "search":
+        check_scheduler(getattr(args, "scheduler", None))
+        return _search(args, request, scenario, targets, Path(out))
     if args.history_match_runs > 0 or args.history_match_only:
         check_scheduler(getattr(args, "scheduler", None))  # before history matching writes into the folder
         lines.append(_history_match(args, request, scenario, targets, Path(out)))
