@@ -14,7 +14,10 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from flowsim.analysis.target_observations import as_observations
 from flowsim.analysis.targets import TargetSet
@@ -61,6 +64,18 @@ class Prior:
 
     def midpoint(self) -> float | int:
         return self.value((self.lower + self.upper) / 2)
+
+
+def unit_point(priors: Sequence[Prior], values: Mapping[str, float]) -> np.ndarray:
+    """Parameter values (dotted names) as unit-cube coordinates of the priors' sampling scales, clipped
+    to the cube: the inverse of the map from the cube a calibration's runs use."""
+    coordinates = []
+    for prior in priors:
+        value = float(values[prior.name])
+        if prior.scale == "log":
+            value = math.log10(value) if value > 0 else prior.lower
+        coordinates.append((value - prior.lower) / (prior.upper - prior.lower))
+    return np.clip(np.asarray(coordinates), 0.0, 1.0)
 
 
 def scenario_priors(scenario: ScenarioSpec) -> list[Prior]:

@@ -17,16 +17,15 @@ model discrepancy alone). ``--fit-until`` has already cut both to the figures th
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from flowsim.analysis.abc_model import Prior, TargetModel, scenario_priors
+from flowsim.analysis.abc_model import Prior, TargetModel, scenario_priors, unit_point
 from flowsim.analysis.calibration import (
     CalibrationResult, diagnostic_lines, kish_ess, parameter_lines, posterior_summary, scenario_record)
 from flowsim.analysis.diagnostics import posterior_diagnostics, value_provenance
@@ -46,18 +45,6 @@ REQUIRED_ESS = 200
 INFORMATIVE_ESS = 10
 """Median effective sample of the SBC data sets' posteriors below which their ranks say nothing: a posterior
 of one or two candidates ranks the true value by the tie-break alone (posterior SBC) or at an end (prior SBC)."""
-
-
-def unit_point(priors: Sequence[Prior], values: Mapping[str, float]) -> np.ndarray:
-    """Parameter values (dotted names) as unit-cube coordinates of the priors' sampling scales, clipped
-    to the cube."""
-    coordinates = []
-    for prior in priors:
-        value = float(values[prior.name])
-        if prior.scale == "log":
-            value = math.log10(value) if value > 0 else prior.lower
-        coordinates.append((value - prior.lower) / (prior.upper - prior.lower))
-    return np.clip(np.asarray(coordinates), 0.0, 1.0)
 
 
 def likelihood_observations(targets: TargetSet) -> list[Observation]:
@@ -107,10 +94,11 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
     if not observations:
         raise CalibrationError(f"No calibration-role figure of '{targets.name}' is left to fit.")
     model = TargetModel(scenario, targets, priors, scale, seed)
-    first_design = None
+    first_design = around = None
     if design_around is not None:
-        centre = unit_point(priors, {p.name: design_around.get(p.name, scenario.get_value(p.name)) for p in priors})
-        first_design = design_around_point(centre, runs_per_wave, random_stream(seed, Purpose.HISTORY_MATCHING, 0x4152))
+        around = {p.name: float(design_around.get(p.name, scenario.get_value(p.name))) for p in priors}
+        first_design = design_around_point(unit_point(priors, around), runs_per_wave,
+                                           random_stream(seed, Purpose.HISTORY_MATCHING, 0x4152))
     began = time.perf_counter()
     with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
         simulate_at = scenario_simulator(model, priors, pool.map)
@@ -140,8 +128,7 @@ def emulator_calibrate(scenario: Any, targets: TargetSet, *, scale: float | None
         "first_wave": ("Latin hypercube of the prior" if design_around is None else
                        f"{AROUND_SHARE:.0%} of its runs Gaussian about a given point (sd {AROUND_SPREAD:g} of each "
                        "prior's width), the rest a Latin hypercube of the prior"),
-        **({"design_around": {p.name: float(design_around.get(p.name, scenario.get_value(p.name))) for p in priors}}
-           if design_around is not None else {}),
+        **({"design_around": around} if around is not None else {}),
         "simulations": int(len(fitted.history.inputs) + (len(checked.ranks) if checked else 0)),
         "wall_time_s": round(wall_time, 1),
         "history_matching": {"implausibility_cutoff": CUTOFF,

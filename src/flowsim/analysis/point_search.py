@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from flowsim.analysis.targets import Target
+from flowsim.analysis.targets import Target, interval_miss
 from flowsim.errors import CalibrationError
 
 MIDDLE = 0.6
@@ -72,8 +72,7 @@ def search_cost(targets: Sequence[Target], values: Mapping[str, float]) -> tuple
     for target in targets:
         value = values.get(target.id, math.nan)
         cost += (1.0 if target.role == "calibration" else CHECK_WEIGHT) * band_excess(value, target.low, target.high)
-        if not math.isfinite(value) or (target.low is not None and value < target.low) \
-                or (target.high is not None and value > target.high):
+        if interval_miss(value, target.low, target.high) > 0:
             outside.append(target.id)
     return cost, outside
 
@@ -155,16 +154,15 @@ def search_scenario(scenario, targets, *, scale: float | None, seed: int | None,
     Returns:
         The result, the best point's values by dotted name, and the search's record.
     """
-    from flowsim.analysis.abc_model import TargetModel, scenario_priors
-    from flowsim.analysis.emulator_calibration import unit_point
+    from flowsim.analysis.abc_model import TargetModel, scenario_priors, unit_point
     from flowsim.analysis.executors import make_executor, resolve_kind
     from flowsim.analysis.history_matching import scenario_simulator
 
     priors = scenario_priors(scenario)
     scale = scale if scale is not None else scenario.calibration.scale
     seed = scenario.calendar.seed if seed is None else int(seed)
-    start = dict(start or {})
-    begin = unit_point(priors, {p.name: start.get(p.name, scenario.get_value(p.name)) for p in priors})
+    start = {p.name: float((start or {}).get(p.name, scenario.get_value(p.name))) for p in priors}
+    begin = unit_point(priors, start)
     model = TargetModel(scenario, targets, priors, scale, seed)
     with make_executor(resolve_kind(None, workers, scheduler), workers, scheduler) as pool:
         result = cma_search(scenario_simulator(model, priors, pool.map), list(targets), begin,
@@ -180,7 +178,7 @@ def search_scenario(scenario, targets, *, scale: float | None, seed: int | None,
                  % (MIDDLE, OUTSIDE_SLOPE, ONE_SIDED_WIDTH, CHECK_WEIGHT)),
         "best_cost": round(result.cost, 4),
         "outside_at_best": result.outside,
-        "start": {p.name: float(start.get(p.name, scenario.get_value(p.name))) for p in priors},
+        "start": start,
         "values": {name: float(value) for name, value in values.items()},
     }
     return result, values, record
